@@ -1,1 +1,23 @@
-export const packageName = '@sprout/tensor';
+export type { AdamStep, Backend } from './backend.js';
+export { CpuBackend, type CpuBackendOptions } from './cpu/cpuBackend.js';
+export { BackendUnavailableError, ShapeError } from './errors.js';
+export { GpuBackend } from './gpu/gpuBackend.js';
+export { type Initializer, initialValues, initTensor } from './init.js';
+export { addBias, relu, reluBackward, softmax } from './ops/activation.js';
+export { adamUpdate } from './ops/adamUpdate.js';
+export { add, axpy, fill, mul, scale, sub, sumSquares } from './ops/elementwise.js';
+export { type MatmulOptions, matmul, sparseMatmul, sparseTransposeMatmul } from './ops/matmul.js';
+export { argmaxRows, columnSums, rowSums } from './ops/reduce.js';
+export { concatColumns, concatRows, gatherColumns, gatherRows } from './ops/rows.js';
+export { type SoftmaxCrossEntropyOptions, softmaxCrossEntropy } from './ops/softmaxCrossEntropy.js';
+export { Random } from './random.js';
+export {
+  type BackendChoice,
+  type BackendSelection,
+  type CreateBackendOptions,
+  createBackend,
+  createCpuBackend,
+  createGpuBackend,
+} from './select.js';
+export { SparseRows } from './sparseRows.js';
+export { fromArray, Tensor, zeros } from './tensor.js';

@@ -1,0 +1,214 @@
+// WebAssembly SIMD kernels for @sprout/tensor's cpu backend, compiled by AssemblyScript.
+// Every pointer is a byte offset into the module's memory; the JS side owns allocation.
+// Loops are written for V8's register allocator: at most ~12 live v128 values.
+
+@inline function madd(acc: v128, a: v128, b: v128): v128 {
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/**
+ * C[m×n] (+)= op(A)·B, with op(A)(i,p) at a + 4·(i·ars + p·acs) and B row-major k×n.
+ * Tiles 4 rows × 8 columns in registers; the column panel of B (k×8) stays in L1
+ * while every row of A streams past it.
+ */
+export function gemm(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, c: usize, accumulate: i32): void {
+  const zero = f32x4.splat(0);
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const c0 = c + (<usize>(i * n + j) << 2);
+      const c1 = c0 + (<usize>n << 2);
+      const c2 = c1 + (<usize>n << 2);
+      const c3 = c2 + (<usize>n << 2);
+      let x00 = zero, x01 = zero, x10 = zero, x11 = zero, x20 = zero, x21 = zero, x30 = zero, x31 = zero;
+      if (accumulate) {
+        x00 = v128.load(c0); x01 = v128.load(c0, 16);
+        x10 = v128.load(c1); x11 = v128.load(c1, 16);
+        x20 = v128.load(c2); x21 = v128.load(c2, 16);
+        x30 = v128.load(c3); x31 = v128.load(c3, 16);
+      }
+      let ap = a + (<usize>(i * ars) << 2);
+      const aStep = <usize>acs << 2;
+      const rs = <usize>ars << 2;
+      let bp = b + (<usize>j << 2);
+      const bStep = <usize>n << 2;
+      for (let p = 0; p < k; p++) {
+        const b0 = v128.load(bp);
+        const b1 = v128.load(bp, 16);
+        let av = f32x4.splat(load<f32>(ap));
+        x00 = madd(x00, av, b0); x01 = madd(x01, av, b1);
+        av = f32x4.splat(load<f32>(ap + rs));
+        x10 = madd(x10, av, b0); x11 = madd(x11, av, b1);
+        av = f32x4.splat(load<f32>(ap + 2 * rs));
+        x20 = madd(x20, av, b0); x21 = madd(x21, av, b1);
+        av = f32x4.splat(load<f32>(ap + 3 * rs));
+        x30 = madd(x30, av, b0); x31 = madd(x31, av, b1);
+        ap += aStep;
+        bp += bStep;
+      }
+      v128.store(c0, x00); v128.store(c0, x01, 16);
+      v128.store(c1, x10); v128.store(c1, x11, 16);
+      v128.store(c2, x20); v128.store(c2, x21, 16);
+      v128.store(c3, x30); v128.store(c3, x31, 16);
+    }
+    for (; i < m; i++) {
+      const c0 = c + (<usize>(i * n + j) << 2);
+      let x0 = accumulate ? v128.load(c0) : zero;
+      let x1 = accumulate ? v128.load(c0, 16) : zero;
+      let ap = a + (<usize>(i * ars) << 2);
+      let bp = b + (<usize>j << 2);
+      for (let p = 0; p < k; p++) {
+        const av = f32x4.splat(load<f32>(ap));
+        x0 = madd(x0, av, v128.load(bp));
+        x1 = madd(x1, av, v128.load(bp, 16));
+        ap += <usize>acs << 2;
+        bp += <usize>n << 2;
+      }
+      v128.store(c0, x0); v128.store(c0, x1, 16);
+    }
+  }
+  // Remaining columns (n not a multiple of 8): scalar, one output at a time.
+  for (; j < n; j++) {
+    for (let i = 0; i < m; i++) {
+      const cp = c + (<usize>(i * n + j) << 2);
+      let s: f32 = accumulate ? load<f32>(cp) : 0;
+      let ap = a + (<usize>(i * ars) << 2);
+      let bp = b + (<usize>j << 2);
+      for (let p = 0; p < k; p++) {
+        s += load<f32>(ap) * load<f32>(bp);
+        ap += <usize>acs << 2;
+        bp += <usize>n << 2;
+      }
+      store<f32>(cp, s);
+    }
+  }
+}
+
+/** dst[cols×rows] = srcᵀ, where src is rows×cols row-major (packing for A·Bᵀ). */
+export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      store<f32>(dst + (<usize>(j * rows + i) << 2), load<f32>(src + (<usize>(i * cols + j) << 2)));
+    }
+  }
+}
+
+/**
+ * Sparse rows times dense: out[r,:] (+)= Σ_{p in row r} val[p] · D[idx[p], :], D row-major with n columns.
+ * With a CSR input this is X·W; with the CSC of X (rows = input features) it is Xᵀ·dZ.
+ * Works on 32-column chunks so a chunk of the output row lives in registers.
+ */
+export function spmm(rows: i32, n: i32, rowPtr: usize, idx: usize, val: usize, d: usize, out: usize, accumulate: i32): void {
+  const zero = f32x4.splat(0);
+  const ld = <usize>n << 2;
+  for (let r = 0; r < rows; r++) {
+    const p0 = load<i32>(rowPtr + (<usize>r << 2));
+    const p1 = load<i32>(rowPtr + (<usize>(r + 1) << 2));
+    const o = out + <usize>r * ld;
+    let j = 0;
+    for (; j + 32 <= n; j += 32) {
+      const oj = o + (<usize>j << 2);
+      let x0 = zero, x1 = zero, x2 = zero, x3 = zero, x4 = zero, x5 = zero, x6 = zero, x7 = zero;
+      if (accumulate) {
+        x0 = v128.load(oj); x1 = v128.load(oj, 16); x2 = v128.load(oj, 32); x3 = v128.load(oj, 48);
+        x4 = v128.load(oj, 64); x5 = v128.load(oj, 80); x6 = v128.load(oj, 96); x7 = v128.load(oj, 112);
+      }
+      const dj = d + (<usize>j << 2);
+      for (let p = p0; p < p1; p++) {
+        const v = f32x4.splat(load<f32>(val + (<usize>p << 2)));
+        const dp = dj + <usize>load<i32>(idx + (<usize>p << 2)) * ld;
+        x0 = madd(x0, v, v128.load(dp)); x1 = madd(x1, v, v128.load(dp, 16));
+        x2 = madd(x2, v, v128.load(dp, 32)); x3 = madd(x3, v, v128.load(dp, 48));
+        x4 = madd(x4, v, v128.load(dp, 64)); x5 = madd(x5, v, v128.load(dp, 80));
+        x6 = madd(x6, v, v128.load(dp, 96)); x7 = madd(x7, v, v128.load(dp, 112));
+      }
+      v128.store(oj, x0); v128.store(oj, x1, 16); v128.store(oj, x2, 32); v128.store(oj, x3, 48);
+      v128.store(oj, x4, 64); v128.store(oj, x5, 80); v128.store(oj, x6, 96); v128.store(oj, x7, 112);
+    }
+    for (; j < n; j++) {
+      let s: f32 = accumulate ? load<f32>(o + (<usize>j << 2)) : 0;
+      for (let p = p0; p < p1; p++) {
+        s += load<f32>(val + (<usize>p << 2)) * load<f32>(d + <usize>load<i32>(idx + (<usize>p << 2)) * ld + (<usize>j << 2));
+      }
+      store<f32>(o + (<usize>j << 2), s);
+    }
+  }
+}
+
+/** out = max(0, x + bias) row-wise (bias has `cols` entries); fused to touch the activations once. */
+export function biasRelu(rows: i32, cols: i32, x: usize, bias: usize, out: usize, relu: i32): void {
+  const zero = f32x4.splat(0);
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>(r * cols) << 2);
+    const orow = out + (<usize>(r * cols) << 2);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const off = <usize>j << 2;
+      let s = f32x4.add(v128.load(xr + off), v128.load(bias + off));
+      if (relu) s = f32x4.max(s, zero);
+      v128.store(orow + off, s);
+    }
+    for (; j < cols; j++) {
+      const off = <usize>j << 2;
+      let s = load<f32>(xr + off) + load<f32>(bias + off);
+      if (relu && s < 0) s = 0;
+      store<f32>(orow + off, s);
+    }
+  }
+}
+
+/** out = dy where y > 0, else 0 (ReLU backward through its output). */
+export function reluBackward(size: i32, dy: usize, y: usize, out: usize): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const off = <usize>i << 2;
+    const mask = f32x4.gt(v128.load(y + off), zero);
+    v128.store(out + off, v128.and(v128.load(dy + off), mask));
+  }
+  for (; i < size; i++) {
+    const off = <usize>i << 2;
+    store<f32>(out + off, load<f32>(y + off) > 0 ? load<f32>(dy + off) : 0);
+  }
+}
+
+/**
+ * Fused Adam with per-entry bias correction. c1/c2 hold β1^t and β2^t for each entry's own
+ * step count t, so entries added by growth (c = 1) are corrected exactly like a fresh Adam.
+ */
+export function adam(size: i32, p: usize, g: usize, m: usize, v: usize, c1: usize, c2: usize,
+  lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32): void {
+  const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2);
+  const ob1 = f32x4.splat(1 - beta1), ob2 = f32x4.splat(1 - beta2);
+  const one = f32x4.splat(1), lrv = f32x4.splat(lr), epsv = f32x4.splat(eps), wd = f32x4.splat(lr * weightDecay);
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const o = <usize>i << 2;
+    const gv = v128.load(g + o);
+    let pv = v128.load(p + o);
+    const mv = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(ob1, gv));
+    const vv = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(ob2, f32x4.mul(gv, gv)));
+    const p1 = f32x4.mul(v128.load(c1 + o), b1);
+    const p2 = f32x4.mul(v128.load(c2 + o), b2);
+    const mhat = f32x4.div(mv, f32x4.sub(one, p1));
+    const vhat = f32x4.div(vv, f32x4.sub(one, p2));
+    pv = f32x4.sub(pv, f32x4.mul(wd, pv));
+    pv = f32x4.sub(pv, f32x4.div(f32x4.mul(lrv, mhat), f32x4.add(f32x4.sqrt(vhat), epsv)));
+    v128.store(p + o, pv); v128.store(m + o, mv); v128.store(v + o, vv);
+    v128.store(c1 + o, p1); v128.store(c2 + o, p2);
+  }
+  for (; i < size; i++) {
+    const o = <usize>i << 2;
+    const gi = load<f32>(g + o);
+    let pi = load<f32>(p + o);
+    const mi = beta1 * load<f32>(m + o) + (1 - beta1) * gi;
+    const vi = beta2 * load<f32>(v + o) + (1 - beta2) * gi * gi;
+    const p1 = load<f32>(c1 + o) * beta1;
+    const p2 = load<f32>(c2 + o) * beta2;
+    pi -= lr * weightDecay * pi;
+    pi -= (lr * (mi / (1 - p1))) / (Mathf.sqrt(vi / (1 - p2)) + eps);
+    store<f32>(p + o, pi); store<f32>(m + o, mi); store<f32>(v + o, vi);
+    store<f32>(c1 + o, p1); store<f32>(c2 + o, p2);
+  }
+}

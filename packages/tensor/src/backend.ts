@@ -1,0 +1,66 @@
+import type { SparseRows } from './sparseRows.js';
+import type { Tensor } from './tensor.js';
+
+/** Hyper-parameters of one fused Adam step. */
+export interface AdamStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Decoupled (AdamW) weight decay; 0 for plain Adam. */
+  weightDecay: number;
+}
+
+/**
+ * The contract every backend implements. Ops in this package validate shapes and then call
+ * exactly one of these methods; outputs are always caller-provided tensors of the same backend.
+ * Storage is opaque: only the backend that made it reads or writes it.
+ */
+export interface Backend {
+  readonly name: 'cpu' | 'gpu';
+  /** One line: what runs (e.g. "cpu (WebAssembly SIMD)"). */
+  readonly description: string;
+  alloc(size: number): unknown;
+  free(storage: unknown): void;
+  write(t: Tensor, data: ArrayLike<number>): void;
+  read(t: Tensor): Float32Array;
+  /** out (+)= op(a)·op(b). */
+  matmul(a: Tensor, b: Tensor, out: Tensor, transA: boolean, transB: boolean, accumulate: boolean): void;
+  /** out = x·w for sparse rows x. */
+  sparseMatmul(x: SparseRows, w: Tensor, out: Tensor): void;
+  /** out (+)= xᵀ·d for sparse rows x. */
+  sparseTransposeMatmul(x: SparseRows, d: Tensor, out: Tensor, accumulate: boolean): void;
+  /** out = x + bias (row broadcast), then ReLU if `relu`. */
+  addBias(x: Tensor, bias: Tensor, out: Tensor, relu: boolean): void;
+  relu(x: Tensor, out: Tensor): void;
+  reluBackward(dy: Tensor, y: Tensor, out: Tensor): void;
+  /** out = alpha·a + beta·b (covers add, sub, axpy, scale with b = a). */
+  linear(alpha: number, a: Tensor, beta: number, b: Tensor, out: Tensor): void;
+  mul(a: Tensor, b: Tensor, out: Tensor): void;
+  fill(t: Tensor, value: number): void;
+  softmax(x: Tensor, out: Tensor): void;
+  /** Mean cross-entropy of softmax(logits) against labels; writes d(loss)/d(logits)·gradScale into grad. */
+  softmaxCrossEntropy(
+    logits: Tensor,
+    labels: ArrayLike<number>,
+    grad: Tensor | null,
+    gradScale: number,
+  ): number;
+  /** out[j] (+)= Σ_i x[i,j]. */
+  columnSums(x: Tensor, out: Tensor, accumulate: boolean): void;
+  /** out[i] = Σ_j x[i,j]. */
+  rowSums(x: Tensor, out: Tensor): void;
+  argmaxRows(x: Tensor): Int32Array;
+  sumSquares(x: Tensor): number;
+  gatherRows(x: Tensor, index: ArrayLike<number>, out: Tensor): void;
+  gatherColumns(x: Tensor, index: ArrayLike<number>, out: Tensor): void;
+  concatRows(a: Tensor, b: Tensor, out: Tensor): void;
+  concatColumns(a: Tensor, b: Tensor, out: Tensor): void;
+  /** In-place Adam on p with moments m, v and per-entry decay powers c1 = β1^t, c2 = β2^t. */
+  adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, c1: Tensor, c2: Tensor, step: AdamStep): void;
+  /** Upload a batch of byte images (scaled) into sparse-rows form owned by this backend. */
+  setSparseRows(x: SparseRows, bytes: Uint8Array, rows: number, cols: number, scale: number): void;
+  freeSparseRows(x: SparseRows): void;
+  /** Frees everything this backend holds. */
+  dispose(): void;
+}

@@ -1,0 +1,277 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { initTensor } from './init.js';
+import { addBias, relu, reluBackward, softmax } from './ops/activation.js';
+import { adamUpdate } from './ops/adamUpdate.js';
+import { add, axpy, mul, scale, sub, sumSquares } from './ops/elementwise.js';
+import { matmul, sparseMatmul, sparseTransposeMatmul } from './ops/matmul.js';
+import { argmaxRows, columnSums, rowSums } from './ops/reduce.js';
+import { concatColumns, concatRows, gatherColumns, gatherRows } from './ops/rows.js';
+import { softmaxCrossEntropy } from './ops/softmaxCrossEntropy.js';
+import { Random } from './random.js';
+import { SparseRows } from './sparseRows.js';
+import { fromArray } from './tensor.js';
+import { expectClose, randomValues, testBackends } from './test-support/backends.js';
+
+// One suite, every backend, each op against a naive loop. float32 tolerance: atol 1e-4 + rtol 1e-4
+// for elementwise ops; for products atol 2e-4·√k (rounding grows with the inner dimension).
+const { backends, gpuSkipped } = await testBackends();
+afterAll(() => {
+  for (const b of backends) b.backend.dispose();
+});
+
+function naiveMatmul(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  tA: boolean,
+  tB: boolean,
+) {
+  const out = new Float32Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++)
+        s += (tA ? a[p * m + i] : a[i * k + p]) * (tB ? b[j * k + p] : b[p * n + j]);
+      out[i * n + j] = s;
+    }
+  return out;
+}
+
+const shapes: [number, number, number][] = [
+  [1, 1, 1],
+  [7, 13, 5],
+  [127, 129, 33],
+  [128, 784, 10],
+  [513, 20, 127],
+];
+
+it('reports which backends run', () => {
+  expect(backends.map((b) => b.label)).toContain('cpu/wasm-simd');
+  if (gpuSkipped) console.warn(`gpu skipped: ${gpuSkipped}`);
+});
+
+describe.each(backends)('$label backend', ({ backend, label }) => {
+  const isGpu = label === 'gpu';
+  it.each(shapes)('matmul %i×%i·%i×n in all four transpose modes, and accumulate', (m, k, n) => {
+    const av = randomValues(m * k, m + k);
+    const bv = randomValues(k * n, k + n + 1);
+    const tol = 2e-4 * Math.sqrt(k) * (isGpu ? 10 : 1);
+    for (const [tA, tB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      const a = fromArray(backend, av, tA ? [k, m] : [m, k]);
+      const b = fromArray(backend, bv, tB ? [n, k] : [k, n]);
+      const out = matmul(a, b, { transA: tA, transB: tB });
+      expectClose(out.toArray(), naiveMatmul(av, bv, m, k, n, tA, tB), tol, 1e-4);
+      matmul(a, b, { transA: tA, transB: tB, out, accumulate: true });
+      expectClose(
+        out.toArray(),
+        naiveMatmul(av, bv, m, k, n, tA, tB).map((v) => 2 * v),
+        2 * tol,
+        1e-4,
+      );
+      for (const t of [a, b, out]) t.dispose();
+    }
+  });
+
+  it.each([
+    [1, 1, 1],
+    [7, 13, 5],
+    [128, 784, 512],
+    [33, 784, 10],
+  ])('sparse rows %i×%i times dense (x·w and xᵀ·d) match dense products', (n, k, m) => {
+    const rng = new Random(n * k);
+    const bytes = new Uint8Array(n * k).map(() => (rng.next() < 0.8 ? 0 : rng.int(256)));
+    const dense = Float32Array.from(bytes, (v) => v / 255);
+    const wv = randomValues(k * m, 3);
+    const dv = randomValues(n * m, 4);
+    const x = new SparseRows(backend).set(bytes, n, k);
+    const w = fromArray(backend, wv, [k, m]);
+    const d = fromArray(backend, dv, [n, m]);
+    const tol = 2e-4 * Math.sqrt(k) * (isGpu ? 10 : 1);
+    expectClose(sparseMatmul(x, w).toArray(), naiveMatmul(dense, wv, n, k, m, false, false), tol);
+    const g = sparseTransposeMatmul(x, d);
+    expectClose(g.toArray(), naiveMatmul(dense, dv, k, n, m, true, false), tol);
+    sparseTransposeMatmul(x, d, g, true);
+    expectClose(
+      g.toArray(),
+      naiveMatmul(dense, dv, k, n, m, true, false).map((v) => 2 * v),
+      2 * tol,
+    );
+    x.dispose();
+  });
+
+  it.each([
+    [1, 1],
+    [7, 13],
+    [127, 129],
+    [513, 10],
+  ])('elementwise, bias, relu, softmax and reductions on %i×%i', (r, c) => {
+    const xv = randomValues(r * c, r);
+    const yv = randomValues(r * c, c + 7);
+    const bv = randomValues(c, 9);
+    const x = fromArray(backend, xv, [r, c]);
+    const y = fromArray(backend, yv, [r, c]);
+    const bias = fromArray(backend, bv, [c]);
+    expectClose(
+      add(x, y).toArray(),
+      xv.map((v, i) => v + yv[i]),
+    );
+    expectClose(
+      sub(x, y).toArray(),
+      xv.map((v, i) => v - yv[i]),
+    );
+    expectClose(
+      mul(x, y).toArray(),
+      xv.map((v, i) => v * yv[i]),
+    );
+    expectClose(
+      scale(x, -2.5).toArray(),
+      xv.map((v) => -2.5 * v),
+    );
+    const z = fromArray(backend, yv, [r, c]);
+    axpy(0.5, x, z);
+    expectClose(
+      z.toArray(),
+      yv.map((v, i) => v + 0.5 * xv[i]),
+    );
+    const biased = xv.map((v, i) => v + bv[i % c]);
+    expectClose(addBias(x, bias).toArray(), biased);
+    expectClose(
+      addBias(x, bias, { relu: true }).toArray(),
+      biased.map((v) => Math.max(0, v)),
+    );
+    expectClose(
+      relu(x).toArray(),
+      xv.map((v) => Math.max(0, v)),
+    );
+    expectClose(
+      reluBackward(y, x).toArray(),
+      yv.map((v, i) => (xv[i] > 0 ? v : 0)),
+    );
+    const soft = new Float32Array(r * c);
+    for (let i = 0; i < r; i++) {
+      const row = xv.subarray(i * c, (i + 1) * c);
+      const max = Math.max(...row);
+      const sum = row.reduce((s, v) => s + Math.exp(v - max), 0);
+      row.forEach((v, j) => {
+        soft[i * c + j] = Math.exp(v - max) / sum;
+      });
+    }
+    expectClose(softmax(x).toArray(), soft, 1e-5);
+    const colRef = new Float32Array(c);
+    const rowRef = new Float32Array(r);
+    xv.forEach((v, i) => {
+      colRef[i % c] += v;
+      rowRef[Math.floor(i / c)] += v;
+    });
+    expectClose(columnSums(x).toArray(), colRef, 1e-3);
+    expectClose(rowSums(x).toArray(), rowRef, 1e-3);
+    const argRef = Array.from({ length: r }, (_, i) => {
+      const row = Array.from(xv.subarray(i * c, (i + 1) * c));
+      return row.indexOf(Math.max(...row));
+    });
+    expect(Array.from(argmaxRows(x))).toEqual(argRef);
+    expect(sumSquares(x)).toBeCloseTo(
+      xv.reduce((s, v) => s + v * v, 0),
+      2,
+    );
+  });
+
+  it('softmax cross-entropy: loss and gradient against a float64 reference, stable for large logits', () => {
+    for (const [r, c, magnitude] of [
+      [1, 1, 1],
+      [7, 10, 1],
+      [127, 10, 50],
+      [513, 13, 1],
+    ]) {
+      const xv = randomValues(r * c, r + c).map((v) => v * magnitude);
+      const labels = Array.from({ length: r }, (_, i) => (i * 7) % c);
+      const x = fromArray(backend, xv, [r, c]);
+      const grad = fromArray(backend, new Float32Array(r * c), [r, c]);
+      const loss = softmaxCrossEntropy(x, labels, { grad });
+      let refLoss = 0;
+      const refGrad = new Float32Array(r * c);
+      for (let i = 0; i < r; i++) {
+        const row = Array.from(xv.subarray(i * c, (i + 1) * c));
+        const max = Math.max(...row);
+        const sum = row.reduce((s, v) => s + Math.exp(v - max), 0);
+        refLoss += Math.log(sum) - (row[labels[i]] - max);
+        row.forEach((v, j) => {
+          refGrad[i * c + j] = (Math.exp(v - max) / sum - (j === labels[i] ? 1 : 0)) / r;
+        });
+      }
+      expect(Number.isFinite(loss)).toBe(true);
+      expect(Math.abs(loss - refLoss / r)).toBeLessThan(1e-4 * (1 + refLoss / r) * (isGpu ? 10 : 1));
+      expectClose(grad.toArray(), refGrad, 1e-5);
+    }
+  });
+
+  it('gathers and concatenates rows and columns', () => {
+    const xv = randomValues(7 * 13, 5);
+    const x = fromArray(backend, xv, [7, 13]);
+    const rows = [6, 0, 0, 3];
+    const cols = [12, 1, 1, 0, 5];
+    expectClose(
+      gatherRows(x, rows).toArray(),
+      rows.flatMap((r) => Array.from(xv.subarray(r * 13, r * 13 + 13))),
+    );
+    expectClose(
+      gatherColumns(x, cols).toArray(),
+      Array.from({ length: 7 }, (_, r) => cols.map((c) => xv[r * 13 + c])).flat(),
+    );
+    const y = fromArray(backend, randomValues(2 * 13, 6), [2, 13]);
+    expectClose(concatRows(x, y).toArray(), [...xv, ...y.toArray()]);
+    const z = fromArray(backend, randomValues(7 * 3, 8), [7, 3]);
+    const zv = z.toArray();
+    expectClose(
+      concatColumns(x, z).toArray(),
+      Array.from({ length: 7 }, (_, r) => [
+        ...xv.subarray(r * 13, r * 13 + 13),
+        ...zv.subarray(r * 3, r * 3 + 3),
+      ]).flat(),
+    );
+  });
+
+  it('fused Adam matches the textbook update over several steps, per-entry bias correction', () => {
+    const n = 127;
+    const pv = randomValues(n, 1);
+    const p = fromArray(backend, pv, [n]);
+    const m = fromArray(backend, new Float32Array(n), [n]);
+    const v = fromArray(backend, new Float32Array(n), [n]);
+    const c1 = fromArray(backend, new Float32Array(n).fill(1), [n]);
+    const c2 = fromArray(backend, new Float32Array(n).fill(1), [n]);
+    const ref = Float64Array.from(pv);
+    const rm = new Float64Array(n);
+    const rv = new Float64Array(n);
+    const step = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+    for (let t = 1; t <= 5; t++) {
+      const gv = randomValues(n, 10 + t);
+      const g = fromArray(backend, gv, [n]);
+      adamUpdate(p, g, m, v, c1, c2, step);
+      for (let i = 0; i < n; i++) {
+        rm[i] = 0.9 * rm[i] + 0.1 * gv[i];
+        rv[i] = 0.999 * rv[i] + 0.001 * gv[i] * gv[i];
+        ref[i] -= (1e-2 * (rm[i] / (1 - 0.9 ** t))) / (Math.sqrt(rv[i] / (1 - 0.999 ** t)) + 1e-8);
+      }
+      g.dispose();
+    }
+    expectClose(p.toArray(), ref, 2e-5, 1e-4);
+  });
+
+  it('initialisers are seeded and have the intended spread', () => {
+    const a = initTensor(backend, [784, 64], { kind: 'he' }, new Random(7)).toArray();
+    const b = initTensor(backend, [784, 64], { kind: 'he' }, new Random(7)).toArray();
+    expect(a).toEqual(b);
+    const std = Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
+    expect(std).toBeGreaterThan(Math.sqrt(2 / 784) * 0.95);
+    expect(std).toBeLessThan(Math.sqrt(2 / 784) * 1.05);
+    const g = initTensor(backend, [100, 10], { kind: 'glorot' }, new Random(1)).toArray();
+    expect(Math.max(...g.map(Math.abs))).toBeLessThanOrEqual(Math.sqrt(6 / 110));
+  });
+});

@@ -1,0 +1,362 @@
+import type { AdamStep, Backend } from '../backend.js';
+import type { SparseRows } from '../sparseRows.js';
+import type { Tensor } from '../tensor.js';
+import { Heap } from './heap.js';
+import { type CpuKernels, loadWasmKernels, typescriptKernels } from './kernels.js';
+
+interface Block {
+  off: number;
+  size: number;
+}
+
+interface SparseBlocks {
+  capacity: number;
+  cols: number;
+  rowPtr: Block;
+  idx: Block;
+  val: Block;
+  colPtr: Block;
+  colIdx: Block;
+  colVal: Block;
+}
+
+/** Options for {@link createCpuBackend}. */
+export interface CpuBackendOptions {
+  /** Force the plain TypeScript kernels even where WebAssembly SIMD loads. */
+  kernels?: 'auto' | 'wasm-simd' | 'typescript';
+}
+
+/**
+ * The CPU backend: WebAssembly SIMD kernels (built from `assembly/kernels.ts`) over one linear
+ * memory, with a pure TypeScript fallback. Ops allocate nothing when given outputs.
+ */
+export class CpuBackend implements Backend {
+  readonly name = 'cpu' as const;
+  readonly heap: Heap;
+  readonly kernels: CpuKernels;
+  /** Why the SIMD kernels are not used, when they are not. */
+  readonly fallbackReason: string | null = null;
+  private scratch: Block | null = null;
+
+  constructor(options: CpuBackendOptions = {}) {
+    const want = options.kernels ?? 'auto';
+    let loaded: ReturnType<typeof loadWasmKernels> | null = null;
+    if (want !== 'typescript') {
+      try {
+        loaded = loadWasmKernels();
+      } catch (error) {
+        if (want === 'wasm-simd') throw error;
+        this.fallbackReason = `WebAssembly SIMD unavailable (${(error as Error).message})`;
+      }
+    }
+    this.heap = new Heap(loaded?.memory ?? null, 1024);
+    this.kernels = loaded?.kernels ?? typescriptKernels(this.heap);
+  }
+
+  get description(): string {
+    return `cpu (${this.kernels.kind === 'wasm-simd' ? 'WebAssembly SIMD' : 'TypeScript'} kernels)`;
+  }
+
+  alloc(size: number): Block {
+    return { off: this.heap.alloc(size), size };
+  }
+
+  free(storage: unknown): void {
+    const b = storage as Block;
+    this.heap.release(b.off, b.size);
+  }
+
+  /** A live view of a tensor's memory (valid until the next allocation that grows the heap). */
+  view(t: Tensor): Float32Array {
+    const b = t.storage as Block;
+    return this.heap.f32.subarray(b.off, b.off + b.size);
+  }
+
+  write(t: Tensor, data: ArrayLike<number>): void {
+    this.heap.f32.set(data, off(t));
+  }
+
+  read(t: Tensor): Float32Array {
+    return this.view(t).slice();
+  }
+
+  matmul(a: Tensor, b: Tensor, out: Tensor, transA: boolean, transB: boolean, accumulate: boolean): void {
+    const m = out.rows;
+    const n = out.cols;
+    const k = transA ? a.rows : a.cols;
+    let bOff = off(b);
+    if (transB) {
+      // Pack bᵀ (k×n) once so the microkernel streams contiguous rows of B.
+      bOff = this.scratchWords(k * n);
+      this.kernels.transpose(off(b), b.rows, b.cols, bOff);
+    }
+    const ars = transA ? 1 : a.cols;
+    const acs = transA ? a.cols : 1;
+    this.kernels.gemm(m, n, k, off(a), ars, acs, bOff, off(out), accumulate);
+  }
+
+  sparseMatmul(x: SparseRows, w: Tensor, out: Tensor): void {
+    const s = x.storage as SparseBlocks;
+    this.kernels.spmm(x.rows, w.cols, s.rowPtr.off, s.idx.off, s.val.off, off(w), off(out), false);
+  }
+
+  sparseTransposeMatmul(x: SparseRows, d: Tensor, out: Tensor, accumulate: boolean): void {
+    const s = x.storage as SparseBlocks;
+    this.kernels.spmm(x.cols, d.cols, s.colPtr.off, s.colIdx.off, s.colVal.off, off(d), off(out), accumulate);
+  }
+
+  addBias(x: Tensor, bias: Tensor, out: Tensor, relu: boolean): void {
+    this.kernels.biasRelu(x.rows, x.cols, off(x), off(bias), off(out), relu);
+  }
+
+  relu(x: Tensor, out: Tensor): void {
+    const f = this.heap.f32;
+    const xo = off(x);
+    const oo = off(out);
+    for (let i = 0; i < x.size; i++) f[oo + i] = Math.max(f[xo + i], 0);
+  }
+
+  reluBackward(dy: Tensor, y: Tensor, out: Tensor): void {
+    this.kernels.reluBackward(dy.size, off(dy), off(y), off(out));
+  }
+
+  linear(alpha: number, a: Tensor, beta: number, b: Tensor, out: Tensor): void {
+    const f = this.heap.f32;
+    const ao = off(a);
+    const bo = off(b);
+    const oo = off(out);
+    for (let i = 0; i < out.size; i++) f[oo + i] = alpha * f[ao + i] + beta * f[bo + i];
+  }
+
+  mul(a: Tensor, b: Tensor, out: Tensor): void {
+    const f = this.heap.f32;
+    const ao = off(a);
+    const bo = off(b);
+    const oo = off(out);
+    for (let i = 0; i < out.size; i++) f[oo + i] = f[ao + i] * f[bo + i];
+  }
+
+  fill(t: Tensor, value: number): void {
+    this.view(t).fill(value);
+  }
+
+  softmax(x: Tensor, out: Tensor): void {
+    const f = this.heap.f32;
+    const { rows, cols } = x;
+    const xo = off(x);
+    const oo = off(out);
+    for (let r = 0; r < rows; r++) {
+      const xr = xo + r * cols;
+      const or = oo + r * cols;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < cols; j++) max = Math.max(max, f[xr + j]);
+      let sum = 0;
+      for (let j = 0; j < cols; j++) sum += f[or + j] = Math.exp(f[xr + j] - max);
+      for (let j = 0; j < cols; j++) f[or + j] /= sum;
+    }
+  }
+
+  softmaxCrossEntropy(
+    logits: Tensor,
+    labels: ArrayLike<number>,
+    grad: Tensor | null,
+    gradScale: number,
+  ): number {
+    const f = this.heap.f32;
+    const { rows, cols } = logits;
+    const lo = off(logits);
+    const go = grad ? off(grad) : -1;
+    let total = 0;
+    for (let r = 0; r < rows; r++) {
+      const xr = lo + r * cols;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < cols; j++) max = Math.max(max, f[xr + j]);
+      let sum = 0;
+      for (let j = 0; j < cols; j++) sum += Math.exp(f[xr + j] - max);
+      const label = labels[r];
+      total += Math.log(sum) - (f[xr + label] - max);
+      if (go >= 0) {
+        const gr = go + r * cols;
+        for (let j = 0; j < cols; j++) {
+          f[gr + j] = (Math.exp(f[xr + j] - max) / sum - (j === label ? 1 : 0)) * gradScale;
+        }
+      }
+    }
+    return rows === 0 ? 0 : total / rows;
+  }
+
+  columnSums(x: Tensor, out: Tensor, accumulate: boolean): void {
+    const f = this.heap.f32;
+    const { rows, cols } = x;
+    const xo = off(x);
+    const oo = off(out);
+    if (!accumulate) f.fill(0, oo, oo + cols);
+    for (let r = 0; r < rows; r++) {
+      const xr = xo + r * cols;
+      for (let j = 0; j < cols; j++) f[oo + j] += f[xr + j];
+    }
+  }
+
+  rowSums(x: Tensor, out: Tensor): void {
+    const f = this.heap.f32;
+    const { rows, cols } = x;
+    const xo = off(x);
+    const oo = off(out);
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += f[xo + r * cols + j];
+      f[oo + r] = s;
+    }
+  }
+
+  argmaxRows(x: Tensor): Int32Array {
+    const f = this.heap.f32;
+    const { rows, cols } = x;
+    const xo = off(x);
+    const result = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      let best = 0;
+      for (let j = 1; j < cols; j++) if (f[xo + r * cols + j] > f[xo + r * cols + best]) best = j;
+      result[r] = best;
+    }
+    return result;
+  }
+
+  sumSquares(x: Tensor): number {
+    const f = this.heap.f32;
+    const xo = off(x);
+    let s = 0;
+    for (let i = 0; i < x.size; i++) s += f[xo + i] * f[xo + i];
+    return s;
+  }
+
+  gatherRows(x: Tensor, index: ArrayLike<number>, out: Tensor): void {
+    const f = this.heap.f32;
+    const cols = x.cols;
+    for (let r = 0; r < index.length; r++) {
+      const src = off(x) + index[r] * cols;
+      f.copyWithin(off(out) + r * cols, src, src + cols);
+    }
+  }
+
+  gatherColumns(x: Tensor, index: ArrayLike<number>, out: Tensor): void {
+    const f = this.heap.f32;
+    const { rows, cols } = x;
+    const n = index.length;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < n; j++) f[off(out) + r * n + j] = f[off(x) + r * cols + index[j]];
+    }
+  }
+
+  concatRows(a: Tensor, b: Tensor, out: Tensor): void {
+    const f = this.heap.f32;
+    f.copyWithin(off(out), off(a), off(a) + a.size);
+    f.copyWithin(off(out) + a.size, off(b), off(b) + b.size);
+  }
+
+  concatColumns(a: Tensor, b: Tensor, out: Tensor): void {
+    const f = this.heap.f32;
+    const n = out.cols;
+    for (let r = 0; r < out.rows; r++) {
+      f.copyWithin(off(out) + r * n, off(a) + r * a.cols, off(a) + (r + 1) * a.cols);
+      f.copyWithin(off(out) + r * n + a.cols, off(b) + r * b.cols, off(b) + (r + 1) * b.cols);
+    }
+  }
+
+  adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, c1: Tensor, c2: Tensor, s: AdamStep): void {
+    this.kernels.adam(
+      p.size,
+      off(p),
+      off(g),
+      off(m),
+      off(v),
+      off(c1),
+      off(c2),
+      s.lr,
+      s.beta1,
+      s.beta2,
+      s.eps,
+      s.weightDecay,
+    );
+  }
+
+  setSparseRows(x: SparseRows, bytes: Uint8Array, rows: number, cols: number, scale: number): void {
+    let nnz = 0;
+    const total = rows * cols;
+    for (let i = 0; i < total; i++) if (bytes[i] !== 0) nnz++;
+    let s = x.storage as SparseBlocks | null;
+    if (!s || s.capacity < nnz || s.rowPtr.size < rows + 1 || s.cols !== cols) {
+      if (s) this.freeSparseRows(x);
+      const capacity = Math.ceil(nnz * 1.25) + 64;
+      const rowCapacity = Math.max(rows + 1, s?.rowPtr.size ?? 0);
+      s = {
+        capacity,
+        cols,
+        rowPtr: this.alloc(rowCapacity),
+        idx: this.alloc(capacity),
+        val: this.alloc(capacity),
+        colPtr: this.alloc(cols + 1),
+        colIdx: this.alloc(capacity),
+        colVal: this.alloc(capacity),
+      };
+      x.storage = s;
+    }
+    const f = this.heap.f32;
+    const ix = this.heap.i32;
+    const { rowPtr, idx, val, colPtr, colIdx, colVal } = s;
+    // CSR of the batch, and the column counts for its CSC.
+    ix.fill(0, colPtr.off, colPtr.off + cols + 1);
+    let p = 0;
+    for (let r = 0; r < rows; r++) {
+      ix[rowPtr.off + r] = p;
+      const base = r * cols;
+      for (let c = 0; c < cols; c++) {
+        const byte = bytes[base + c];
+        if (byte !== 0) {
+          ix[idx.off + p] = c;
+          f[val.off + p] = byte * scale;
+          ix[colPtr.off + c + 1]++;
+          p++;
+        }
+      }
+    }
+    ix[rowPtr.off + rows] = p;
+    for (let c = 0; c < cols; c++) ix[colPtr.off + c + 1] += ix[colPtr.off + c];
+    // CSC (the transpose), so Xᵀ·dZ runs through the same kernel as X·W. Uses colIdx as cursor space.
+    const cursor = new Int32Array(cols);
+    for (let c = 0; c < cols; c++) cursor[c] = ix[colPtr.off + c];
+    for (let r = 0; r < rows; r++) {
+      for (let q = ix[rowPtr.off + r]; q < ix[rowPtr.off + r + 1]; q++) {
+        const c = ix[idx.off + q];
+        const dst = cursor[c]++;
+        ix[colIdx.off + dst] = r;
+        f[colVal.off + dst] = f[val.off + q];
+      }
+    }
+    x.nonZeros = nnz;
+  }
+
+  freeSparseRows(x: SparseRows): void {
+    const s = x.storage as SparseBlocks | null;
+    if (!s) return;
+    for (const b of [s.rowPtr, s.idx, s.val, s.colPtr, s.colIdx, s.colVal]) this.free(b);
+    x.storage = null;
+  }
+
+  dispose(): void {
+    if (this.scratch) this.free(this.scratch);
+    this.scratch = null;
+  }
+
+  private scratchWords(words: number): number {
+    if (!this.scratch || this.scratch.size < words) {
+      if (this.scratch) this.free(this.scratch);
+      this.scratch = this.alloc(words);
+    }
+    return this.scratch.off;
+  }
+}
+
+function off(t: Tensor): number {
+  return (t.storage as Block).off;
+}

@@ -1,0 +1,145 @@
+import { kernelsWasmBase64 } from './kernels.wasm.generated.js';
+
+/** The cpu backend's hot loops. Every offset is in 4-byte words into the heap. */
+export interface CpuKernels {
+  readonly kind: 'wasm-simd' | 'typescript';
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    ars: number,
+    acs: number,
+    b: number,
+    c: number,
+    acc: boolean,
+  ): void;
+  transpose(src: number, rows: number, cols: number, dst: number): void;
+  spmm(
+    rows: number,
+    n: number,
+    rowPtr: number,
+    idx: number,
+    val: number,
+    d: number,
+    out: number,
+    acc: boolean,
+  ): void;
+  biasRelu(rows: number, cols: number, x: number, bias: number, out: number, relu: boolean): void;
+  reluBackward(size: number, dy: number, y: number, out: number): void;
+  adam(
+    size: number,
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    c1: number,
+    c2: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+  ): void;
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(text, 'base64'));
+  const raw = atob(text);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return bytes;
+}
+
+/** Instantiates the SIMD module against a fresh memory; throws where WebAssembly SIMD is missing. */
+export function loadWasmKernels(): { memory: WebAssembly.Memory; kernels: CpuKernels } {
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536 });
+  const module = new WebAssembly.Module(decodeBase64(kernelsWasmBase64));
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      memory,
+      abort: () => {
+        throw new Error('wasm kernel abort');
+      },
+    },
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: exports of a module built in this package
+  const w = instance.exports as any;
+  const kernels: CpuKernels = {
+    kind: 'wasm-simd',
+    gemm: (m, n, k, a, ars, acs, b, c, acc) => w.gemm(m, n, k, a * 4, ars, acs, b * 4, c * 4, acc ? 1 : 0),
+    transpose: (src, rows, cols, dst) => w.transpose(src * 4, rows, cols, dst * 4),
+    spmm: (rows, n, rowPtr, idx, val, d, out, acc) =>
+      w.spmm(rows, n, rowPtr * 4, idx * 4, val * 4, d * 4, out * 4, acc ? 1 : 0),
+    biasRelu: (rows, cols, x, bias, out, relu) =>
+      w.biasRelu(rows, cols, x * 4, bias * 4, out * 4, relu ? 1 : 0),
+    reluBackward: (size, dy, y, out) => w.reluBackward(size, dy * 4, y * 4, out * 4),
+    adam: (size, p, g, m, v, c1, c2, lr, b1, b2, eps, wd) =>
+      w.adam(size, p * 4, g * 4, m * 4, v * 4, c1 * 4, c2 * 4, lr, b1, b2, eps, wd),
+  };
+  return { memory, kernels };
+}
+
+/** The same kernels in plain TypeScript, for engines without WebAssembly SIMD. */
+export function typescriptKernels(heap: { f32: Float32Array; i32: Int32Array }): CpuKernels {
+  return {
+    kind: 'typescript',
+    gemm(m, n, k, a, ars, acs, b, c, acc) {
+      const f = heap.f32;
+      for (let i = 0; i < m; i++) {
+        const ci = c + i * n;
+        if (!acc) f.fill(0, ci, ci + n);
+        for (let p = 0; p < k; p++) {
+          const av = f[a + i * ars + p * acs];
+          if (av === 0) continue;
+          const bp = b + p * n;
+          for (let j = 0; j < n; j++) f[ci + j] += av * f[bp + j];
+        }
+      }
+    },
+    transpose(src, rows, cols, dst) {
+      const f = heap.f32;
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++) f[dst + j * rows + i] = f[src + i * cols + j];
+    },
+    spmm(rows, n, rowPtr, idx, val, d, out, acc) {
+      const f = heap.f32;
+      const ix = heap.i32;
+      for (let r = 0; r < rows; r++) {
+        const o = out + r * n;
+        if (!acc) f.fill(0, o, o + n);
+        for (let p = ix[rowPtr + r]; p < ix[rowPtr + r + 1]; p++) {
+          const v = f[val + p];
+          const dp = d + ix[idx + p] * n;
+          for (let j = 0; j < n; j++) f[o + j] += v * f[dp + j];
+        }
+      }
+    },
+    biasRelu(rows, cols, x, bias, out, relu) {
+      const f = heap.f32;
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < cols; j++) {
+          const s = f[x + r * cols + j] + f[bias + j];
+          f[out + r * cols + j] = relu && s < 0 ? 0 : s;
+        }
+      }
+    },
+    reluBackward(size, dy, y, out) {
+      const f = heap.f32;
+      for (let i = 0; i < size; i++) f[out + i] = f[y + i] > 0 ? f[dy + i] : 0;
+    },
+    adam(size, p, g, m, v, c1, c2, lr, b1, b2, eps, wd) {
+      const f = heap.f32;
+      for (let i = 0; i < size; i++) {
+        const gi = f[g + i];
+        const mi = (f[m + i] = b1 * f[m + i] + (1 - b1) * gi);
+        const vi = (f[v + i] = b2 * f[v + i] + (1 - b2) * gi * gi);
+        const p1 = (f[c1 + i] = f[c1 + i] * b1);
+        const p2 = (f[c2 + i] = f[c2 + i] * b2);
+        let pi = f[p + i];
+        pi -= lr * wd * pi;
+        f[p + i] = pi - (lr * (mi / (1 - p1))) / (Math.sqrt(vi / (1 - p2)) + eps);
+      }
+    },
+  };
+}

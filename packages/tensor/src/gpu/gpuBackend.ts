@@ -1,0 +1,337 @@
+import type { AdamStep, Backend } from '../backend.js';
+import type { SparseRows } from '../sparseRows.js';
+import { Tensor } from '../tensor.js';
+import * as src from './kernelSources.js';
+
+// Minimal structural types for the parts of gpu.js used here (gpu.js is an optional dependency).
+interface GpuTexture {
+  toArray(): Float32Array | Float32Array[];
+  delete(): void;
+}
+type GpuKernel = ((...args: unknown[]) => GpuTexture) & {
+  destroy?: (removeCanvasReference?: boolean) => void;
+};
+export interface GpuJsModule {
+  GPU: new (settings: Record<string, unknown>) => GpuInstance;
+  Input: new (data: Float32Array, size: number[]) => unknown;
+}
+export interface GpuInstance {
+  createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
+  destroy(): void;
+  mode?: string;
+}
+
+interface GpuStorage {
+  rows: number;
+  cols: number;
+  tex: GpuTexture | null;
+  host: Float32Array | null;
+  /**
+   * Kernels that write into this tensor. gpu.js's immutable kernels mis-count texture references
+   * when one kernel's outputs stay alive in two tensors, so each output gets its own kernels.
+   */
+  kernels: Map<string, GpuKernel>;
+}
+
+/**
+ * The gpu.js backend: WebGL in browsers, headless-gl in Node. Values stay on the GPU as textures
+ * between ops (pipeline mode); `read` is the only readback. Every op's output is a fresh texture
+ * (immutable mode) and the one it replaces is deleted at once, so memory use is deterministic.
+ */
+export class GpuBackend implements Backend {
+  readonly name = 'gpu' as const;
+  private kernels = new Map<string, GpuKernel>();
+  private live = new Set<GpuStorage>();
+
+  constructor(
+    private readonly gpujs: GpuJsModule,
+    private readonly gpu: GpuInstance,
+    readonly description: string,
+  ) {}
+
+  /** Number of textures currently held (for leak tests). */
+  get liveTextures(): number {
+    let n = 0;
+    for (const s of this.live) if (s.tex) n++;
+    return n;
+  }
+
+  alloc(size: number): GpuStorage {
+    const s: GpuStorage = {
+      rows: 1,
+      cols: size,
+      tex: null,
+      host: new Float32Array(size),
+      kernels: new Map(),
+    };
+    this.live.add(s);
+    return s;
+  }
+
+  free(storage: unknown): void {
+    const s = storage as GpuStorage;
+    s.tex?.delete();
+    s.tex = null;
+    s.host = null;
+    for (const k of s.kernels.values()) k.destroy?.(true);
+    s.kernels.clear();
+    this.live.delete(s);
+  }
+
+  write(t: Tensor, data: ArrayLike<number>): void {
+    const s = this.storage(t);
+    s.tex?.delete();
+    s.tex = null;
+    s.host = Float32Array.from(data);
+  }
+
+  read(t: Tensor): Float32Array {
+    const s = this.storage(t);
+    if (s.host) return s.host.slice();
+    const raw = s.tex!.toArray();
+    if (raw instanceof Float32Array) return raw.slice(0, t.size);
+    const out = new Float32Array(t.size);
+    for (let r = 0; r < s.rows; r++) out.set((raw[r] as Float32Array).subarray(0, s.cols), r * s.cols);
+    return out;
+  }
+
+  matmul(a: Tensor, b: Tensor, out: Tensor, transA: boolean, transB: boolean, accumulate: boolean): void {
+    const k = transA ? a.rows : a.cols;
+    const args = [this.arg(a), this.arg(b), accumulate ? this.arg(out) : 0];
+    this.run(
+      out,
+      `mm${+transA}${+transB}${+accumulate}`,
+      src.matmulSource(transA, transB, accumulate),
+      { k },
+      args,
+    );
+  }
+
+  sparseMatmul(x: SparseRows, w: Tensor, out: Tensor): void {
+    this.matmul(this.denseOf(x), w, out, false, false, false);
+  }
+
+  sparseTransposeMatmul(x: SparseRows, d: Tensor, out: Tensor, accumulate: boolean): void {
+    this.matmul(this.denseOf(x), d, out, true, false, accumulate);
+  }
+
+  addBias(x: Tensor, bias: Tensor, out: Tensor, relu: boolean): void {
+    this.run(out, `bias${+relu}`, src.addBiasSource(relu), {}, [this.arg(x), this.arg(bias)]);
+  }
+
+  relu(x: Tensor, out: Tensor): void {
+    this.run(out, 'relu', src.reluSource, {}, [this.arg(x)]);
+  }
+
+  reluBackward(dy: Tensor, y: Tensor, out: Tensor): void {
+    this.run(out, 'reluBack', src.reluBackwardSource, {}, [this.arg(dy), this.arg(y)]);
+  }
+
+  linear(alpha: number, a: Tensor, beta: number, b: Tensor, out: Tensor): void {
+    this.run(out, 'linear', src.linearSource, {}, [this.arg(a), this.arg(b), alpha, beta]);
+  }
+
+  mul(a: Tensor, b: Tensor, out: Tensor): void {
+    this.run(out, 'mul', src.mulSource, {}, [this.arg(a), this.arg(b)]);
+  }
+
+  fill(t: Tensor, value: number): void {
+    const s = this.storage(t);
+    s.tex?.delete();
+    s.tex = null;
+    s.host = new Float32Array(t.size).fill(value);
+  }
+
+  softmax(x: Tensor, out: Tensor): void {
+    this.run(out, 'softmax', src.softmaxSource, { cols: x.cols }, [this.arg(x)]);
+  }
+
+  softmaxCrossEntropy(
+    logits: Tensor,
+    labels: ArrayLike<number>,
+    grad: Tensor | null,
+    gradScale: number,
+  ): number {
+    const rows = logits.rows;
+    const labelArg = new this.gpujs.Input(
+      Float32Array.from({ length: rows }, (_, i) => labels[i]),
+      [rows, 1],
+    );
+    if (grad) {
+      this.run(grad, 'xentGrad', src.crossEntropyGradSource, { cols: logits.cols }, [
+        this.arg(logits),
+        labelArg,
+        gradScale,
+      ]);
+    }
+    const losses = this.kernel('xentLoss', src.crossEntropyLossSource, { cols: logits.cols }, [rows, 1]);
+    const tex = losses(this.arg(logits), labelArg);
+    const values = flatten(tex.toArray());
+    tex.delete();
+    let total = 0;
+    for (let i = 0; i < rows; i++) total += values[i];
+    return rows === 0 ? 0 : total / rows;
+  }
+
+  columnSums(x: Tensor, out: Tensor, accumulate: boolean): void {
+    this.run(out, `colsum${+accumulate}`, src.columnSumsSource(accumulate), { rows: x.rows }, [
+      this.arg(x),
+      this.arg(out),
+    ]);
+  }
+
+  rowSums(x: Tensor, out: Tensor): void {
+    this.run(out, 'rowsum', src.rowSumsSource, { cols: x.cols }, [this.arg(x)]);
+  }
+
+  argmaxRows(x: Tensor): Int32Array {
+    const k = this.kernel('argmax', src.argmaxSource, { cols: x.cols }, [x.rows, 1]);
+    const tex = k(this.arg(x));
+    const values = flatten(tex.toArray());
+    tex.delete();
+    return Int32Array.from(values.subarray(0, x.rows), (v) => Math.round(v));
+  }
+
+  sumSquares(x: Tensor): number {
+    const values = this.read(x);
+    let s = 0;
+    for (let i = 0; i < values.length; i++) s += values[i] * values[i];
+    return s;
+  }
+
+  gatherRows(x: Tensor, index: ArrayLike<number>, out: Tensor): void {
+    this.run(out, 'gatherRows', src.gatherRowsSource, {}, [this.arg(x), this.indexArg(index)]);
+  }
+
+  gatherColumns(x: Tensor, index: ArrayLike<number>, out: Tensor): void {
+    this.run(out, 'gatherCols', src.gatherColumnsSource, {}, [this.arg(x), this.indexArg(index)]);
+  }
+
+  concatRows(a: Tensor, b: Tensor, out: Tensor): void {
+    this.run(out, 'concatRows', src.concatRowsSource, { split: a.rows }, [this.arg(a), this.arg(b)]);
+  }
+
+  concatColumns(a: Tensor, b: Tensor, out: Tensor): void {
+    this.run(out, 'concatCols', src.concatColumnsSource, { split: a.cols }, [this.arg(a), this.arg(b)]);
+  }
+
+  adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, c1: Tensor, c2: Tensor, s: AdamStep): void {
+    this.run(m, 'adamM', src.adamMomentSource, {}, [this.arg(m), this.arg(g), s.beta1, 0]);
+    this.run(v, 'adamM', src.adamMomentSource, {}, [this.arg(v), this.arg(g), s.beta2, 1]);
+    this.linear(s.beta1, c1, 0, c1, c1);
+    this.linear(s.beta2, c2, 0, c2, c2);
+    this.run(p, 'adamP', src.adamParamSource, {}, [
+      this.arg(p),
+      this.arg(m),
+      this.arg(v),
+      this.arg(c1),
+      this.arg(c2),
+      s.lr,
+      s.eps,
+      s.weightDecay,
+    ]);
+  }
+
+  setSparseRows(x: SparseRows, bytes: Uint8Array, rows: number, cols: number, scale: number): void {
+    // The GPU multiplies densely; skipping zeros does not pay off in a fragment shader.
+    let dense = x.storage as Tensor | null;
+    if (!dense || dense.rows !== rows || dense.cols !== cols) {
+      dense?.dispose();
+      dense = new Tensor(this, [rows, cols]);
+      x.storage = dense;
+    }
+    const values = new Float32Array(rows * cols);
+    let nnz = 0;
+    for (let i = 0; i < values.length; i++) {
+      if (bytes[i] !== 0) nnz++;
+      values[i] = bytes[i] * scale;
+    }
+    dense.set(values);
+    x.nonZeros = nnz;
+  }
+
+  freeSparseRows(x: SparseRows): void {
+    (x.storage as Tensor | null)?.dispose();
+    x.storage = null;
+  }
+
+  dispose(): void {
+    for (const s of [...this.live]) this.free(s);
+    for (const k of this.kernels.values()) k.destroy?.(true);
+    this.kernels.clear();
+    this.gpu.destroy();
+  }
+
+  private storage(t: Tensor): GpuStorage {
+    const s = t.storage as GpuStorage;
+    s.rows = t.rows;
+    s.cols = t.cols;
+    return s;
+  }
+
+  private denseOf(x: SparseRows): Tensor {
+    return x.storage as Tensor;
+  }
+
+  /** The tensor as a texture, uploading host values once (kernels then never see host arrays). */
+  private arg(t: Tensor): unknown {
+    const s = this.storage(t);
+    if (!s.tex) {
+      const upload = this.kernel('upload', src.copySource, {}, [s.cols, s.rows], s.kernels);
+      s.tex = upload(new this.gpujs.Input(s.host!, [s.cols, s.rows]));
+    }
+    return s.tex;
+  }
+
+  private indexArg(index: ArrayLike<number>): unknown {
+    return new this.gpujs.Input(Float32Array.from(index as ArrayLike<number>), [index.length, 1]);
+  }
+
+  private kernel(
+    name: string,
+    source: string,
+    constants: Record<string, number>,
+    output: number[],
+    cache = this.kernels,
+  ): GpuKernel {
+    const key = `${name}|${JSON.stringify(constants)}|${output.join('x')}`;
+    let k = cache.get(key);
+    if (!k) {
+      k = this.gpu.createKernel(source.trim(), {
+        output,
+        constants,
+        pipeline: true,
+        immutable: true,
+        tactic: 'precision',
+        precision: 'single',
+      });
+      cache.set(key, k);
+    }
+    return k;
+  }
+
+  /** Runs a kernel into `out`, replacing (and freeing) its previous texture. */
+  private run(
+    out: Tensor,
+    name: string,
+    source: string,
+    constants: Record<string, number>,
+    args: unknown[],
+  ): void {
+    const s = this.storage(out);
+    const tex = this.kernel(name, source, constants, [s.cols, s.rows], s.kernels)(...args);
+    s.tex?.delete();
+    s.tex = tex;
+    s.host = null;
+  }
+}
+
+function flatten(raw: Float32Array | Float32Array[]): Float32Array {
+  if (raw instanceof Float32Array) return raw;
+  const cols = raw[0]?.length ?? 0;
+  const out = new Float32Array(raw.length * cols);
+  raw.forEach((row, r) => {
+    out.set(row, r * cols);
+  });
+  return out;
+}

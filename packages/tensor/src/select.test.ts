@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { BackendUnavailableError } from './errors.js';
+import { createBackend } from './select.js';
+
+const savedDisplay = process.env.DISPLAY;
+afterEach(() => {
+  if (savedDisplay === undefined) delete process.env.DISPLAY;
+  else process.env.DISPLAY = savedDisplay;
+  delete process.env.SPROUT_BACKEND;
+});
+
+describe('createBackend', () => {
+  it('falls back to cpu with "no display" when there is no X display', async () => {
+    delete process.env.DISPLAY;
+    const { backend, report, gpuSkipped } = await createBackend({ backend: 'auto' });
+    expect(backend.name).toBe('cpu');
+    expect(gpuSkipped).toMatch(/no display/);
+    expect(report).toMatch(/^backend: cpu .*gpu skipped: no display/);
+  });
+
+  it('refuses a forced gpu without a display, with the reason', async () => {
+    delete process.env.DISPLAY;
+    await expect(createBackend({ backend: 'gpu' })).rejects.toThrow(BackendUnavailableError);
+    await expect(createBackend({ backend: 'gpu' })).rejects.toThrow(/no display/);
+  });
+
+  it('never lets auto prefer a software GL renderer over the cpu', async (ctx) => {
+    if (!savedDisplay) ctx.skip();
+    const { backend, gpuSkipped } = await createBackend({ backend: 'auto' });
+    // Here the only GL is Mesa llvmpipe; on a machine with a real GPU, auto may pick it.
+    if (backend.name === 'cpu') expect(gpuSkipped).toMatch(/software GL renderer|cpu backend is faster/);
+    backend.dispose();
+  });
+
+  it('honours SPROUT_BACKEND and rejects bad values', async () => {
+    process.env.SPROUT_BACKEND = 'cpu';
+    expect((await createBackend()).report).toMatch(/requested/);
+    process.env.SPROUT_BACKEND = 'tpu';
+    await expect(createBackend()).rejects.toThrow(/SPROUT_BACKEND must be auto, cpu or gpu; got "tpu"/);
+  });
+
+  it('uses the TypeScript kernels when asked, and says so', async () => {
+    const { backend } = await createBackend({ backend: 'cpu', kernels: 'typescript' });
+    expect(backend.description).toBe('cpu (TypeScript kernels)');
+  });
+});

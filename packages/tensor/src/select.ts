@@ -1,0 +1,167 @@
+import type { Backend } from './backend.js';
+import { CpuBackend, type CpuBackendOptions } from './cpu/cpuBackend.js';
+import { BackendUnavailableError } from './errors.js';
+import { GpuBackend, type GpuJsModule } from './gpu/gpuBackend.js';
+
+/** Which backend to use: `auto` tries gpu, then falls back to cpu. */
+export type BackendChoice = 'auto' | 'cpu' | 'gpu';
+
+/** What {@link createBackend} chose and why. */
+export interface BackendSelection {
+  backend: Backend;
+  /** One line for the user, e.g. "backend: cpu (WebAssembly SIMD kernels); gpu skipped: no display". */
+  report: string;
+  /** Why gpu was not used, when it was not. */
+  gpuSkipped: string | null;
+}
+
+/** Options for {@link createBackend}. */
+export interface CreateBackendOptions extends CpuBackendOptions {
+  /** Defaults to env `SPROUT_BACKEND`, else `auto`. */
+  backend?: BackendChoice;
+  /** Let `auto` pick a software GL renderer (llvmpipe, SwiftShader). Default false: the cpu is faster there. */
+  allowSoftwareGl?: boolean;
+}
+
+const SOFTWARE_RENDERERS = /llvmpipe|softpipe|swiftshader|swrast|software/i;
+
+function envChoice(): BackendChoice | undefined {
+  const value = typeof process !== 'undefined' ? process.env?.SPROUT_BACKEND : undefined;
+  if (!value) return undefined;
+  if (value === 'auto' || value === 'cpu' || value === 'gpu') return value;
+  throw new RangeError(`SPROUT_BACKEND must be auto, cpu or gpu; got "${value}"`);
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+interface GlProbe {
+  renderer: string;
+}
+
+/** Creates a GL context the way gpu.js will, and reads its renderer string; throws with a reason. */
+async function probeGl(): Promise<GlProbe> {
+  if (isNode) {
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    let gpuPath: string;
+    try {
+      gpuPath = require.resolve('gpu.js');
+    } catch {
+      throw new BackendUnavailableError('gpu', 'gpu.js not installed (optional dependency)');
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: headless-gl has no types here
+    let createGl: any;
+    try {
+      createGl = require(require.resolve('gl', { paths: [gpuPath] }));
+    } catch (error) {
+      throw new BackendUnavailableError(
+        'gpu',
+        `headless-gl not installed or not built (${(error as Error).message.split('\n')[0]})`,
+      );
+    }
+    if (!process.env.DISPLAY)
+      throw new BackendUnavailableError('gpu', 'no display: run under xvfb-run or set DISPLAY');
+    const gl = createGl(1, 1);
+    if (!gl)
+      throw new BackendUnavailableError(
+        'gpu',
+        `headless-gl could not open a GL context on DISPLAY=${process.env.DISPLAY}`,
+      );
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    let renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    // headless-gl reports only "ANGLE"; the GL driver it loaded tells what really renders.
+    renderer = (await loadedGlDriver()) ?? renderer;
+    gl.getExtension('STACKGL_destroy_context')?.destroy();
+    return { renderer };
+  }
+  const canvas = typeof document !== 'undefined' ? document.createElement('canvas') : null;
+  const gl = (canvas?.getContext('webgl2') ?? canvas?.getContext('webgl')) as WebGLRenderingContext | null;
+  if (!gl) throw new BackendUnavailableError('gpu', 'WebGL unavailable in this browser');
+  if (gl.isContextLost()) throw new BackendUnavailableError('gpu', 'WebGL context lost');
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  return { renderer: String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) };
+}
+
+/** On Linux, names the GL driver mapped into this process (e.g. "Mesa llvmpipe (swrast_dri.so)"). */
+async function loadedGlDriver(): Promise<string | null> {
+  if (process.platform !== 'linux') return null;
+  try {
+    const { readFileSync } = await import('node:fs');
+    const maps = readFileSync('/proc/self/maps', 'utf8');
+    if (/libnvidia-gl|libGLX_nvidia/.test(maps)) return 'NVIDIA proprietary driver';
+    const drivers = [...new Set([...maps.matchAll(/dri\/(\w+)_dri\.so/g)].map((m) => m[1]))];
+    const hardware = drivers.filter((d) => !/swrast|kms_swrast|llvmpipe|softpipe/.test(d));
+    if (hardware.length > 0) return `Mesa ${hardware.join(', ')} (hardware)`;
+    if (drivers.length > 0)
+      return `Mesa llvmpipe (${drivers.map((d) => `${d}_dri.so`).join(', ')}, software)`;
+  } catch {
+    // No /proc: keep what GL said.
+  }
+  return null;
+}
+
+async function loadGpuJs(): Promise<GpuJsModule> {
+  if (isNode) {
+    // gpu.js's ESM entry is its browser build (no headless-gl); Node needs the CJS main.
+    const { createRequire } = await import('node:module');
+    return createRequire(import.meta.url)('gpu.js') as GpuJsModule;
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: gpu.js namespace shape differs by bundler
+  const mod: any = await import('gpu.js');
+  return (mod.GPU ? mod : mod.default) as GpuJsModule;
+}
+
+/** Builds the gpu backend and checks a real kernel result; throws BackendUnavailableError. */
+export async function createGpuBackend(options: { allowSoftwareGl?: boolean } = {}): Promise<GpuBackend> {
+  const { renderer } = await probeGl();
+  if (!options.allowSoftwareGl && SOFTWARE_RENDERERS.test(renderer)) {
+    throw new BackendUnavailableError(
+      'gpu',
+      `software GL renderer (${renderer}): the cpu backend is faster here`,
+    );
+  }
+  const gpujs = await loadGpuJs();
+  const gpu = new gpujs.GPU({ mode: isNode ? 'headlessgl' : 'gpu' });
+  const backend = new GpuBackend(
+    gpujs,
+    gpu,
+    `gpu (gpu.js ${isNode ? 'headless-gl' : 'WebGL'} on ${renderer})`,
+  );
+  // A kernel that silently ran elsewhere (gpu.js falls back quietly) would pass unnoticed; check mode.
+  if (gpu.mode && !['headlessgl', 'webgl', 'webgl2', 'gpu'].includes(gpu.mode)) {
+    backend.dispose();
+    throw new BackendUnavailableError('gpu', `gpu.js fell back to mode "${gpu.mode}"`);
+  }
+  return backend;
+}
+
+/**
+ * Picks a backend. `auto` tries gpu (never a software renderer) and falls back to cpu, saying why.
+ *
+ * @example
+ * ```ts
+ * const { backend, report } = await createBackend({ backend: 'auto' });
+ * console.log(report); // "backend: cpu (WebAssembly SIMD kernels); gpu skipped: no display: run under xvfb-run…"
+ * ```
+ */
+export async function createBackend(options: CreateBackendOptions = {}): Promise<BackendSelection> {
+  const choice = options.backend ?? envChoice() ?? 'auto';
+  if (choice === 'cpu') {
+    const backend = new CpuBackend(options);
+    return { backend, report: `backend: ${backend.description} (requested)`, gpuSkipped: 'cpu requested' };
+  }
+  try {
+    const backend = await createGpuBackend({ allowSoftwareGl: choice === 'gpu' || options.allowSoftwareGl });
+    return { backend, report: `backend: ${backend.description}`, gpuSkipped: null };
+  } catch (error) {
+    if (choice === 'gpu') throw error;
+    const reason = error instanceof BackendUnavailableError ? error.reason : (error as Error).message;
+    const backend = new CpuBackend(options);
+    return { backend, report: `backend: ${backend.description}; gpu skipped: ${reason}`, gpuSkipped: reason };
+  }
+}
+
+/** A cpu backend, synchronously (no gpu probing). */
+export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
+  return new CpuBackend(options);
+}
