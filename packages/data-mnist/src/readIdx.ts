@@ -1,0 +1,131 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { IdxFormatError } from './errors.js';
+
+/** A decoded IDX file of unsigned bytes: `dims` from the header, `data` row-major. */
+export interface IdxArray {
+  dims: number[];
+  data: Uint8Array;
+}
+
+const UBYTE = 0x08;
+
+/**
+ * Reads an IDX file of unsigned bytes (plain or gzip, detected from the first bytes), streaming it
+ * in chunks straight into one Uint8Array sized from the header. Validates the magic number
+ * (`expectMagic`, e.g. 2051 images / 2049 labels), the dimensions and the length.
+ *
+ * @example
+ * ```ts
+ * const images = await readIdx('train-images-idx3-ubyte', 2051); // dims [60000, 28, 28]
+ * ```
+ */
+export async function readIdx(file: string, expectMagic?: number): Promise<IdxArray> {
+  const head = await firstBytes(file, 2);
+  const gzip = head.length === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const fileSize = (await stat(file)).size;
+  if (fileSize === 0)
+    throw new IdxFormatError(file, 0, 'an IDX header (4-byte magic number)', 'an empty file');
+  const source = createReadStream(file, { highWaterMark: 1 << 20 });
+  const stream = gzip ? source.pipe(createGunzip()) : source;
+  source.on('error', (e) => stream.destroy(e));
+
+  let header: Uint8Array = new Uint8Array(0);
+  let dims: number[] | null = null;
+  let data: Uint8Array | null = null;
+  let filled = 0;
+  let headerLength = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let bytes: Uint8Array = chunk;
+      if (!dims) {
+        header = concat(header, bytes);
+        if (header.length < 4) continue;
+        const magic = (header[0] << 24) | (header[1] << 16) | (header[2] << 8) | header[3];
+        if (
+          header[0] !== 0 ||
+          header[1] !== 0 ||
+          header[2] !== UBYTE ||
+          (expectMagic !== undefined && magic !== expectMagic)
+        ) {
+          throw new IdxFormatError(
+            file,
+            0,
+            `magic number ${expectMagic ?? '0x0000080N (unsigned bytes)'}`,
+            String(magic),
+          );
+        }
+        const rank = header[3];
+        if (rank < 1 || rank > 4)
+          throw new IdxFormatError(file, 3, 'between 1 and 4 dimensions', String(rank));
+        headerLength = 4 + 4 * rank;
+        if (header.length < headerLength) continue;
+        const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+        dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i));
+        dims.forEach((d, i) => {
+          if (d === 0) throw new IdxFormatError(file, 4 + 4 * i, `a non-zero size for dimension ${i}`, '0');
+        });
+        const total = dims.reduce((a, b) => a * b, 1);
+        if (!gzip && fileSize !== headerLength + total) {
+          throw new IdxFormatError(
+            file,
+            Math.min(fileSize, headerLength + total),
+            `${headerLength + total} bytes for dims [${dims.join(', ')}]`,
+            `${fileSize} bytes (${fileSize < headerLength + total ? 'truncated' : 'trailing data'})`,
+          );
+        }
+        data = new Uint8Array(total);
+        bytes = header.subarray(headerLength);
+      }
+      if (filled + bytes.length > data!.length) {
+        throw new IdxFormatError(file, headerLength + data!.length, 'end of data', 'trailing bytes');
+      }
+      data!.set(bytes, filled);
+      filled += bytes.length;
+    }
+  } catch (error) {
+    if (error instanceof IdxFormatError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code.startsWith('Z_') || /unexpected end|incorrect header|invalid/i.test((error as Error).message)) {
+      throw new IdxFormatError(
+        file,
+        headerLength + filled,
+        'a valid gzip stream',
+        `corrupt gzip (${(error as Error).message})`,
+      );
+    }
+    throw error;
+  }
+  if (!dims) {
+    throw new IdxFormatError(file, header.length, `a complete IDX header`, `${header.length} bytes`);
+  }
+  if (filled !== data!.length) {
+    throw new IdxFormatError(
+      file,
+      headerLength + filled,
+      `${data!.length} data bytes`,
+      `${filled} (truncated)`,
+    );
+  }
+  return { dims, data: data! };
+}
+
+async function firstBytes(file: string, n: number): Promise<Uint8Array> {
+  const { open } = await import('node:fs/promises');
+  const handle = await open(file, 'r');
+  try {
+    const buf = new Uint8Array(n);
+    const { bytesRead } = await handle.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,26 @@
+import { PNG } from 'pngjs';
+import { expect, it } from 'vitest';
+import { renderDigitGridPng, renderDigitGridSvg } from './renderDigits.js';
+
+const cells = Array.from({ length: 12 }, (_, n) => ({
+  image: Uint8Array.from({ length: 784 }, (_, i) => ((i % 28) + n) * 8),
+  caption: `${n % 10}`,
+  highlight: n === 3,
+}));
+
+it('renders a PNG grid of the right size with a red frame on highlighted cells', () => {
+  const png = PNG.sync.read(renderDigitGridPng(cells, { columns: 5, zoom: 2 }));
+  const cell = 28 * 2 + 8;
+  expect([png.width, png.height]).toEqual([5 * cell, 3 * cell]);
+  const at = (x: number, y: number) =>
+    Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3));
+  expect(at(3 * cell, 0)).toEqual([220, 30, 30]);
+  expect(at(0, 0)).toEqual([255, 255, 255]);
+});
+
+it('renders an SVG grid with captions', () => {
+  const svg = renderDigitGridSvg(cells.slice(0, 2));
+  expect(svg).toMatch(/^<svg /);
+  expect(svg).toContain('>1</text>');
+  expect(svg.match(/<image /g)?.length).toBe(2);
+});
