@@ -1,1 +1,18 @@
-export const packageName = '@sprout/schedule';
+export {
+  EarlyStopping,
+  type EarlyStoppingDecision,
+  type EarlyStoppingOptions,
+  type Mode,
+} from './earlyStopping.js';
+export { type GrowthScheduleOptions, growthSchedule } from './growthSchedule.js';
+export {
+  constant,
+  cosine,
+  linearWarmup,
+  offset,
+  type Schedule,
+  stepDecay,
+  type WarmupDecayOptions,
+  warmupDecay,
+} from './learningRate.js';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './reduceLrOnPlateau.js';
