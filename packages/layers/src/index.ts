@@ -1,1 +1,10 @@
-export const packageName = '@sprout/layers';
+export { createMlp } from './createMlp.js';
+export { Dense, type DenseOptions } from './dense.js';
+export { type Evaluation, evaluate } from './evaluate.js';
+export { type GrowOptions, type GrowthStrategy, grow, type ParameterGrowth } from './grow.js';
+export type { Layer, LayerInput } from './layer.js';
+export { loadModel, MODEL_FORMAT_VERSION, ModelFormatError, saveModel } from './modelFile.js';
+export { Parameter } from './parameter.js';
+export { ReLU } from './relu.js';
+export { Sequential } from './sequential.js';
+export { SoftmaxCrossEntropy } from './softmaxCrossEntropyLoss.js';

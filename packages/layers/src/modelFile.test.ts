@@ -1,0 +1,40 @@
+import { createCpuBackend, fromArray, Random } from '@sprout/tensor';
+import { expect, it } from 'vitest';
+import { createMlp } from './createMlp.js';
+import { loadModel, ModelFormatError, saveModel } from './modelFile.js';
+
+const backend = createCpuBackend();
+const model = createMlp(backend, { inputs: 7, hidden: [5], outputs: 3, rng: new Random(4) });
+const x = fromArray(
+  backend,
+  Array.from({ length: 14 }, (_, i) => i / 14),
+  [2, 7],
+);
+
+it('round-trips a model exactly', () => {
+  const copy = loadModel(backend, saveModel(model));
+  expect(copy.widths).toEqual([7, 5, 3]);
+  expect(copy.forward(x).toArray()).toEqual(model.forward(x).toArray());
+});
+
+it('rejects truncated files, bad magic, bad versions and wrong shapes with ModelFormatError', () => {
+  const bytes = saveModel(model);
+  expect(() => loadModel(backend, bytes.subarray(0, bytes.length - 4), 'm.sprout')).toThrow(
+    /m\.sprout: expected \d+ bytes/,
+  );
+  const bad = bytes.slice();
+  bad[0] = 0;
+  expect(() => loadModel(backend, bad)).toThrow(ModelFormatError);
+  const json = new TextDecoder().decode(bytes.subarray(8, 8 + new DataView(bytes.buffer).getUint32(4, true)));
+  const tamper = (text: string) => {
+    const enc = new TextEncoder().encode(text);
+    const out = new Uint8Array(bytes.length - json.length + enc.length + 8);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, 0x4d525053, true);
+    view.setUint32(4, enc.length, true);
+    out.set(enc, 8);
+    return out;
+  };
+  expect(() => loadModel(backend, tamper(json.replace('"version":1', '"version":9')))).toThrow(/unsupported/);
+  expect(() => loadModel(backend, new Uint8Array(3))).toThrow(/too short/);
+});
