@@ -11,8 +11,9 @@ const param = (name: string, values: number[], shape: number[]): TrainableParame
   value: fromArray(backend, values, shape),
   grad: fromArray(backend, new Array(values.length).fill(0), shape),
 });
-const close = (t: Tensor, expected: number[], tol = 1e-6) =>
-  Array.from(t.toArray()).forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThan(tol));
+const close = (t: Tensor, expected: number[], tol = 1e-6) => {
+  for (const [i, v] of t.toArray().entries()) expect(Math.abs(v - expected[i])).toBeLessThan(tol);
+};
 
 describe('Adam', () => {
   it('matches the textbook bias-corrected update (float64 reference) over 10 steps', () => {
