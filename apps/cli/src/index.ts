@@ -1,1 +1,2 @@
-export const packageName = '@sprout/cli';
+export { main } from './main.js';
+export { buildProgram, type CliRequest, parseArgs } from './parseArgs.js';

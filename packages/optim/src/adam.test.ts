@@ -76,7 +76,7 @@ describe('Adam', () => {
     a.step();
     const q = param('w', Array.from(p.value.toArray()), [2]);
     const b = new Adam([q]);
-    b.loadState(JSON.parse(JSON.stringify(a.state())));
+    b.loadState(structuredClone(a.state()));
     p.grad.set([0.5, 0.5]);
     q.grad.set([0.5, 0.5]);
     a.step();

@@ -22,7 +22,8 @@ interface AdamSlot {
 export interface OptimizerState {
   kind: string;
   step: number;
-  slots: Record<string, Record<string, number[]>>;
+  /** Per parameter name, its state arrays (binary: checkpoints store them as float32). */
+  slots: Record<string, Record<string, Float32Array>>;
 }
 
 /**
@@ -90,10 +91,10 @@ export class Adam {
     const slots: OptimizerState['slots'] = {};
     for (const [name, s] of this.slots) {
       slots[name] = {
-        m: Array.from(s.m.toArray()),
-        v: Array.from(s.v.toArray()),
-        beta1Power: Array.from(s.beta1Power.toArray()),
-        beta2Power: Array.from(s.beta2Power.toArray()),
+        m: s.m.toArray(),
+        v: s.v.toArray(),
+        beta1Power: s.beta1Power.toArray(),
+        beta2Power: s.beta2Power.toArray(),
       };
     }
     return { kind: 'adam', step: this.steps, slots };

@@ -60,7 +60,7 @@ export class SGD {
 
   state(): OptimizerState {
     const slots: OptimizerState['slots'] = {};
-    for (const [name, v] of this.velocity) slots[name] = { velocity: Array.from(v.toArray()) };
+    for (const [name, v] of this.velocity) slots[name] = { velocity: v.toArray() };
     return { kind: 'sgd', step: this.steps, slots };
   }
 

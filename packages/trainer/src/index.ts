@@ -1,1 +1,8 @@
-export const packageName = '@sprout/trainer';
+export { CHECKPOINT_VERSION, type CheckpointState, checkpointPath, readCheckpoint } from './checkpoint.js';
+export { resolveConfig, type TrainConfig, type TrainConfigInput, trainConfigSchema } from './config.js';
+export { CheckpointError, ConfigError } from './errors.js';
+export { evaluateSaved } from './evaluateSaved.js';
+export type { BatchProgress, TrainHooks } from './events.js';
+export type { EpochRecord, TrainResult } from './history.js';
+export { type ClassificationReport, classificationReport } from './metrics.js';
+export { type TrainOptions, train } from './trainer.js';

@@ -1,8 +1,0 @@
-import { describe, expect, it } from 'vitest';
-import * as entry from './index.js';
-
-describe('@sprout/cli', () => {
-  it('exposes its public entry', () => {
-    expect(entry.packageName).toBe('@sprout/cli');
-  });
-});

@@ -1,0 +1,125 @@
+import { resolveConfig, type TrainConfigInput } from '@sprout/trainer';
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+/** What the user asked for. */
+export interface CliRequest {
+  mode: 'train' | 'continue' | 'evaluate';
+  json: boolean;
+  /** Only the options given on the command line (so a resumed run keeps its saved ones). */
+  config: TrainConfigInput;
+}
+
+const defaults = resolveConfig({});
+
+const integer = (flag: string) => (value: string) => {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`${flag} must be an integer, got "${value}"`);
+  return Number(value);
+};
+const number = (flag: string) => (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError(`${flag} must be a number, got "${value}"`);
+  return n;
+};
+
+// [flag, config key, description, parser]
+const OPTIONS: [string, keyof typeof defaults, string, ((v: string) => unknown) | null][] = [
+  ['--batch-size <n>', 'batchSize', 'micro-batch size', integer('--batch-size')],
+  ['--learning-rate <lr>', 'learningRate', 'peak learning rate (Adam)', number('--learning-rate')],
+  ['--epochs <n>', 'epochs', 'maximum epochs', integer('--epochs')],
+  ['--seed <n>', 'seed', 'random seed (runs are deterministic)', integer('--seed')],
+  [
+    '--accumulate <k>',
+    'accumulate',
+    'micro-batches per optimizer step (gradient accumulation)',
+    integer('--accumulate'),
+  ],
+  [
+    '--max-memory-percent <p>',
+    'maxMemoryPercent',
+    'memory budget, % of the memory available to the process',
+    number('--max-memory-percent'),
+  ],
+  ['--warmup-epochs <n>', 'warmupEpochs', 'linear learning-rate warmup epochs', integer('--warmup-epochs')],
+  ['--decay <f>', 'decay', 'learning-rate decay factor after warmup', number('--decay')],
+  ['--decay-patience <n>', 'decayPatience', 'epochs per decay step', number('--decay-patience')],
+  [
+    '--growth-epochs <n>',
+    'growthEpochs',
+    'epochs to grow from initial to final width',
+    integer('--growth-epochs'),
+  ],
+  [
+    '--initial-hidden-size <n>',
+    'initialHiddenSize',
+    'hidden units at the start',
+    integer('--initial-hidden-size'),
+  ],
+  ['--final-hidden-size <n>', 'finalHiddenSize', 'hidden units after growth', integer('--final-hidden-size')],
+  ['--growth-strategy <s>', 'growthStrategy', 'net2net | zero-outgoing', null],
+  ['--patience <n>', 'patience', 'early stopping patience in epochs (0 = off)', integer('--patience')],
+  ['--backend <b>', 'backend', 'cpu | gpu | auto', null],
+  ['--data-dir <dir>', 'dataDir', 'directory of IDX files (plain or .gz) instead of the bundled MNIST', null],
+  ['--out <dir>', 'outDir', 'run directory (checkpoint, model, metrics, plots, report)', null],
+  ['--dev-size <n>', 'devSize', 'images held out of training for early stopping', integer('--dev-size')],
+  [
+    '--train-limit <n>',
+    'trainLimit',
+    'use only the first N training images (0 = all)',
+    integer('--train-limit'),
+  ],
+  ['--test-limit <n>', 'testLimit', 'use only the first N test images (0 = all)', integer('--test-limit')],
+];
+
+/** The seed's underscore spellings (--batch_size) are accepted for every flag. */
+function normaliseUnderscores(argv: string[]): string[] {
+  return argv.map((a) =>
+    a.startsWith('--') ? a.replace(/^--[^=]+/, (flag) => flag.replaceAll('_', '-')) : a,
+  );
+}
+
+/** Builds the commander program (also used for --help). */
+export function buildProgram(): Command {
+  const program = new Command('sprout')
+    .description('Train a growing MLP on MNIST (bundled) from chance to 98%+ test accuracy.')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .allowExcessArguments(false)
+    .showSuggestionAfterError(true);
+  for (const [flag, key, description, parser] of OPTIONS) {
+    const shown = defaults[key] === undefined ? 'bundled MNIST' : String(defaults[key]);
+    const option = new Option(flag, `${description} (default: ${shown})`);
+    if (key === 'backend') option.choices(['cpu', 'gpu', 'auto']);
+    if (key === 'growthStrategy') option.choices(['net2net', 'zero-outgoing']);
+    if (parser) option.argParser(parser);
+    program.addOption(option);
+  }
+  program
+    .option('--no-augment', 'turn off training-time augmentation (default: on)')
+    .option('--no-report', 'skip plots and report.html (default: written)')
+    .option('--continue-training', 'resume from the checkpoint in --out (alias --continue_training)')
+    .option('--evaluate', 'evaluate the saved model in --out on the test set and save the metrics')
+    .option('--json', 'print one JSON object as the last line');
+  return program;
+}
+
+/** Parses argv (without node and script) into a request; throws commander errors on bad input. */
+export function parseArgs(argv: string[]): CliRequest {
+  const program = buildProgram();
+  program.parse(normaliseUnderscores(argv), { from: 'user' });
+  const opts = program.opts();
+  if (opts.continueTraining && opts.evaluate)
+    throw new InvalidArgumentError('--continue-training and --evaluate cannot be combined');
+  const config: Record<string, unknown> = {};
+  for (const [flag, key] of OPTIONS) {
+    const attribute = new Option(flag).attributeName();
+    if (program.getOptionValueSource(attribute) === 'cli') config[key] = opts[attribute];
+  }
+  if (program.getOptionValueSource('augment') === 'cli') config.augment = opts.augment;
+  if (program.getOptionValueSource('report') === 'cli') config.report = opts.report;
+  return {
+    mode: opts.evaluate ? 'evaluate' : opts.continueTraining ? 'continue' : 'train',
+    json: Boolean(opts.json),
+    config: config as TrainConfigInput,
+  };
+}

@@ -1,0 +1,34 @@
+import type { TrainConfig } from './config.js';
+import type { EpochRecord } from './history.js';
+
+/** Progress within an epoch, for progress bars. */
+export interface BatchProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number;
+  samplesPerSecond: number;
+  learningRate: number;
+  hiddenSize: number;
+  batchSize: number;
+  rssMB: number;
+  /** Seconds left in this epoch at the current speed. */
+  etaSeconds: number;
+}
+
+/** Hooks the loop calls; the CLI draws progress from them, tests observe them. */
+export interface TrainHooks {
+  onStart?(info: {
+    backendReport: string;
+    config: TrainConfig;
+    resumedFromEpoch: number | null;
+    trainSize: number;
+  }): void;
+  onBatch?(progress: BatchProgress): void;
+  onEpoch?(record: EpochRecord): void;
+  onMessage?(line: string): void;
+  /** Asked after every batch; true makes the loop save a checkpoint and return (Ctrl-C). */
+  shouldStop?(): boolean;
+}

@@ -1,0 +1,33 @@
+/** One epoch's figures. Epoch 0 is the untrained network's evaluation. */
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number | null;
+  trainAccuracy: number | null;
+  devLoss: number;
+  devAccuracy: number;
+  /** Test accuracy after this epoch (cheap here, and it gives the time to 98%). */
+  testAccuracy: number;
+  learningRate: number;
+  hiddenSize: number;
+  batchSize: number;
+  seconds: number;
+  /** Wall seconds since the run started (excluding earlier sessions' time when resumed). */
+  elapsed: number;
+  samplesPerSecond: number;
+  rssMB: number;
+}
+
+/** What a run produced. */
+export interface TrainResult {
+  testAccuracy: number;
+  bestDevAccuracy: number;
+  epochs: number;
+  wallSeconds: number;
+  secondsTo98: number | null;
+  peakRssMB: number;
+  backend: string;
+  hiddenSize: number;
+  outDir: string;
+  stoppedEarly: boolean;
+  interrupted: boolean;
+}

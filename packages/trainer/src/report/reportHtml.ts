@@ -1,0 +1,55 @@
+import type { TrainResult } from '../history.js';
+import type { ClassificationReport } from '../metrics.js';
+
+const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+
+/** One self-contained HTML page: summary, charts (inline SVG), per-class metrics, sample predictions. */
+export function reportHtml(args: {
+  result: TrainResult;
+  report: ClassificationReport;
+  charts: { title: string; svg: string }[];
+  samplesPng: Buffer;
+  backendReport: string;
+}): string {
+  const { result, report, charts, samplesPng, backendReport } = args;
+  const rows = report.perClass
+    .map(
+      (c) =>
+        `<tr><td>${c.label}</td><td>${pct(c.precision)}</td><td>${pct(c.recall)}</td><td>${pct(c.f1)}</td><td>${c.support}</td></tr>`,
+    )
+    .join('');
+  const avg = (name: string, a: { precision: number; recall: number; f1: number }) =>
+    `<tr><th>${name}</th><td>${pct(a.precision)}</td><td>${pct(a.recall)}</td><td>${pct(a.f1)}</td><td>${report.perClass.reduce((s, c) => s + c.support, 0)}</td></tr>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sprout run report</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
+.grid{display:flex;flex-wrap:wrap;gap:16px}.grid figure{margin:0}
+table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 10px;text-align:right}
+.summary td:first-child{text-align:left}
+</style></head><body>
+<h1>Sprout run report</h1>
+<table class="summary">
+<tr><td>test accuracy</td><td><b>${pct(result.testAccuracy)}</b></td></tr>
+<tr><td>best dev accuracy</td><td>${pct(result.bestDevAccuracy)}</td></tr>
+<tr><td>epochs</td><td>${result.epochs}${result.stoppedEarly ? ' (early stopping)' : ''}</td></tr>
+<tr><td>wall time</td><td>${result.wallSeconds.toFixed(1)} s</td></tr>
+<tr><td>time to 98% test accuracy</td><td>${result.secondsTo98 === null ? 'not reached' : `${result.secondsTo98.toFixed(1)} s`}</td></tr>
+<tr><td>peak RSS</td><td>${result.peakRssMB.toFixed(0)} MiB</td></tr>
+<tr><td>hidden width</td><td>${result.hiddenSize}</td></tr>
+<tr><td>backend</td><td>${escapeHtml(backendReport)}</td></tr>
+</table>
+<h2>Training</h2>
+<div class="grid">${charts.map((c) => `<figure aria-label="${escapeHtml(c.title)}">${c.svg}</figure>`).join('\n')}</div>
+<h2>Per-class metrics (test set)</h2>
+<table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>${rows}
+${avg('macro avg', report.macro)}${avg('weighted avg', report.weighted)}</table>
+<h2>Sample predictions (wrong ones framed in red)</h2>
+<img alt="sample predictions" src="data:image/png;base64,${samplesPng.toString('base64')}">
+</body></html>
+`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+}

@@ -1,0 +1,47 @@
+import { createMlp, loadModel, type Sequential } from '@sprout/layers';
+import { Adam } from '@sprout/optim';
+import { type Backend, Random } from '@sprout/tensor';
+import type { CheckpointState } from './checkpoint.js';
+import { bytesToFloats, type CheckpointBlobs } from './checkpoint.js';
+import type { TrainConfig } from './config.js';
+import { CheckpointError } from './errors.js';
+
+/** The mutable objects of a run: model, optimizer and the RNG that growth draws from. */
+export interface Session {
+  model: Sequential;
+  optimizer: Adam;
+  rng: Random;
+}
+
+/** A fresh network at the initial width. */
+export function newSession(backend: Backend, config: TrainConfig, inputs: number, classes: number): Session {
+  const rng = new Random(config.seed);
+  const model = createMlp(backend, { inputs, hidden: [config.initialHiddenSize], outputs: classes, rng });
+  return { model, optimizer: new Adam(model.parameters(), { lr: config.learningRate }), rng };
+}
+
+/** Rebuilds the model, optimizer and RNG exactly as a checkpoint saved them. */
+export function restoreSession(backend: Backend, state: CheckpointState, blobs: CheckpointBlobs): Session {
+  if (!blobs.model) throw new CheckpointError('checkpoint has no model');
+  const model = loadModel(backend, blobs.model, 'checkpoint model');
+  const optimizer = new Adam(model.parameters(), { lr: state.config.learningRate });
+  const slots: Record<string, Record<string, Float32Array>> = {};
+  for (const p of model.parameters()) {
+    slots[p.name] = {};
+    for (const key of ['m', 'v', 'beta1Power', 'beta2Power']) {
+      const blob = blobs[`optimizer/${p.name}/${key}`];
+      if (!blob) throw new CheckpointError(`checkpoint lacks optimizer state ${p.name}/${key}`);
+      slots[p.name][key] = bytesToFloats(blob);
+    }
+  }
+  try {
+    optimizer.loadState({ kind: 'adam', step: state.optimizerSteps, slots });
+  } catch (error) {
+    throw new CheckpointError(
+      `checkpoint optimizer state does not fit the model: ${(error as Error).message}`,
+    );
+  }
+  const rng = new Random(0);
+  rng.setState(state.rngState);
+  return { model, optimizer, rng };
+}
