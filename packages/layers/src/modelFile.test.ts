@@ -38,3 +38,9 @@ it('rejects truncated files, bad magic, bad versions and wrong shapes with Model
   expect(() => loadModel(backend, tamper(json.replace('"version":1', '"version":9')))).toThrow(/unsupported/);
   expect(() => loadModel(backend, new Uint8Array(3))).toThrow(/too short/);
 });
+
+it('loads from a Node Buffer that is a view into a larger pool', () => {
+  const bytes = saveModel(model);
+  const pooled = Buffer.concat([Buffer.alloc(3), Buffer.from(bytes)]).subarray(3);
+  expect(loadModel(backend, pooled).forward(x).toArray()).toEqual(model.forward(x).toArray());
+});

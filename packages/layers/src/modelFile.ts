@@ -97,7 +97,8 @@ export function loadModel(backend: Backend, bytes: Uint8Array, source = 'model')
   const params = model.parameters();
   if (params.length !== header.params.length)
     throw new ModelFormatError(`${source}: parameter count mismatch`);
-  const floats = new Float32Array(bytes.slice(dataStart).buffer);
+  // Copy into a fresh buffer: Node Buffers are views into shared pools (and may be unaligned).
+  const floats = new Float32Array(new Uint8Array(bytes.subarray(dataStart)).buffer);
   params.forEach((p, i) => {
     const entry = header.params[i];
     if (entry.name !== p.name || entry.shape.join('x') !== p.value.shape.join('x')) {

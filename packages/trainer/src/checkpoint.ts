@@ -127,5 +127,5 @@ export function floatBytes(values: Float32Array): Uint8Array {
 
 /** Bytes back to Float32 values (copied, so alignment does not matter). */
 export function bytesToFloats(bytes: Uint8Array): Float32Array {
-  return new Float32Array(bytes.slice().buffer);
+  return new Float32Array(new Uint8Array(bytes).buffer);
 }

@@ -28,7 +28,7 @@ export interface EpochOutcome {
  * into the gradient buffers — `accumulate` micro-batches per Adam step — with progress reports.
  * Resumes mid-epoch by regenerating and skipping the first `skip` batches (same data, same order).
  */
-export function runEpoch(args: {
+export async function runEpoch(args: {
   session: Session;
   config: TrainConfig;
   train: LabeledImages;
@@ -40,7 +40,7 @@ export function runEpoch(args: {
   batchSize: number;
   memory: MemoryWatch;
   hooks: TrainHooks;
-}): EpochOutcome {
+}): Promise<EpochOutcome> {
   const { session, config, train, trainIndex, epoch, learningRate, memory, hooks } = args;
   const { model, optimizer } = session;
   const backend = model.denseLayers[0].backend;
@@ -84,6 +84,13 @@ export function runEpoch(args: {
       sums.loss += value * batch.size;
       sums.seen += batch.size;
       done++;
+      // The loop is synchronous, so timers cannot fire: sample memory here. Throws a typed
+      // MemoryLimitExceededError at the critical level; the last checkpoint stays intact.
+      if (done % 8 === 0) {
+        memory.assertWithinBudget();
+        // Yield to the event loop so Ctrl-C (SIGINT/SIGTERM) handlers can run mid-epoch.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       const now = performance.now();
       if (hooks.onBatch && (now - lastReport > 100 || done === estimatedBatches)) {
         lastReport = now;

@@ -106,6 +106,7 @@ export async function train(input: TrainConfigInput = {}, options: TrainOptions 
 
   const evaluateAll = () => {
     memory.setPhase(`epoch ${epoch} eval`);
+    memory.check();
     const dev = evaluate(session.model, devImages, devLabels, split.dev.length, pixels);
     const test = evaluate(session.model, data.test.images, data.test.labels, data.test.count, pixels);
     return { dev, test };
@@ -149,7 +150,7 @@ export async function train(input: TrainConfigInput = {}, options: TrainOptions 
     }
     const lr = learningRate(e - 1);
     memory.setPhase(`epoch ${e} train`);
-    const outcome = runEpoch({
+    const outcome = await runEpoch({
       session,
       config,
       train: data.train,

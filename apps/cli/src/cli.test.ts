@@ -1,0 +1,147 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// End-to-end through the real built binary (dist/cli.js), on real MNIST slices.
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+const quick = [
+  '--train-limit',
+  '3000',
+  '--dev-size',
+  '300',
+  '--test-limit',
+  '500',
+  '--initial-hidden-size',
+  '32',
+  '--final-hidden-size',
+  '64',
+  '--growth-epochs',
+  '2',
+  '--warmup-epochs',
+  '1',
+  '--backend',
+  'cpu',
+  '--no-report',
+];
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+const outDir = () => mkdtempSync(join(tmpdir(), 'sprout-cli-'));
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
+
+describe('sprout CLI', () => {
+  it('trains, prints plain progress lines off a TTY, and ends with the JSON summary', () => {
+    const out = outDir();
+    const r = run([...quick, '--epochs', '2', '--out', out, '--json', '--learning_rate', '0.003']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/epoch 0 \(untrained\)/);
+    expect(r.stdout).toMatch(/epoch 2: train loss/);
+    const summary = lastJson(r.stdout);
+    expect(Object.keys(summary).sort()).toEqual(
+      [
+        'backend',
+        'bestDevAccuracy',
+        'epochs',
+        'hiddenSize',
+        'outDir',
+        'peakRssMB',
+        'secondsTo98',
+        'testAccuracy',
+        'wallSeconds',
+      ].sort(),
+    );
+    expect(summary.testAccuracy).toBeGreaterThan(0.7);
+    expect(summary.outDir).toBe(out);
+    expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).testAccuracy).toBe(
+      summary.testAccuracy,
+    );
+  });
+
+  it('--evaluate loads the saved model, prints and saves the metrics', () => {
+    const out = outDir();
+    expect(run([...quick, '--epochs', '1', '--out', out]).status).toBe(0);
+    const r = run(['--evaluate', '--out', out, '--test-limit', '500', '--backend', 'cpu', '--json']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/test accuracy \d+\.\d\d%/);
+    expect(existsSync(join(out, 'evaluation.json'))).toBe(true);
+    expect(lastJson(r.stdout).testAccuracy).toBeGreaterThan(0.5);
+  });
+
+  it('resumes after being killed with SIGINT mid-run (--continue_training)', async () => {
+    const out = outDir();
+    const child = spawn(process.execPath, [bin, ...quick, '--epochs', '40', '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let sent = false;
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        if (!sent && /epoch 2:/.test(stdout)) {
+          sent = true; // a second Ctrl-C means "quit at once"
+          child.kill('SIGINT');
+        }
+      });
+      child.on('exit', () => resolve());
+    });
+    expect(child.exitCode).toBe(130);
+    expect(stdout).toMatch(/interrupted/);
+    const r = run(['--continue_training', '--out', out, '--epochs', '4', '--json']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/continuing from epoch \d/);
+    expect(lastJson(r.stdout).epochs).toBe(4);
+  }, 60_000);
+
+  it.each([
+    [['--bogus'], /unknown option '--bogus'/],
+    [['--batch-size', 'abc'], /--batch-size must be an integer, got "abc"/],
+    [['--learning-rate', '-1'], /learningRate: /],
+    [['--backend', 'tpu'], /argument 'tpu' is invalid/],
+    [['--max-memory-percent', '120'], /maxMemoryPercent: /],
+  ])('rejects %j with a one-line reason and a non-zero exit', (args, message) => {
+    const r = run([...args, '--out', outDir()]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('refuses a corrupt checkpoint without touching it', () => {
+    const out = outDir();
+    expect(run([...quick, '--epochs', '1', '--out', out]).status).toBe(0);
+    const file = join(out, 'checkpoint.sprout');
+    const bytes = readFileSync(file);
+    bytes.fill(7, 20, 60);
+    writeFileSync(file, bytes);
+    const r = run(['--continue-training', '--out', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^sprout: error: .*checkpoint\.sprout.*corrupt/);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+
+  it('documents every flag with its default in --help', () => {
+    const r = run(['--help']);
+    expect(r.status).toBe(0);
+    for (const flag of [
+      '--batch-size',
+      '--learning-rate',
+      '--epochs',
+      '--seed',
+      '--backend',
+      '--data-dir',
+      '--out',
+      '--no-augment',
+      '--accumulate',
+      '--json',
+      '--continue-training',
+      '--evaluate',
+    ]) {
+      expect(r.stdout).toContain(flag);
+    }
+    expect(r.stdout).toMatch(/--batch-size <n>\s+micro-batch size \(default: 128\)/);
+  });
+});
