@@ -28,7 +28,7 @@ export function gatherColumns(x: Tensor, index: ArrayLike<number>, out?: Tensor)
   return o;
 }
 
-/** [a; b]: b's rows below a's. */
+/** `[a; b]`: the rows of `b` below those of `a`. */
 export function concatRows(a: Tensor, b: Tensor, out?: Tensor): Tensor {
   if (a.cols !== b.cols) throw new ShapeError(`concatRows: ${a.cols} vs ${b.cols} columns`);
   const o =
@@ -38,7 +38,7 @@ export function concatRows(a: Tensor, b: Tensor, out?: Tensor): Tensor {
   return o;
 }
 
-/** [a, b]: b's columns right of a's. */
+/** `[a, b]`: the columns of `b` right of those of `a`. */
 export function concatColumns(a: Tensor, b: Tensor, out?: Tensor): Tensor {
   if (a.rows !== b.rows) throw new ShapeError(`concatColumns: ${a.rows} vs ${b.rows} rows`);
   const shape = a.shape.length === 1 ? [a.size + b.size] : [a.rows, a.cols + b.cols];

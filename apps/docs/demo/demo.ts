@@ -1,0 +1,165 @@
+// The in-browser demo: trains the growing MLP on an MNIST slice with @sprout/tensor's auto backend
+// (gpu.js on WebGL when a real GPU is there, else the WebAssembly cpu backend), plots loss and
+// accuracy as they move, and classifies digits drawn on a canvas.
+import { createMlp, evaluate, grow, SoftmaxCrossEntropy } from '@sprout/layers';
+import { Adam } from '@sprout/optim';
+import { growthSchedule } from '@sprout/schedule';
+import { createBackend, Random, SparseRows, softmax } from '@sprout/tensor';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const status = $('status');
+const accuracyText = $('accuracy');
+const predictionText = $('prediction');
+
+async function loadSlice() {
+  const bytes = new Uint8Array(await (await fetch('mnist-slice.bin')).arrayBuffer());
+  const view = new DataView(bytes.buffer);
+  const train = view.getUint32(0, true);
+  const test = view.getUint32(4, true);
+  let o = 8;
+  const take = (n: number) => bytes.subarray(o, (o += n));
+  return {
+    train,
+    test,
+    trainImages: take(train * 784),
+    trainLabels: take(train),
+    testImages: take(test * 784),
+    testLabels: take(test),
+  };
+}
+
+function plot(canvas: HTMLCanvasElement, series: { values: number[]; color: string }[], max: number) {
+  const ctx = canvas.getContext('2d')!;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.strokeStyle = '#ccc';
+  ctx.strokeRect(0, 0, canvas.width, canvas.height);
+  for (const s of series) {
+    ctx.strokeStyle = s.color;
+    ctx.beginPath();
+    s.values.forEach((v, i) => {
+      const x = (i / Math.max(1, s.values.length - 1)) * (canvas.width - 4) + 2;
+      const y = canvas.height - 2 - (Math.min(v, max) / max) * (canvas.height - 4);
+      i ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
+    });
+    ctx.stroke();
+  }
+}
+
+const { backend, report } = await createBackend({ backend: 'auto' });
+status.textContent = report;
+const data = await loadSlice();
+const rng = new Random(1);
+const model = createMlp(backend, { inputs: 784, hidden: [32], outputs: 10, rng });
+const adam = new Adam(model.parameters(), { lr: 2e-3 });
+const width = growthSchedule({ initial: 32, final: 128, growthEpochs: 3, multiple: 32 });
+const loss = new SoftmaxCrossEntropy();
+const x = new SparseRows(backend);
+const losses: number[] = [];
+const accuracies: number[] = [];
+let batchesDone = 0;
+
+async function trainEpochs(epochs: number) {
+  const batch = 64;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    if (width(epoch) > model.widths[1]) {
+      for (const g of grow(model, 0, width(epoch), { rng })) adam.grow(g.param, g.map, g.oldShape);
+      adam.setParameters(model.parameters());
+    }
+    for (let start = 0; start + batch <= data.train; start += batch) {
+      x.set(data.trainImages.subarray(start * 784, (start + batch) * 784), batch, 784);
+      const { value, grad } = loss.compute(model.forward(x), data.trainLabels.subarray(start, start + batch));
+      model.backward(grad);
+      adam.step();
+      losses.push(value);
+      batchesDone++;
+      if (batchesDone % 10 === 0) {
+        const acc = evaluate(model, data.testImages, data.testLabels, data.test, 784).accuracy;
+        accuracies.push(acc);
+        accuracyText.textContent = `batches ${batchesDone}, width ${model.widths[1]}, test accuracy ${(acc * 100).toFixed(1)}%`;
+        accuracyText.dataset.accuracy = String(acc);
+        plot($('loss-chart'), [{ values: losses, color: '#d62728' }], 2.5);
+        plot($('accuracy-chart'), [{ values: accuracies, color: '#1f77b4' }], 1);
+        await new Promise((r) => setTimeout(r, 0)); // let the page paint
+      }
+    }
+  }
+}
+
+$('train').addEventListener('click', async () => {
+  ($('train') as HTMLButtonElement).disabled = true;
+  await trainEpochs(4);
+  ($('train') as HTMLButtonElement).disabled = false;
+  status.textContent = `${report} — trained`;
+});
+
+// Drawing pad: 280×280 strokes → 28×28 like MNIST (digit scaled into 20×20, centred by mass).
+const pad = $('pad') as HTMLCanvasElement;
+const pen = pad.getContext('2d')!;
+pen.fillStyle = 'black';
+pen.fillRect(0, 0, pad.width, pad.height);
+let drawing = false;
+pad.addEventListener('pointerdown', (e) => {
+  drawing = true;
+  pad.setPointerCapture(e.pointerId);
+  pen.beginPath();
+  pen.moveTo(e.offsetX, e.offsetY);
+});
+pad.addEventListener('pointermove', (e) => {
+  if (!drawing) return;
+  pen.strokeStyle = 'white';
+  pen.lineWidth = 18;
+  pen.lineCap = 'round';
+  pen.lineTo(e.offsetX, e.offsetY);
+  pen.stroke();
+});
+// End the stroke wherever the pointer is released (it may leave the pad while drawing).
+window.addEventListener('pointerup', () => {
+  if (!drawing) return;
+  drawing = false;
+  predict();
+});
+$('clear').addEventListener('click', () => {
+  pen.fillRect(0, 0, pad.width, pad.height);
+  predictionText.textContent = '';
+});
+
+function toMnist(): Uint8Array {
+  const src = pen.getImageData(0, 0, pad.width, pad.height).data;
+  let x0 = pad.width;
+  let y0 = pad.height;
+  let x1 = 0;
+  let y1 = 0;
+  for (let y = 0; y < pad.height; y++)
+    for (let x = 0; x < pad.width; x++)
+      if (src[(y * pad.width + x) * 4] > 20) {
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x);
+        y1 = Math.max(y1, y);
+      }
+  const out = new Uint8Array(784);
+  if (x1 < x0) return out;
+  const size = Math.max(x1 - x0, y1 - y0) + 1;
+  const small = document.createElement('canvas');
+  small.width = small.height = 28;
+  const s = small.getContext('2d')!;
+  const box = (20 * (x1 - x0 + 1)) / size;
+  const boxH = (20 * (y1 - y0 + 1)) / size;
+  s.drawImage(pad, x0, y0, x1 - x0 + 1, y1 - y0 + 1, (28 - box) / 2, (28 - boxH) / 2, box, boxH);
+  const d = s.getImageData(0, 0, 28, 28).data;
+  for (let i = 0; i < 784; i++) out[i] = d[i * 4];
+  return out;
+}
+
+function predict() {
+  const image = toMnist();
+  const input = new SparseRows(backend).set(image, 1, 784);
+  const probs = softmax(model.forward(input)).toArray();
+  input.dispose();
+  const best = probs.indexOf(Math.max(...probs));
+  predictionText.dataset.digit = String(best);
+  predictionText.innerHTML = `prediction: <b>${best}</b><br>${Array.from(probs, (p, d) => `${d}: <span class="bar" style="width:${Math.round(p * 150)}px"></span> ${(p * 100).toFixed(1)}%`).join('<br>')}`;
+}
+
+// Lets the browser test wait for readiness.
+(window as unknown as { sproutDemoReady: boolean }).sproutDemoReady = true;

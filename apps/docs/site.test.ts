@@ -1,0 +1,123 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain ESM helper without types
+import { serveSite } from './serve.mjs';
+
+// The built site in a real browser: Debian's Chromium driven by playwright-core.
+const here = dirname(fileURLToPath(import.meta.url));
+const chromiumPath = '/usr/bin/chromium';
+const available = existsSync(chromiumPath);
+if (!available && process.env.SPROUT_REQUIRE_BROWSER === '1')
+  throw new Error(`SPROUT_REQUIRE_BROWSER=1 but ${chromiumPath} is missing`);
+if (!available)
+  console.warn(`[docs] browser tests SKIPPED: ${chromiumPath} not installed (scripts/setup.sh installs it)`);
+const screenshots = join(here, 'screenshots');
+
+let browser: Browser;
+let server: { close(): void };
+let base: string;
+
+beforeAll(async () => {
+  if (!available) return;
+  ({ server, url: base } = await serveSite(0));
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+  mkdirSync(screenshots, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function open(path: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  const response = await page.goto(base + path, { waitUntil: 'load' });
+  expect(response?.status(), path).toBe(200);
+  return { page, errors };
+}
+
+describe.skipIf(!available)('docs site in Chromium', () => {
+  it('loads the home page, every guide and the API index without console errors or broken links', async () => {
+    const pages = [
+      'index.html',
+      'modules.html',
+      ...[
+        'Getting_started',
+        'Architecture',
+        'Growing_networks',
+        'Memory_budgets',
+        'Backends',
+        'Benchmarks',
+      ].map((d) => `documents/${d}.html`),
+    ];
+    const links = new Set<string>();
+    for (const path of pages) {
+      const { page, errors } = await open(path);
+      expect(errors, path).toEqual([]);
+      for (const href of await page.$$eval('a[href]', (as) => as.map((a) => (a as HTMLAnchorElement).href))) {
+        if (href.startsWith(base)) links.add(href.split('#')[0]);
+      }
+      await page.close();
+    }
+    expect(links.size).toBeGreaterThan(20);
+    const broken: string[] = [];
+    for (const link of links) {
+      const r = await fetch(link);
+      if (r.status !== 200) broken.push(`${link} → ${r.status}`);
+    }
+    expect(broken).toEqual([]);
+    const { page } = await open('documents/Architecture.html');
+    await page.screenshot({ path: join(screenshots, 'architecture.png'), fullPage: false });
+    await page.close();
+  }, 120_000);
+
+  it('the demo trains above chance in the browser and predicts a drawn digit', async () => {
+    const { page, errors } = await open('demo/index.html');
+    await page.waitForFunction(
+      () => (window as unknown as { sproutDemoReady?: boolean }).sproutDemoReady === true,
+      null,
+      { timeout: 30_000 },
+    );
+    const status = await page.textContent('#status');
+    expect(status).toMatch(/^backend: (cpu|gpu)/);
+    await page.click('#train');
+    await page.waitForFunction(
+      () => Number(document.getElementById('accuracy')?.dataset.accuracy ?? 0) > 0.5,
+      null,
+      { timeout: 90_000 },
+    );
+    const accuracy = Number(await page.$eval('#accuracy', (e) => (e as HTMLElement).dataset.accuracy));
+    expect(accuracy).toBeGreaterThan(0.5); // chance is 0.1
+    const box = (await page.locator('#pad').boundingBox())!;
+    // A "1": one vertical stroke.
+    await page.mouse.move(box.x + 140, box.y + 50);
+    await page.mouse.down();
+    for (let y = 50; y <= 230; y += 10) await page.mouse.move(box.x + 140, box.y + y);
+    await page.mouse.up();
+    await page.waitForSelector('#prediction[data-digit]');
+    const digit = await page.$eval('#prediction', (e) => (e as HTMLElement).dataset.digit);
+    expect(digit).toMatch(/^\d$/);
+    await page.screenshot({ path: join(screenshots, 'demo.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+});
