@@ -19,7 +19,7 @@ export interface DigitGridOptions {
 }
 
 /** A grid of digits as a PNG (dark digits on white, red frame for highlighted cells). */
-export function renderDigitGridPng(cells: DigitCell[], options: DigitGridOptions = {}): Buffer {
+export function renderDigitGridPng(cells: DigitCell[], options: DigitGridOptions = {}): Uint8Array {
   const { rows = 28, cols = 28, columns = 10, zoom = 3 } = options;
   const pad = 4;
   const cw = cols * zoom + 2 * pad;
@@ -56,7 +56,7 @@ export function renderDigitGridSvg(cells: DigitCell[], options: DigitGridOptions
   const parts = cells.map((cell, n) => {
     const x = (n % columns) * cw;
     const y = Math.floor(n / columns) * ch;
-    const png = renderDigitGridPng([cell], { rows, cols, columns: 1, zoom }).toString('base64');
+    const png = Buffer.from(renderDigitGridPng([cell], { rows, cols, columns: 1, zoom })).toString('base64');
     const caption = cell.caption ? escapeXml(cell.caption) : '';
     return `<g transform="translate(${x},${y})"><image width="${cw}" height="${ch - 16}" href="data:image/png;base64,${png}"/><text x="${cw / 2}" y="${ch - 4}" font-family="sans-serif" font-size="11" text-anchor="middle" fill="${cell.highlight ? '#c00' : '#333'}">${caption}</text></g>`;
   });
