@@ -9,7 +9,7 @@ const cells = Array.from({ length: 12 }, (_, n) => ({
 }));
 
 it('renders a PNG grid of the right size with a red frame on highlighted cells', () => {
-  const png = PNG.sync.read(renderDigitGridPng(cells, { columns: 5, zoom: 2 }));
+  const png = PNG.sync.read(Buffer.from(renderDigitGridPng(cells, { columns: 5, zoom: 2 })));
   const cell = 28 * 2 + 8;
   expect([png.width, png.height]).toEqual([5 * cell, 3 * cell]);
   const at = (x: number, y: number) =>
