@@ -24,19 +24,14 @@ export interface GpuInstance {
 interface GpuStorage {
   rows: number;
   cols: number;
-  tex: GpuTexture | null;
+  /** Always set: values live on the host between ops (see `run`). */
   host: Float32Array | null;
-  /**
-   * Kernels that write into this tensor. gpu.js's immutable kernels mis-count texture references
-   * when one kernel's outputs stay alive in two tensors, so each output gets its own kernels.
-   */
-  kernels: Map<string, GpuKernel>;
+  tex: GpuTexture | null;
 }
 
 /**
- * The gpu.js backend: WebGL in browsers, headless-gl in Node. Values stay on the GPU as textures
- * between ops (pipeline mode); `read` is the only readback. Every op's output is a fresh texture
- * (immutable mode) and the one it replaces is deleted at once, so memory use is deterministic.
+ * The gpu.js backend: WebGL in browsers, headless-gl in Node. Each op uploads its inputs, runs
+ * one kernel (compiled once per op and shape) and reads its output back.
  */
 export class GpuBackend implements Backend {
   readonly name = 'gpu' as const;
@@ -62,7 +57,6 @@ export class GpuBackend implements Backend {
       cols: size,
       tex: null,
       host: new Float32Array(size),
-      kernels: new Map(),
     };
     this.live.add(s);
     return s;
@@ -70,17 +64,13 @@ export class GpuBackend implements Backend {
 
   free(storage: unknown): void {
     const s = storage as GpuStorage;
-    s.tex?.delete();
     s.tex = null;
     s.host = null;
-    for (const k of s.kernels.values()) k.destroy?.(true);
-    s.kernels.clear();
     this.live.delete(s);
   }
 
   write(t: Tensor, data: ArrayLike<number>): void {
     const s = this.storage(t);
-    s.tex?.delete();
     s.tex = null;
     s.host = Float32Array.from(data);
   }
@@ -137,7 +127,6 @@ export class GpuBackend implements Backend {
 
   fill(t: Tensor, value: number): void {
     const s = this.storage(t);
-    s.tex?.delete();
     s.tex = null;
     s.host = new Float32Array(t.size).fill(value);
   }
@@ -165,9 +154,7 @@ export class GpuBackend implements Backend {
       ]);
     }
     const losses = this.kernel('xentLoss', src.crossEntropyLossSource, { cols: logits.cols }, [rows, 1]);
-    const tex = losses(this.arg(logits), labelArg);
-    const values = flatten(tex.toArray());
-    tex.delete();
+    const values = flatten(losses(this.arg(logits), labelArg) as unknown as Float32Array[]);
     let total = 0;
     for (let i = 0; i < rows; i++) total += values[i];
     return rows === 0 ? 0 : total / rows;
@@ -186,9 +173,7 @@ export class GpuBackend implements Backend {
 
   argmaxRows(x: Tensor): Int32Array {
     const k = this.kernel('argmax', src.argmaxSource, { cols: x.cols }, [x.rows, 1]);
-    const tex = k(this.arg(x));
-    const values = flatten(tex.toArray());
-    tex.delete();
+    const values = flatten(k(this.arg(x)) as unknown as Float32Array[]);
     return Int32Array.from(values.subarray(0, x.rows), (v) => Math.round(v));
   }
 
@@ -273,14 +258,10 @@ export class GpuBackend implements Backend {
     return x.storage as Tensor;
   }
 
-  /** The tensor as a texture, uploading host values once (kernels then never see host arrays). */
+  /** The tensor's values as a gpu.js input (uploaded by the kernel that uses them). */
   private arg(t: Tensor): unknown {
     const s = this.storage(t);
-    if (!s.tex) {
-      const upload = this.kernel('upload', src.copySource, {}, [s.cols, s.rows], s.kernels);
-      s.tex = upload(new this.gpujs.Input(s.host!, [s.cols, s.rows]));
-    }
-    return s.tex;
+    return new this.gpujs.Input(s.host!, [s.cols, s.rows]);
   }
 
   private indexArg(index: ArrayLike<number>): unknown {
@@ -292,16 +273,15 @@ export class GpuBackend implements Backend {
     source: string,
     constants: Record<string, number>,
     output: number[],
-    cache = this.kernels,
   ): GpuKernel {
+    const cache = this.kernels;
     const key = `${name}|${JSON.stringify(constants)}|${output.join('x')}`;
     let k = cache.get(key);
     if (!k) {
       k = this.gpu.createKernel(source.trim(), {
         output,
         constants,
-        pipeline: true,
-        immutable: true,
+        pipeline: false,
         tactic: 'precision',
         precision: 'single',
       });
@@ -310,7 +290,11 @@ export class GpuBackend implements Backend {
     return k;
   }
 
-  /** Runs a kernel into `out`, replacing (and freeing) its previous texture. */
+  /**
+   * Runs a kernel into `out` and reads the result back. Keeping results in textures between ops
+   * (pipeline mode) gave wrong values with gpu.js 2.24 once many kernels shared the context
+   * (a kernel read a stale texture for an in-place update), so correctness comes first here.
+   */
   private run(
     out: Tensor,
     name: string,
@@ -319,10 +303,11 @@ export class GpuBackend implements Backend {
     args: unknown[],
   ): void {
     const s = this.storage(out);
-    const tex = this.kernel(name, source, constants, [s.cols, s.rows], s.kernels)(...args);
-    s.tex?.delete();
-    s.tex = tex;
-    s.host = null;
+    const raw = this.kernel(name, source, constants, [s.cols, s.rows])(...args) as unknown as
+      | Float32Array
+      | Float32Array[];
+    s.host = flatten(raw).slice(0, out.size);
+    s.tex = null;
   }
 }
 
