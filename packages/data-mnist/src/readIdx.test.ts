@@ -86,6 +86,18 @@ describe('loadIdxDirectory', () => {
     await expect(loadIdxDirectory(d)).rejects.toThrow(/holds 12 images but .* holds 11 labels/);
   });
 
+  it("rejects a test label outside the training labels' range, naming file and offset", async () => {
+    const d = tempDir();
+    writeTinyDataset(d, 12, 3);
+    writeFileSync(
+      join(d, 't10k-labels-idx1-ubyte'),
+      idxBytes(2049, [6], Uint8Array.from([0, 1, 2, 7, 0, 1])),
+    );
+    await expect(loadIdxDirectory(d)).rejects.toThrow(
+      /t10k-labels-idx1-ubyte: at byte 11: expected a label in 0\.\.2.*found 7/,
+    );
+  });
+
   it('names what is missing in an incomplete directory', async () => {
     await expect(loadIdxDirectory(tempDir())).rejects.toThrow(DatasetError);
   });
