@@ -12,6 +12,10 @@ interface Block {
 interface SparseBlocks {
   capacity: number;
   cols: number;
+  rows: number;
+  /** The CSC (transpose) is built on first use: evaluation never needs it. */
+  cscReady: boolean;
+  cursor: Int32Array;
   rowPtr: Block;
   idx: Block;
   val: Block;
@@ -24,6 +28,19 @@ interface SparseBlocks {
 export interface CpuBackendOptions {
   /** Force the plain TypeScript kernels even where WebAssembly SIMD loads. */
   kernels?: 'auto' | 'wasm-simd' | 'typescript';
+  /**
+   * Run half of each big product, sparse product and Adam update on a worker thread (Node, 2+
+   * cores). Default: on where possible, unless env SPROUT_THREADS=0. Results are bit-identical.
+   */
+  threads?: boolean;
+}
+
+function defaultThreads(): boolean {
+  if (typeof process === 'undefined' || !process.versions?.node) return false;
+  if (process.env.SPROUT_THREADS === '0') return false;
+  // biome-ignore lint/suspicious/noExplicitAny: availableParallelism is Node ≥ 18.14
+  const os = (process as any).getBuiltinModule?.('node:os');
+  return (os?.availableParallelism?.() ?? 1) >= 2;
 }
 
 /**
@@ -37,13 +54,15 @@ export class CpuBackend implements Backend {
   /** Why the SIMD kernels are not used, when they are not. */
   readonly fallbackReason: string | null = null;
   private scratch: Block | null = null;
+  private threads: { dispose(): void } | null = null;
 
   constructor(options: CpuBackendOptions = {}) {
     const want = options.kernels ?? 'auto';
     let loaded: ReturnType<typeof loadWasmKernels> | null = null;
     if (want !== 'typescript') {
       try {
-        loaded = loadWasmKernels();
+        loaded = loadWasmKernels({ threads: options.threads ?? defaultThreads() });
+        this.threads = loaded.threads;
       } catch (error) {
         if (want === 'wasm-simd') throw error;
         this.fallbackReason = `WebAssembly SIMD unavailable (${(error as Error).message})`;
@@ -54,7 +73,8 @@ export class CpuBackend implements Backend {
   }
 
   get description(): string {
-    return `cpu (${this.kernels.kind === 'wasm-simd' ? 'WebAssembly SIMD' : 'TypeScript'} kernels)`;
+    const kind = this.kernels.kind === 'wasm-simd' ? 'WebAssembly SIMD' : 'TypeScript';
+    return `cpu (${kind} kernels${this.kernels.threads > 1 ? `, ${this.kernels.threads} threads` : ''})`;
   }
 
   alloc(size: number): Block {
@@ -102,6 +122,7 @@ export class CpuBackend implements Backend {
 
   sparseTransposeMatmul(x: SparseRows, d: Tensor, out: Tensor, accumulate: boolean): void {
     const s = x.storage as SparseBlocks;
+    if (!s.cscReady) this.buildCsc(s);
     this.kernels.spmm(x.cols, d.cols, s.colPtr.off, s.colIdx.off, s.colVal.off, off(d), off(out), accumulate);
   }
 
@@ -292,6 +313,9 @@ export class CpuBackend implements Backend {
       s = {
         capacity,
         cols,
+        rows,
+        cscReady: false,
+        cursor: new Int32Array(cols),
         rowPtr: this.alloc(rowCapacity),
         idx: this.alloc(capacity),
         val: this.alloc(capacity),
@@ -303,7 +327,7 @@ export class CpuBackend implements Backend {
     }
     const f = this.heap.f32;
     const ix = this.heap.i32;
-    const { rowPtr, idx, val, colPtr, colIdx, colVal } = s;
+    const { rowPtr, idx, val, colPtr } = s;
     // CSR of the batch, and the column counts for its CSC.
     ix.fill(0, colPtr.off, colPtr.off + cols + 1);
     let p = 0;
@@ -321,19 +345,26 @@ export class CpuBackend implements Backend {
       }
     }
     ix[rowPtr.off + rows] = p;
+    s.rows = rows;
+    s.cscReady = false;
+    x.nonZeros = nnz;
+  }
+
+  /** CSC of the current batch (the transpose), so Xᵀ·dZ runs through the same kernel as X·W. */
+  private buildCsc(s: SparseBlocks): void {
+    const f = this.heap.f32;
+    const ix = this.heap.i32;
+    const { rowPtr, idx, val, colPtr, colIdx, colVal, cols, rows, cursor } = s;
     for (let c = 0; c < cols; c++) ix[colPtr.off + c + 1] += ix[colPtr.off + c];
-    // CSC (the transpose), so Xᵀ·dZ runs through the same kernel as X·W. Uses colIdx as cursor space.
-    const cursor = new Int32Array(cols);
     for (let c = 0; c < cols; c++) cursor[c] = ix[colPtr.off + c];
     for (let r = 0; r < rows; r++) {
       for (let q = ix[rowPtr.off + r]; q < ix[rowPtr.off + r + 1]; q++) {
-        const c = ix[idx.off + q];
-        const dst = cursor[c]++;
+        const dst = cursor[ix[idx.off + q]]++;
         ix[colIdx.off + dst] = r;
         f[colVal.off + dst] = f[val.off + q];
       }
     }
-    x.nonZeros = nnz;
+    s.cscReady = true;
   }
 
   freeSparseRows(x: SparseRows): void {
@@ -346,6 +377,8 @@ export class CpuBackend implements Backend {
   dispose(): void {
     if (this.scratch) this.free(this.scratch);
     this.scratch = null;
+    this.threads?.dispose();
+    this.threads = null;
   }
 
   private scratchWords(words: number): number {

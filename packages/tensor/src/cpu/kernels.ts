@@ -1,8 +1,11 @@
-import { kernelsWasmBase64 } from './kernels.wasm.generated.js';
+import { kernelsSharedWasmBase64, kernelsWasmBase64 } from './kernels.wasm.generated.js';
+import { KERNEL, KernelThreads } from './kernelThreads.js';
 
 /** The cpu backend's hot loops. Every offset is in 4-byte words into the heap. */
 export interface CpuKernels {
   readonly kind: 'wasm-simd' | 'typescript';
+  /** Threads that share the big kernels (1 or 2). */
+  readonly threads: number;
   gemm(
     m: number,
     n: number,
@@ -51,10 +54,32 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** Instantiates the SIMD module against a fresh memory; throws where WebAssembly SIMD is missing. */
-export function loadWasmKernels(): { memory: WebAssembly.Memory; kernels: CpuKernels } {
-  const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536 });
-  const module = new WebAssembly.Module(decodeBase64(kernelsWasmBase64));
+/** worker_threads when running in Node (synchronously, without a bundler-visible import). */
+function workerClass(): (new (code: string, options: Record<string, unknown>) => never) | null {
+  // biome-ignore lint/suspicious/noExplicitAny: getBuiltinModule is Node ≥ 20.16
+  const get = typeof process !== 'undefined' ? (process as any).getBuiltinModule : undefined;
+  return get ? (get('node:worker_threads')?.Worker ?? null) : null;
+}
+
+// Below these sizes the hand-off (~20 µs) costs more than half the work saves.
+const MIN_SPLIT_FLOPS = 2_000_000;
+const MIN_SPLIT_ADAM = 65_536;
+
+/**
+ * Instantiates the SIMD module against a fresh memory; throws where WebAssembly SIMD is missing.
+ * With `threads`, the memory is shared and a worker thread runs half of each big kernel.
+ */
+export function loadWasmKernels(options: { threads?: boolean } = {}): {
+  memory: WebAssembly.Memory;
+  kernels: CpuKernels;
+  threads: KernelThreads | null;
+} {
+  const Worker = options.threads ? workerClass() : null;
+  const shared = Worker !== null && typeof SharedArrayBuffer !== 'undefined';
+  const memory = new WebAssembly.Memory(
+    shared ? { initial: 16, maximum: 65536, shared: true } : { initial: 16, maximum: 65536 },
+  );
+  const module = new WebAssembly.Module(decodeBase64(shared ? kernelsSharedWasmBase64 : kernelsWasmBase64));
   const instance = new WebAssembly.Instance(module, {
     env: {
       memory,
@@ -65,25 +90,80 @@ export function loadWasmKernels(): { memory: WebAssembly.Memory; kernels: CpuKer
   });
   // biome-ignore lint/suspicious/noExplicitAny: exports of a module built in this package
   const w = instance.exports as any;
+  const threads = shared && Worker ? new KernelThreads(Worker, module, memory) : null;
+  const parallel = () => threads !== null && !threads.broken;
   const kernels: CpuKernels = {
     kind: 'wasm-simd',
-    gemm: (m, n, k, a, ars, acs, b, c, acc) => w.gemm(m, n, k, a * 4, ars, acs, b * 4, c * 4, acc ? 1 : 0),
+    threads: threads ? 2 : 1,
+    gemm: (m, n, k, a, ars, acs, b, c, acc) => {
+      const split = parallel() && 2 * m * n * k >= MIN_SPLIT_FLOPS && m >= 8 ? Math.floor(m / 8) * 4 : 0;
+      if (split)
+        threads!.start(KERNEL.gemm, [
+          m - split,
+          n,
+          k,
+          (a + split * ars) * 4,
+          ars,
+          acs,
+          b * 4,
+          (c + split * n) * 4,
+          acc ? 1 : 0,
+        ]);
+      w.gemm(split || m, n, k, a * 4, ars, acs, b * 4, c * 4, acc ? 1 : 0);
+      if (split) threads!.join();
+    },
     transpose: (src, rows, cols, dst) => w.transpose(src * 4, rows, cols, dst * 4),
-    spmm: (rows, n, rowPtr, idx, val, d, out, acc) =>
-      w.spmm(rows, n, rowPtr * 4, idx * 4, val * 4, d * 4, out * 4, acc ? 1 : 0),
+    spmm: (rows, n, rowPtr, idx, val, d, out, acc) => {
+      const split =
+        parallel() && rows >= 2 && 2 * rows * n * 16 >= MIN_SPLIT_FLOPS ? Math.floor(rows / 2) : 0;
+      if (split)
+        threads!.start(KERNEL.spmm, [
+          rows - split,
+          n,
+          (rowPtr + split) * 4,
+          idx * 4,
+          val * 4,
+          d * 4,
+          (out + split * n) * 4,
+          acc ? 1 : 0,
+        ]);
+      w.spmm(split || rows, n, rowPtr * 4, idx * 4, val * 4, d * 4, out * 4, acc ? 1 : 0);
+      if (split) threads!.join();
+    },
     biasRelu: (rows, cols, x, bias, out, relu) =>
       w.biasRelu(rows, cols, x * 4, bias * 4, out * 4, relu ? 1 : 0),
     reluBackward: (size, dy, y, out) => w.reluBackward(size, dy * 4, y * 4, out * 4),
-    adam: (size, p, g, m, v, c1, c2, lr, b1, b2, eps, wd) =>
-      w.adam(size, p * 4, g * 4, m * 4, v * 4, c1 * 4, c2 * 4, lr, b1, b2, eps, wd),
+    adam: (size, p, g, m, v, c1, c2, lr, b1, b2, eps, wd) => {
+      const split = parallel() && size >= MIN_SPLIT_ADAM ? Math.floor(size / 8) * 4 : 0;
+      if (split) {
+        const o = split;
+        threads!.start(KERNEL.adam, [
+          size - o,
+          (p + o) * 4,
+          (g + o) * 4,
+          (m + o) * 4,
+          (v + o) * 4,
+          (c1 + o) * 4,
+          (c2 + o) * 4,
+          lr,
+          b1,
+          b2,
+          eps,
+          wd,
+        ]);
+      }
+      w.adam(split || size, p * 4, g * 4, m * 4, v * 4, c1 * 4, c2 * 4, lr, b1, b2, eps, wd);
+      if (split) threads!.join();
+    },
   };
-  return { memory, kernels };
+  return { memory, kernels, threads };
 }
 
 /** The same kernels in plain TypeScript, for engines without WebAssembly SIMD. */
 export function typescriptKernels(heap: { f32: Float32Array; i32: Int32Array }): CpuKernels {
   return {
     kind: 'typescript',
+    threads: 1,
     gemm(m, n, k, a, ars, acs, b, c, acc) {
       const f = heap.f32;
       for (let i = 0; i < m; i++) {
