@@ -1,13 +1,7 @@
 import { defineConfig } from 'tsup';
+import { libraryConfig } from '../../tsup.config.base';
 
 export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: 'es2022',
-  },
+  libraryConfig as Record<string, unknown>,
   { entry: ['src/cli.ts'], format: ['esm'], sourcemap: true, target: 'node20' },
 ]);

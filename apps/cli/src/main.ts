@@ -4,6 +4,18 @@ import { parseArgs } from './parseArgs.js';
 import { progressHooks } from './progress.js';
 
 const USAGE_ERRORS = new Set(['ConfigError', 'MemoryBudgetError']);
+// The documented --json summary, in this order.
+const JSON_FIELDS = [
+  'testAccuracy',
+  'bestDevAccuracy',
+  'epochs',
+  'wallSeconds',
+  'secondsTo98',
+  'peakRssMB',
+  'backend',
+  'hiddenSize',
+  'outDir',
+] as const;
 
 /**
  * Runs the CLI with `argv` (without node and script). Returns the exit code instead of exiting,
@@ -61,32 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       `${result.interrupted ? 'interrupted' : 'done'}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}% after ${result.epochs} epochs in ${result.wallSeconds.toFixed(1)}s` +
         `${result.secondsTo98 === null ? '' : ` (98% at ${result.secondsTo98.toFixed(1)}s)`}, peak RSS ${result.peakRssMB.toFixed(0)} MB → ${result.outDir}`,
     );
-    if (request.json) {
-      const {
-        testAccuracy,
-        bestDevAccuracy,
-        epochs,
-        wallSeconds,
-        secondsTo98,
-        peakRssMB,
-        backend,
-        hiddenSize,
-        outDir,
-      } = result;
-      log(
-        JSON.stringify({
-          testAccuracy,
-          bestDevAccuracy,
-          epochs,
-          wallSeconds,
-          secondsTo98,
-          peakRssMB,
-          backend,
-          hiddenSize,
-          outDir,
-        }),
-      );
-    }
+    if (request.json) log(JSON.stringify(Object.fromEntries(JSON_FIELDS.map((k) => [k, result[k]]))));
     return result.interrupted ? 130 : 0;
   } catch (error) {
     hooks.stopBar();
