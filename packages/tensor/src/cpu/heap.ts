@@ -8,10 +8,9 @@ const ALIGN = 16;
 const PAGE_WORDS = 65536 / 4;
 
 export class Heap {
+  /** Views of the whole memory; replaced when it grows, so read them anew after any alloc. */
   f32!: Float32Array;
   i32!: Int32Array;
-  /** Bumps whenever the underlying buffer is replaced (memory growth); views must be rebuilt. */
-  generation = 0;
   private top: number;
   private free: { start: number; size: number }[] = [];
   private plain: ArrayBuffer | null = null;
@@ -31,11 +30,6 @@ export class Heap {
 
   get capacityWords(): number {
     return this.buffer.byteLength / 4;
-  }
-
-  /** Words currently handed out (for memory reports). */
-  get usedWords(): number {
-    return this.top - this.free.reduce((s, b) => s + b.size, 0);
   }
 
   alloc(words: number): number {
@@ -60,16 +54,18 @@ export class Heap {
     const size = Math.max(ALIGN, Math.ceil(words / ALIGN) * ALIGN);
     let i = 0;
     while (i < this.free.length && this.free[i].start < start) i++;
-    this.free.splice(i, 0, { start, size });
-    // Coalesce with neighbours, then give a trailing block back to the top.
-    for (let j = Math.max(0, i - 1); j < this.free.length - 1; ) {
-      const a = this.free[j];
-      const b = this.free[j + 1];
-      if (a.start + a.size === b.start) {
-        a.size += b.size;
-        this.free.splice(j + 1, 1);
-      } else if (j >= i) break;
-      else j++;
+    const block = { start, size };
+    this.free.splice(i, 0, block);
+    // Coalesce with the next and the previous free block, then give a trailing block back to the top.
+    const next = this.free[i + 1];
+    if (next && block.start + block.size === next.start) {
+      block.size += next.size;
+      this.free.splice(i + 1, 1);
+    }
+    const prev = this.free[i - 1];
+    if (prev && prev.start + prev.size === block.start) {
+      prev.size += block.size;
+      this.free.splice(i, 1);
     }
     const last = this.free[this.free.length - 1];
     if (last && last.start + last.size === this.top) {
@@ -96,6 +92,5 @@ export class Heap {
   private refresh(): void {
     this.f32 = new Float32Array(this.buffer);
     this.i32 = new Int32Array(this.buffer);
-    this.generation++;
   }
 }

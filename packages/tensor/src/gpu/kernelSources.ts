@@ -2,12 +2,12 @@
 // plain ES5 untouched by the bundler. Every matrix is 2-D: x = column, y = row.
 
 export const matmulSource = (transA: boolean, transB: boolean, accumulate: boolean): string => `
-function(a, b, c) {
+function(a, b${accumulate ? ', c' : ''}) {
   var i = this.thread.y; var j = this.thread.x; var s = 0.0;
   for (var p = 0; p < this.constants.k; p++) {
     s += ${transA ? 'a[p][i]' : 'a[i][p]'} * ${transB ? 'b[j][p]' : 'b[p][j]'};
   }
-  return ${accumulate ? 'c[i][j] + s' : 's + 0.0 * c'};
+  return ${accumulate ? 'c[i][j] + s' : 's'};
 }`;
 
 export const addBiasSource = (relu: boolean): string => `
@@ -118,5 +118,3 @@ function(p, m, v, c1, c2, lr, eps, decay) {
   var vhat = v[y][x] / (1.0 - c2[y][x]);
   return pv - lr * mhat / (Math.sqrt(vhat) + eps);
 }`;
-
-export const copySource = 'function(x) { return x[this.thread.y][this.thread.x]; }';
