@@ -1,38 +1,27 @@
 import type { AdamStep, Backend } from '../backend.js';
 import type { SparseRows } from '../sparseRows.js';
 import { Tensor } from '../tensor.js';
+import type { GpuInstance, GpuJsModule, GpuKernel } from './gpuJsTypes.js';
 import * as src from './kernelSources.js';
+import { type GpuStorage, renderInto, type TextureCounter } from './renderTarget.js';
 
-// Minimal structural types for the parts of gpu.js used here (gpu.js is an optional dependency).
-// Kernels run without pipeline mode, so they return values: 1-D a Float32Array, 2-D its rows.
-type GpuKernel = ((...args: unknown[]) => Float32Array | Float32Array[]) & {
-  destroy?: (removeCanvasReference?: boolean) => void;
-};
-export interface GpuJsModule {
-  GPU: new (settings: Record<string, unknown>) => GpuInstance;
-  Input: new (data: Float32Array, size: number[]) => unknown;
-}
-export interface GpuInstance {
-  createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
-  destroy(): void;
-  mode?: string;
-}
+export type { GpuJsModule } from './gpuJsTypes.js';
 
-interface GpuStorage {
-  rows: number;
-  cols: number;
-  /** Values live on the host between ops (see `run`); null once freed. */
-  host: Float32Array | null;
-}
+/** A tensor argument of a kernel, or a value passed as is (numbers, gpu.js inputs). */
+type Arg = { tensor: Tensor } | number | { input: unknown; size: number[] };
 
 /**
- * The gpu.js backend: WebGL in browsers, headless-gl in Node. Each op uploads its inputs, runs
- * one kernel (compiled once per op and shape) and reads its output back.
+ * The gpu.js backend: WebGL in browsers, headless-gl in Node. Values stay on the GPU between
+ * ops, each tensor in a texture of its own that is allocated once and rendered into by every op
+ * that writes the tensor; only `read`, the loss, argmax and sumSquares read back, and host values
+ * are uploaded once, when an op first needs them.
  */
 export class GpuBackend implements Backend {
   readonly name = 'gpu' as const;
   private kernels = new Map<string, GpuKernel>();
   private live = new Set<GpuStorage>();
+  private textures: TextureCounter = { allocated: 0 };
+  private reads = 0;
 
   constructor(
     private readonly gpujs: GpuJsModule,
@@ -40,34 +29,59 @@ export class GpuBackend implements Backend {
     readonly description: string,
   ) {}
 
-  /** Compiled kernels (one per op and shape; for tests that check nothing is compiled per call). */
+  /** Compiled kernels (for tests that check nothing is compiled per step). */
   get kernelCount(): number {
     return this.kernels.size;
   }
 
+  /** Textures made for tensors so far (for tests that check a step makes none). */
+  get texturesAllocated(): number {
+    return this.textures.allocated;
+  }
+
+  /** Values read back from the GPU so far (for tests that check a step reads only its loss). */
+  get readbackCount(): number {
+    return this.reads;
+  }
+
+  /** Textures held by live tensors (for tests that check nothing leaks). */
+  get textureCount(): number {
+    let n = 0;
+    for (const s of this.live) n += +!!s.front + +!!s.back;
+    return n;
+  }
+
   alloc(size: number): GpuStorage {
-    const s: GpuStorage = { rows: 1, cols: size, host: new Float32Array(size) };
+    const s: GpuStorage = { rows: 1, cols: size, front: null, back: null, host: null };
     this.live.add(s);
     return s;
   }
 
   free(storage: unknown): void {
     const s = storage as GpuStorage;
-    s.host = null;
+    s.front?.delete();
+    s.back?.delete();
+    s.front = s.back = s.host = null;
     this.live.delete(s);
   }
 
   write(t: Tensor, data: ArrayLike<number>): void {
+    // Uploaded when an op first reads it, into the texture the tensor already has.
     this.storage(t).host = Float32Array.from(data);
   }
 
   read(t: Tensor): Float32Array {
-    return this.storage(t).host!.slice();
+    const s = this.storage(t);
+    if (s.host) return s.host.slice();
+    if (!s.front) return new Float32Array(t.size);
+    this.reads++;
+    return flatten(s.front.toArray(), t.size);
   }
 
   matmul(a: Tensor, b: Tensor, out: Tensor, transA: boolean, transB: boolean, accumulate: boolean): void {
     const k = transA ? a.rows : a.cols;
-    const args = accumulate ? [this.arg(a), this.arg(b), this.arg(out)] : [this.arg(a), this.arg(b)];
+    const args: Arg[] = [{ tensor: a }, { tensor: b }];
+    if (accumulate) args.push({ tensor: out });
     this.run(
       out,
       `mm${+transA}${+transB}${+accumulate}`,
@@ -78,39 +92,39 @@ export class GpuBackend implements Backend {
   }
 
   sparseMatmul(x: SparseRows, w: Tensor, out: Tensor): void {
-    this.matmul(this.denseOf(x), w, out, false, false, false);
+    this.matmul(denseOf(x), w, out, false, false, false);
   }
 
   sparseTransposeMatmul(x: SparseRows, d: Tensor, out: Tensor, accumulate: boolean): void {
-    this.matmul(this.denseOf(x), d, out, true, false, accumulate);
+    this.matmul(denseOf(x), d, out, true, false, accumulate);
   }
 
   addBias(x: Tensor, bias: Tensor, out: Tensor, relu: boolean): void {
-    this.run(out, `bias${+relu}`, src.addBiasSource(relu), {}, [this.arg(x), this.arg(bias)]);
+    this.run(out, `bias${+relu}`, src.addBiasSource(relu), {}, [{ tensor: x }, { tensor: bias }]);
   }
 
   relu(x: Tensor, out: Tensor): void {
-    this.run(out, 'relu', src.reluSource, {}, [this.arg(x)]);
+    this.run(out, 'relu', src.reluSource, {}, [{ tensor: x }]);
   }
 
   reluBackward(dy: Tensor, y: Tensor, out: Tensor): void {
-    this.run(out, 'reluBack', src.reluBackwardSource, {}, [this.arg(dy), this.arg(y)]);
+    this.run(out, 'reluBack', src.reluBackwardSource, {}, [{ tensor: dy }, { tensor: y }]);
   }
 
   linear(alpha: number, a: Tensor, beta: number, b: Tensor, out: Tensor): void {
-    this.run(out, 'linear', src.linearSource, {}, [this.arg(a), this.arg(b), alpha, beta]);
+    this.run(out, 'linear', src.linearSource, {}, [{ tensor: a }, { tensor: b }, alpha, beta]);
   }
 
   mul(a: Tensor, b: Tensor, out: Tensor): void {
-    this.run(out, 'mul', src.mulSource, {}, [this.arg(a), this.arg(b)]);
+    this.run(out, 'mul', src.mulSource, {}, [{ tensor: a }, { tensor: b }]);
   }
 
   fill(t: Tensor, value: number): void {
-    this.storage(t).host = new Float32Array(t.size).fill(value);
+    this.run(t, 'fill', src.fillSource, {}, [value]);
   }
 
   softmax(x: Tensor, out: Tensor): void {
-    this.run(out, 'softmax', src.softmaxSource, { cols: x.cols }, [this.arg(x)]);
+    this.run(out, 'softmax', src.softmaxSource, { cols: x.cols }, [{ tensor: x }]);
   }
 
   softmaxCrossEntropy(
@@ -120,75 +134,89 @@ export class GpuBackend implements Backend {
     gradScale: number,
   ): number {
     const rows = logits.rows;
-    const labelArg = new this.gpujs.Input(
-      Float32Array.from({ length: rows }, (_, i) => labels[i]),
-      [rows, 1],
-    );
+    if (rows === 0) return 0;
+    const labelArg = this.inputArg(Float32Array.from({ length: rows }, (_, i) => labels[i]));
     if (grad) {
       this.run(grad, 'xentGrad', src.crossEntropyGradSource, { cols: logits.cols }, [
-        this.arg(logits),
+        { tensor: logits },
         labelArg,
         gradScale,
       ]);
     }
-    const losses = this.kernel('xentLoss', src.crossEntropyLossSource, { cols: logits.cols }, [rows, 1]);
-    const values = flatten(losses(this.arg(logits), labelArg));
+    const losses = this.compute(
+      'xentLoss',
+      src.crossEntropyLossSource,
+      { cols: logits.cols },
+      [rows, 1],
+      [{ tensor: logits }, labelArg],
+    );
     let total = 0;
-    for (let i = 0; i < rows; i++) total += values[i];
-    return rows === 0 ? 0 : total / rows;
+    for (let i = 0; i < rows; i++) total += losses[i];
+    return total / rows;
   }
 
   columnSums(x: Tensor, out: Tensor, accumulate: boolean): void {
-    this.run(out, `colsum${+accumulate}`, src.columnSumsSource(accumulate), { rows: x.rows }, [
-      this.arg(x),
-      this.arg(out),
-    ]);
+    const args: Arg[] = [{ tensor: x }];
+    if (accumulate) args.push({ tensor: out });
+    this.run(out, `colsum${+accumulate}`, src.columnSumsSource(accumulate), { rows: x.rows }, args);
   }
 
   rowSums(x: Tensor, out: Tensor): void {
-    this.run(out, 'rowsum', src.rowSumsSource, { cols: x.cols }, [this.arg(x)]);
+    this.run(out, 'rowsum', src.rowSumsSource, { cols: x.cols }, [{ tensor: x }]);
   }
 
   argmaxRows(x: Tensor): Int32Array {
-    const k = this.kernel('argmax', src.argmaxSource, { cols: x.cols }, [x.rows, 1]);
-    const values = flatten(k(this.arg(x)));
-    return Int32Array.from(values.subarray(0, x.rows), (v) => Math.round(v));
+    const values = this.compute('argmax', src.argmaxSource, { cols: x.cols }, [x.rows, 1], [{ tensor: x }]);
+    return Int32Array.from(values, (v) => Math.round(v));
   }
 
   sumSquares(x: Tensor): number {
-    const values = this.read(x);
+    // Row sums of squares on the GPU, so only one value per row crosses to the host.
+    const values = this.compute(
+      'rowSumSq',
+      src.rowSumSquaresSource,
+      { cols: x.cols },
+      [x.rows, 1],
+      [{ tensor: x }],
+    );
     let s = 0;
-    for (let i = 0; i < values.length; i++) s += values[i] * values[i];
+    for (let i = 0; i < values.length; i++) s += values[i];
     return s;
   }
 
   gatherRows(x: Tensor, index: ArrayLike<number>, out: Tensor): void {
-    this.run(out, 'gatherRows', src.gatherRowsSource, {}, [this.arg(x), this.indexArg(index)]);
+    this.run(out, 'gatherRows', src.gatherRowsSource, {}, [
+      { tensor: x },
+      this.inputArg(Float32Array.from(index)),
+    ]);
   }
 
   gatherColumns(x: Tensor, index: ArrayLike<number>, out: Tensor): void {
-    this.run(out, 'gatherCols', src.gatherColumnsSource, {}, [this.arg(x), this.indexArg(index)]);
+    this.run(out, 'gatherCols', src.gatherColumnsSource, {}, [
+      { tensor: x },
+      this.inputArg(Float32Array.from(index)),
+    ]);
   }
 
   concatRows(a: Tensor, b: Tensor, out: Tensor): void {
-    this.run(out, 'concatRows', src.concatRowsSource, { split: a.rows }, [this.arg(a), this.arg(b)]);
+    this.run(out, 'concatRows', src.concatRowsSource, { split: a.rows }, [{ tensor: a }, { tensor: b }]);
   }
 
   concatColumns(a: Tensor, b: Tensor, out: Tensor): void {
-    this.run(out, 'concatCols', src.concatColumnsSource, { split: a.cols }, [this.arg(a), this.arg(b)]);
+    this.run(out, 'concatCols', src.concatColumnsSource, { split: a.cols }, [{ tensor: a }, { tensor: b }]);
   }
 
   adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, c1: Tensor, c2: Tensor, s: AdamStep): void {
-    this.run(m, 'adamM', src.adamMomentSource, {}, [this.arg(m), this.arg(g), s.beta1, 0]);
-    this.run(v, 'adamM', src.adamMomentSource, {}, [this.arg(v), this.arg(g), s.beta2, 1]);
+    this.run(m, 'adamM', src.adamMomentSource, {}, [{ tensor: m }, { tensor: g }, s.beta1, 0]);
+    this.run(v, 'adamM', src.adamMomentSource, {}, [{ tensor: v }, { tensor: g }, s.beta2, 1]);
     this.linear(s.beta1, c1, 0, c1, c1);
     this.linear(s.beta2, c2, 0, c2, c2);
     this.run(p, 'adamP', src.adamParamSource, {}, [
-      this.arg(p),
-      this.arg(m),
-      this.arg(v),
-      this.arg(c1),
-      this.arg(c2),
+      { tensor: p },
+      { tensor: m },
+      { tensor: v },
+      { tensor: c1 },
+      { tensor: c2 },
       s.lr,
       s.eps,
       s.weightDecay,
@@ -220,7 +248,7 @@ export class GpuBackend implements Backend {
 
   dispose(): void {
     for (const s of [...this.live]) this.free(s);
-    for (const k of this.kernels.values()) k.destroy?.(true);
+    for (const kernel of this.kernels.values()) kernel.destroy?.(true);
     this.kernels.clear();
     this.gpu.destroy();
   }
@@ -232,64 +260,102 @@ export class GpuBackend implements Backend {
     return s;
   }
 
-  private denseOf(x: SparseRows): Tensor {
-    return x.storage as Tensor;
+  private inputArg(values: Float32Array): Arg {
+    return { input: new this.gpujs.Input(values, [values.length, 1]), size: [values.length, 1] };
   }
 
-  /** The tensor's values as a gpu.js input (uploaded by the kernel that uses them). */
-  private arg(t: Tensor): unknown {
+  /** The tensor's texture, uploading pending host values first. */
+  private texture(t: Tensor): unknown {
     const s = this.storage(t);
-    return new this.gpujs.Input(s.host!, [s.cols, s.rows]);
+    if (s.host) {
+      this.run(t, 'upload', src.copySource, {}, [
+        { input: new this.gpujs.Input(s.host, [s.cols, s.rows]), size: [s.cols, s.rows] },
+      ]);
+    } else if (!s.front) {
+      this.fill(t, 0);
+    }
+    return s.front;
   }
 
-  private indexArg(index: ArrayLike<number>): unknown {
-    return new this.gpujs.Input(Float32Array.from(index as ArrayLike<number>), [index.length, 1]);
-  }
-
+  /**
+   * The kernel for this op, compiled on first use. Argument shapes are part of the key: gpu.js
+   * bakes texture sizes into the shader and would read a differently sized texture wrongly.
+   */
   private kernel(
     name: string,
     source: string,
     constants: Record<string, number>,
     output: number[],
+    args: Arg[],
   ): GpuKernel {
-    const key = `${name}|${JSON.stringify(constants)}|${output.join('x')}`;
-    let k = this.kernels.get(key);
-    if (!k) {
-      k = this.gpu.createKernel(source.trim(), {
+    const shapes = args.map((a) =>
+      typeof a === 'number'
+        ? 'n'
+        : 'tensor' in a
+          ? `${a.tensor.cols}x${a.tensor.rows}`
+          : `i${a.size.join('x')}`,
+    );
+    const key = `${name}|${JSON.stringify(constants)}|${output.join('x')}|${shapes.join(',')}`;
+    let kernel = this.kernels.get(key);
+    if (!kernel) {
+      kernel = this.gpu.createKernel(source.trim(), {
         output,
         constants,
-        pipeline: false,
+        pipeline: true,
+        immutable: false,
         tactic: 'precision',
         precision: 'single',
       });
-      this.kernels.set(key, k);
+      this.kernels.set(key, kernel);
     }
-    return k;
+    return kernel;
   }
 
-  /**
-   * Runs a kernel into `out` and reads the result back. Keeping results in textures between ops
-   * (pipeline mode) gave wrong values with gpu.js 2.24 once many kernels shared the context
-   * (a kernel read a stale texture for an in-place update), so correctness comes first here.
-   */
+  private values(args: Arg[]): unknown[] {
+    return args.map((a) => (typeof a === 'number' ? a : 'tensor' in a ? this.texture(a.tensor) : a.input));
+  }
+
+  /** Runs an op into `out`; the result stays on the GPU. */
   private run(
     out: Tensor,
     name: string,
     source: string,
     constants: Record<string, number>,
-    args: unknown[],
+    args: Arg[],
   ): void {
+    if (out.size === 0) return;
     const s = this.storage(out);
-    s.host = flatten(this.kernel(name, source, constants, [s.cols, s.rows])(...args)).slice(0, out.size);
+    const kernel = this.kernel(name, source, constants, [s.cols, s.rows], args);
+    const values = this.values(args);
+    const readsOut = args.some((a) => typeof a === 'object' && 'tensor' in a && a.tensor.storage === s);
+    renderInto(kernel, values, s, readsOut, this.textures);
+    s.host = null;
+  }
+
+  /** Runs an op whose small result goes straight to the host (from the kernel's own texture). */
+  private compute(
+    name: string,
+    source: string,
+    constants: Record<string, number>,
+    output: number[],
+    args: Arg[],
+  ): Float32Array {
+    const kernel = this.kernel(name, source, constants, output, args);
+    this.reads++;
+    return flatten(kernel(...this.values(args)).toArray(), output[0] * output[1]);
   }
 }
 
-function flatten(raw: Float32Array | Float32Array[]): Float32Array {
-  if (raw instanceof Float32Array) return raw;
+function denseOf(x: SparseRows): Tensor {
+  return x.storage as Tensor;
+}
+
+function flatten(raw: Float32Array | Float32Array[], size: number): Float32Array {
+  if (raw instanceof Float32Array) return raw.slice(0, size);
   const cols = raw[0]?.length ?? 0;
   const out = new Float32Array(raw.length * cols);
   raw.forEach((row, r) => {
     out.set(row, r * cols);
   });
-  return out;
+  return out.subarray(0, size);
 }

@@ -65,7 +65,7 @@ function(x, labels) {
 }`;
 
 export const columnSumsSource = (accumulate: boolean): string => `
-function(x, prev) {
+function(x${accumulate ? ', prev' : ''}) {
   var s = 0.0;
   for (var i = 0; i < this.constants.rows; i++) { s += x[i][this.thread.x]; }
   return ${accumulate ? 'prev[0][this.thread.x] + s' : 's'};
@@ -117,4 +117,13 @@ function(p, m, v, c1, c2, lr, eps, decay) {
   var mhat = m[y][x] / (1.0 - c1[y][x]);
   var vhat = v[y][x] / (1.0 - c2[y][x]);
   return pv - lr * mhat / (Math.sqrt(vhat) + eps);
+}`;
+
+export const copySource = 'function(x) { return x[this.thread.y][this.thread.x]; }';
+
+export const rowSumSquaresSource = `
+function(x) {
+  var s = 0.0;
+  for (var j = 0; j < this.constants.cols; j++) { s += x[this.thread.x][j] * x[this.thread.x][j]; }
+  return s;
 }`;
