@@ -120,4 +120,22 @@ describe.skipIf(!available)('docs site in Chromium', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 180_000);
+
+  it('the gpu backend trains in the browser on WebGL (SwiftShader here), values kept in textures', async () => {
+    const { page, errors } = await open('demo/index.html?backend=gpu');
+    await page.waitForFunction(
+      () => (window as unknown as { sproutDemoReady?: boolean }).sproutDemoReady === true,
+      null,
+      { timeout: 30_000 },
+    );
+    expect(await page.textContent('#status')).toMatch(/^backend: gpu \(gpu\.js WebGL on .+\)/);
+    await page.click('#train');
+    await page.waitForFunction(
+      () => Number(document.getElementById('accuracy')?.dataset.accuracy ?? 0) > 0.5,
+      null,
+      { timeout: 120_000 },
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
 });

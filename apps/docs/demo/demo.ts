@@ -45,7 +45,10 @@ function plot(canvas: HTMLCanvasElement, series: { values: number[]; color: stri
   }
 }
 
-const { backend, report } = await createBackend({ backend: 'auto' });
+// `?backend=gpu` forces gpu.js even on a software renderer (the browser test runs it on SwiftShader).
+const requested = new URLSearchParams(location.search).get('backend') ?? 'auto';
+const choice = requested === 'gpu' || requested === 'cpu' ? requested : 'auto';
+const { backend, report } = await createBackend({ backend: choice });
 status.textContent = report;
 const data = await loadSlice();
 const rng = new Random(1);
