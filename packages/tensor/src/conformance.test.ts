@@ -212,6 +212,58 @@ describe.each(backends)('$label backend', ({ backend, label }) => {
     }
   });
 
+  // x86 CPUs are 10–60× slower on subnormal floats and WebAssembly cannot flush them, so the ops
+  // whose outputs shrink geometrically must never produce one.
+  const subnormals = (values: Float32Array) =>
+    values.filter((v) => v !== 0 && Math.abs(v) < 1.1754944e-38).length;
+
+  it('softmax and its cross-entropy gradient write 0, not a subnormal, for probabilities < 1e-20', () => {
+    // Margins of 60–120: e^-60 ≈ 1e-26 is below the cut, and e^-90 would be subnormal in float32.
+    const xv = Float32Array.from({ length: 4 * 10 }, (_, i) =>
+      i % 10 === 3 ? 100 : 100 - 60 - (i % 7) * 10,
+    );
+    const x = fromArray(backend, xv, [4, 10]);
+    const grad = fromArray(backend, new Float32Array(40), [4, 10]);
+    const loss = softmaxCrossEntropy(x, [3, 3, 3, 3], { grad });
+    expect(loss).toBeLessThan(1e-6);
+    const g = grad.toArray();
+    expect(subnormals(g)).toBe(0);
+    expect(g.filter((v) => v === 0).length).toBe(40);
+    const p = softmax(x).toArray();
+    expect(subnormals(p)).toBe(0);
+    expectClose(
+      p,
+      Float32Array.from(xv, (v) => (v === 100 ? 1 : 0)),
+      1e-6,
+    );
+  });
+
+  it('Adam keeps its state out of the subnormal range (flushes to 0) and still updates normally', () => {
+    const n = 127;
+    const p = fromArray(backend, randomValues(n, 3), [n]);
+    const start = p.toArray();
+    // β1^t after ~820 steps, tiny moments, and gradients from normal down to 1e-20.
+    const m = fromArray(backend, new Float32Array(n).fill(2e-30), [n]);
+    const v = fromArray(backend, new Float32Array(n).fill(2e-30), [n]);
+    const c1 = fromArray(backend, new Float32Array(n).fill(3e-30), [n]);
+    const c2 = fromArray(backend, new Float32Array(n).fill(1), [n]);
+    const g = fromArray(
+      backend,
+      Float32Array.from({ length: n }, (_, i) => (i % 2 ? 1e-20 : 1e-3)),
+      [n],
+    );
+    const step = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+    for (let t = 0; t < 40; t++) adamUpdate(p, g, m, v, c1, c2, step);
+    for (const state of [m, v, c1, c2]) expect(subnormals(state.toArray())).toBe(0);
+    expect(c1.toArray().every((c) => c === 0)).toBe(true);
+    const moved = p.toArray().map((value, i) => Math.abs(value - start[i]));
+    // Entries with normal gradients move ~lr per step; those with 1e-20 gradients stay put.
+    for (let i = 0; i < n; i++) {
+      if (i % 2) expect(moved[i]).toBeLessThan(1e-9);
+      else expect(moved[i]).toBeGreaterThan(1e-3);
+    }
+  });
+
   it('gathers and concatenates rows and columns', () => {
     const xv = randomValues(7 * 13, 5);
     const x = fromArray(backend, xv, [7, 13]);

@@ -209,8 +209,8 @@ export class GpuBackend implements Backend {
   adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, c1: Tensor, c2: Tensor, s: AdamStep): void {
     this.run(m, 'adamM', src.adamMomentSource, {}, [{ tensor: m }, { tensor: g }, s.beta1, 0]);
     this.run(v, 'adamM', src.adamMomentSource, {}, [{ tensor: v }, { tensor: g }, s.beta2, 1]);
-    this.linear(s.beta1, c1, 0, c1, c1);
-    this.linear(s.beta2, c2, 0, c2, c2);
+    this.run(c1, 'adamDecay', src.adamDecaySource, {}, [{ tensor: c1 }, s.beta1]);
+    this.run(c2, 'adamDecay', src.adamDecaySource, {}, [{ tensor: c2 }, s.beta2]);
     this.run(p, 'adamP', src.adamParamSource, {}, [
       { tensor: p },
       { tensor: m },

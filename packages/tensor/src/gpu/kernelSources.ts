@@ -43,7 +43,9 @@ const rowMax = `
 export const softmaxSource = `
 function(x) {
   var i = this.thread.y;${rowMax}
-  return Math.exp(x[i][this.thread.x] - m) / s;
+  var p = Math.exp(x[i][this.thread.x] - m) / s;
+  if (p < 1e-20) { p = 0.0; }
+  return p;
 }`;
 
 export const crossEntropyGradSource = `
@@ -51,7 +53,9 @@ function(x, labels, scale) {
   var i = this.thread.y;${rowMax}
   var hit = 0.0;
   if (Math.abs(labels[0][i] - this.thread.x) < 0.5) { hit = 1.0; }
-  return (Math.exp(x[i][this.thread.x] - m) / s - hit) * scale;
+  var p = Math.exp(x[i][this.thread.x] - m) / s;
+  if (p < 1e-20) { p = 0.0; }
+  return (p - hit) * scale;
 }`;
 
 export const crossEntropyLossSource = `
@@ -103,11 +107,22 @@ function(a, b) {
   return b[this.thread.y][this.thread.x - this.constants.split];
 }`;
 
+// Tiny gradients and state flush to 0 as in the cpu kernels (assembly/kernels.ts says why).
 export const adamMomentSource = `
 function(m, g, beta, squared) {
   var gv = g[this.thread.y][this.thread.x];
+  if (Math.abs(gv) < 1e-16) { gv = 0.0; }
   if (squared > 0.5) { gv = gv * gv; }
-  return beta * m[this.thread.y][this.thread.x] + (1.0 - beta) * gv;
+  var mv = beta * m[this.thread.y][this.thread.x] + (1.0 - beta) * gv;
+  if (Math.abs(mv) < 1e-30) { mv = 0.0; }
+  return mv;
+}`;
+
+export const adamDecaySource = `
+function(c, beta) {
+  var cv = c[this.thread.y][this.thread.x] * beta;
+  if (cv < 1e-30) { cv = 0.0; }
+  return cv;
 }`;
 
 export const adamParamSource = `
