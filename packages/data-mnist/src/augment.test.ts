@@ -47,31 +47,52 @@ function naiveAugment(src: Uint8Array, rows: number, cols: number, random: () =>
   return out;
 }
 
+/** Fixed point (no elastic) may differ from the float reference by rounding: ≤ 2 levels, ≤ 1 on average. */
+function expectNear(actual: Uint8Array, reference: Uint8Array, exact: boolean) {
+  if (exact) {
+    expect(actual).toEqual(reference);
+    return;
+  }
+  let worst = 0;
+  let total = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const diff = Math.abs(actual[i] - reference[i]);
+    worst = Math.max(worst, diff);
+    total += diff;
+  }
+  expect(worst).toBeLessThanOrEqual(2);
+  expect(total / actual.length).toBeLessThanOrEqual(1);
+}
+
 describe('augmentImage', () => {
-  it('equals the plain per-pixel transform exactly on 500 real MNIST digits, with and without elastic', async () => {
+  it('matches the plain per-pixel float transform on 500 real MNIST digits (elastic: exactly)', async () => {
     const mnist = await loadBundledMnist({ verify: false });
     const out = new Uint8Array(784);
     for (let i = 0; i < 500; i++) {
       const digit = mnist.train.images.subarray(i * 784, (i + 1) * 784);
       const elastic = i % 2 ? 2 : 0;
       augmentImage(digit, out, 28, 28, seededRandom(i + 1), { elastic });
-      expect(out).toEqual(naiveAugment(digit, 28, 28, seededRandom(i + 1), elastic));
+      expectNear(out, naiveAugment(digit, 28, 28, seededRandom(i + 1), elastic), elastic > 0);
     }
   });
 
-  it('equals it on awkward images: empty, full, ink on the borders, a single pixel, 7×13', () => {
+  it('matches it on awkward images: empty, full, ink on the borders, a single pixel, 7×13, 1×1', () => {
     const images: [Uint8Array, number, number][] = [
       [new Uint8Array(784), 28, 28],
       [new Uint8Array(784).fill(200), 28, 28],
       [Uint8Array.from({ length: 784 }, (_, i) => (i < 28 || i % 28 === 27 ? 255 : 0)), 28, 28],
       [Uint8Array.from({ length: 784 }, (_, i) => (i === 0 ? 255 : 0)), 28, 28],
       [Uint8Array.from({ length: 91 }, (_, i) => (i * 37) % 256), 7, 13],
+      [Uint8Array.of(255), 1, 1],
     ];
     for (const [src, rows, cols] of images) {
       for (let seed = 1; seed <= 20; seed++) {
-        const out = new Uint8Array(rows * cols);
-        augmentImage(src, out, rows, cols, seededRandom(seed));
-        expect(out).toEqual(naiveAugment(src, rows, cols, seededRandom(seed), 0));
+        for (const elastic of [0, 1.5]) {
+          const out = new Uint8Array(rows * cols);
+          augmentImage(src, out, rows, cols, seededRandom(seed), { elastic });
+          const reference = naiveAugment(src, rows, cols, seededRandom(seed), elastic);
+          expectNear(out, reference, elastic > 0);
+        }
       }
     }
   });

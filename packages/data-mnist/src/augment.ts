@@ -1,3 +1,5 @@
+import { affineWarp } from './affineWarp.js';
+
 /** Random geometric augmentation of digit images; all ranges are ± around identity. */
 export interface AugmentOptions {
   /** Max shift in pixels (default 2). */
@@ -14,7 +16,8 @@ const GRID = 4;
 
 /**
  * Writes a randomly transformed copy of a rows×cols byte image into `out` (inverse mapping with
- * bilinear sampling; outside pixels are 0). Deterministic for a given `random` stream.
+ * bilinear sampling; outside pixels are 0). Deterministic for a given `random` stream. Without
+ * elastic distortion the warp runs in fixed point (see affineWarp.ts).
  */
 export function augmentImage(
   src: Uint8Array,
@@ -36,25 +39,31 @@ export function augmentImage(
   const sin = Math.sin(theta) / s;
   const cx = (cols - 1) / 2;
   const cy = (rows - 1) / 2;
-  // Elastic: a coarse random displacement grid, bilinearly upsampled (smooth by construction).
-  let field: Float32Array | null = null;
-  if (elastic > 0) {
-    field = new Float32Array((GRID + 1) * (GRID + 1) * 2);
-    for (let i = 0; i < field.length; i++) field[i] = (random() * 2 - 1) * elastic;
+  if (elastic <= 0) {
+    // sx = cos·(x − cx − tx) + sin·(y − cy − ty) + cx, sy = −sin·(x − cx − tx) + cos·(y − cy − ty) + cy.
+    const [ox, oy] = [cx + tx, cy + ty];
+    affineWarp(src, out, rows, cols, {
+      a: cos,
+      b: sin,
+      c: cx - cos * ox - sin * oy,
+      d: -sin,
+      e: cos,
+      f: cy + sin * ox - cos * oy,
+    });
+    return;
   }
+  // Elastic: a coarse random displacement grid, bilinearly upsampled (smooth by construction).
+  const field = new Float32Array((GRID + 1) * (GRID + 1) * 2);
+  for (let i = 0; i < field.length; i++) field[i] = (random() * 2 - 1) * elastic;
   // Only a sample point whose 2×2 neighbourhood touches the digit's bounding box can read a
   // non-zero pixel; MNIST digits fill ~20×20 of 28×28, so most points are known zeros.
   const box = nonZeroBox(src, rows, cols);
   for (let y = 0; y < rows; y++) {
     for (let x = 0; x < cols; x++) {
-      let dx = x - cx - tx;
-      let dy = y - cy - ty;
-      if (field) {
-        const gx = (x / (cols - 1)) * GRID;
-        const gy = (y / (rows - 1)) * GRID;
-        dx += sampleField(field, gx, gy, 0);
-        dy += sampleField(field, gx, gy, 1);
-      }
+      const gx = (x / (cols - 1)) * GRID;
+      const gy = (y / (rows - 1)) * GRID;
+      const dx = x - cx - tx + sampleField(field, gx, gy, 0);
+      const dy = y - cy - ty + sampleField(field, gx, gy, 1);
       const sx = cos * dx + sin * dy + cx;
       const sy = -sin * dx + cos * dy + cy;
       const x0 = Math.floor(sx);

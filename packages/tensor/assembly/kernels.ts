@@ -230,3 +230,5 @@ export function adam(size: i32, p: usize, g: usize, m: usize, v: usize, c1: usiz
     store<f32>(c1 + o, p1); store<f32>(c2 + o, p2);
   }
 }
+
+export { countNonZeros, cscFromCsr, sparseRowsFromBytes } from './sparseRows';

@@ -106,6 +106,35 @@ describe.each(backends)('$label backend', ({ backend, label }) => {
     x.dispose();
   });
 
+  it('one SparseRows reused for batches of other sizes and densities (buffers regrow) stays exact', () => {
+    const x = new SparseRows(backend);
+    const batches: [number, number, number][] = [
+      [7, 13, 0.9],
+      [33, 784, 0.5],
+      [128, 784, 0.02],
+      [2, 784, 0.8],
+      [128, 784, 0.8],
+    ];
+    for (const [n, k, zeros] of batches) {
+      const rng = new Random(n + k);
+      const bytes = new Uint8Array(n * k).map(() => (rng.next() < zeros ? 0 : 1 + rng.int(255)));
+      const dense = Float32Array.from(bytes, (v) => v / 255);
+      const m = 9;
+      const wv = randomValues(k * m, 5);
+      const dv = randomValues(n * m, 6);
+      x.set(bytes, n, k);
+      expect(x.nonZeros).toBe(bytes.filter((v) => v !== 0).length);
+      const tol = 2e-4 * Math.sqrt(k) * (isGpu ? 10 : 1);
+      const w = fromArray(backend, wv, [k, m]);
+      const d = fromArray(backend, dv, [n, m]);
+      expectClose(sparseMatmul(x, w).toArray(), naiveMatmul(dense, wv, n, k, m, false, false), tol);
+      expectClose(sparseTransposeMatmul(x, d).toArray(), naiveMatmul(dense, dv, k, n, m, true, false), tol);
+      w.dispose();
+      d.dispose();
+    }
+    x.dispose();
+  });
+
   it.each([
     [1, 1],
     [7, 13],

@@ -10,12 +10,13 @@ interface Block {
 }
 
 interface SparseBlocks {
-  capacity: number;
   cols: number;
   rows: number;
   /** The CSC (transpose) is built on first use: evaluation never needs it. */
   cscReady: boolean;
-  cursor: Int32Array;
+  /** The batch's bytes, copied into the heap for the kernels. */
+  bytes: Block;
+  cursor: Block;
   rowPtr: Block;
   idx: Block;
   val: Block;
@@ -302,75 +303,69 @@ export class CpuBackend implements Backend {
   }
 
   setSparseRows(x: SparseRows, bytes: Uint8Array, rows: number, cols: number, scale: number): void {
-    let nnz = 0;
     const total = rows * cols;
-    for (let i = 0; i < total; i++) if (bytes[i] !== 0) nnz++;
     let s = x.storage as SparseBlocks | null;
-    if (!s || s.capacity < nnz || s.rowPtr.size < rows + 1 || s.cols !== cols) {
+    if (!s || s.bytes.size * 4 < total || s.cols !== cols) {
       if (s) this.freeSparseRows(x);
-      const capacity = Math.ceil(nnz * 1.25) + 64;
-      const rowCapacity = Math.max(rows + 1, s?.rowPtr.size ?? 0);
       s = {
-        capacity,
         cols,
         rows,
         cscReady: false,
-        cursor: new Int32Array(cols),
-        rowPtr: this.alloc(rowCapacity),
-        idx: this.alloc(capacity),
-        val: this.alloc(capacity),
-        colPtr: this.alloc(cols + 1),
-        colIdx: this.alloc(capacity),
-        colVal: this.alloc(capacity),
+        bytes: this.alloc(Math.ceil(total / 4)),
+        ...this.sparseBlocks(64, rows, cols),
       };
       x.storage = s;
     }
-    const f = this.heap.f32;
-    const ix = this.heap.i32;
-    const { rowPtr, idx, val, colPtr } = s;
-    // CSR of the batch, and the column counts for its CSC.
-    ix.fill(0, colPtr.off, colPtr.off + cols + 1);
-    let p = 0;
-    for (let r = 0; r < rows; r++) {
-      ix[rowPtr.off + r] = p;
-      const base = r * cols;
-      for (let c = 0; c < cols; c++) {
-        const byte = bytes[base + c];
-        if (byte !== 0) {
-          ix[idx.off + p] = c;
-          f[val.off + p] = byte * scale;
-          ix[colPtr.off + c + 1]++;
-          p++;
-        }
-      }
+    // The bytes go into the heap once; the kernels build the compressed form from there.
+    new Uint8Array(this.heap.f32.buffer, s.bytes.off * 4, total).set(bytes.subarray(0, total));
+    const nnz = this.kernels.countNonZeros(s.bytes.off, total);
+    if (s.idx.size < nnz || s.rowPtr.size < rows + 1) {
+      for (const b of [s.rowPtr, s.idx, s.val, s.colIdx, s.colVal]) this.free(b);
+      Object.assign(
+        s,
+        this.sparseBlocks(Math.ceil(nnz * 1.25) + 64, Math.max(rows, s.rowPtr.size - 1), cols, s),
+      );
     }
-    ix[rowPtr.off + rows] = p;
+    this.kernels.sparseRowsFromBytes(rows, cols, s.bytes.off, scale, s.rowPtr.off, s.idx.off, s.val.off);
     s.rows = rows;
     s.cscReady = false;
     x.nonZeros = nnz;
   }
 
+  /** Blocks for `capacity` non-zeros of up to `rows` rows (colPtr and cursor kept from `keep`). */
+  private sparseBlocks(capacity: number, rows: number, cols: number, keep?: SparseBlocks) {
+    return {
+      rowPtr: this.alloc(rows + 1),
+      idx: this.alloc(capacity),
+      val: this.alloc(capacity),
+      colIdx: this.alloc(capacity),
+      colVal: this.alloc(capacity),
+      colPtr: keep?.colPtr ?? this.alloc(cols + 1),
+      cursor: keep?.cursor ?? this.alloc(cols),
+    };
+  }
+
   /** CSC of the current batch (the transpose), so Xᵀ·dZ runs through the same kernel as X·W. */
   private buildCsc(s: SparseBlocks): void {
-    const f = this.heap.f32;
-    const ix = this.heap.i32;
-    const { rowPtr, idx, val, colPtr, colIdx, colVal, cols, rows, cursor } = s;
-    for (let c = 0; c < cols; c++) ix[colPtr.off + c + 1] += ix[colPtr.off + c];
-    for (let c = 0; c < cols; c++) cursor[c] = ix[colPtr.off + c];
-    for (let r = 0; r < rows; r++) {
-      for (let q = ix[rowPtr.off + r]; q < ix[rowPtr.off + r + 1]; q++) {
-        const dst = cursor[ix[idx.off + q]]++;
-        ix[colIdx.off + dst] = r;
-        f[colVal.off + dst] = f[val.off + q];
-      }
-    }
+    const { rows, cols, rowPtr, idx, val, colPtr, colIdx, colVal, cursor } = s;
+    this.kernels.cscFromCsr(
+      rows,
+      cols,
+      rowPtr.off,
+      idx.off,
+      val.off,
+      colPtr.off,
+      colIdx.off,
+      colVal.off,
+      cursor.off,
+    );
     s.cscReady = true;
   }
 
   freeSparseRows(x: SparseRows): void {
     const s = x.storage as SparseBlocks | null;
     if (!s) return;
-    for (const b of [s.rowPtr, s.idx, s.val, s.colPtr, s.colIdx, s.colVal]) this.free(b);
+    for (const b of [s.bytes, s.rowPtr, s.idx, s.val, s.colPtr, s.colIdx, s.colVal, s.cursor]) this.free(b);
     x.storage = null;
   }
 

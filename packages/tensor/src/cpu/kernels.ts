@@ -1,5 +1,6 @@
 import { kernelsSharedWasmBase64, kernelsWasmBase64 } from './kernels.wasm.generated.js';
 import { KERNEL, KernelThreads } from './kernelThreads.js';
+import { sparseRowsKernels } from './sparseRowsKernels.js';
 
 /** The cpu backend's hot loops. Every offset is in 4-byte words into the heap. */
 export interface CpuKernels {
@@ -30,6 +31,30 @@ export interface CpuKernels {
   ): void;
   biasRelu(rows: number, cols: number, x: number, bias: number, out: number, relu: boolean): void;
   reluBackward(size: number, dy: number, y: number, out: number): void;
+  /** Non-zero bytes among `n` at word offset `bytes`. */
+  countNonZeros(bytes: number, n: number): number;
+  /** CSR of rows×cols bytes at word offset `bytes` (values byte·scale); returns the non-zeros. */
+  sparseRowsFromBytes(
+    rows: number,
+    cols: number,
+    bytes: number,
+    scale: number,
+    rowPtr: number,
+    idx: number,
+    val: number,
+  ): number;
+  /** CSC of a CSR matrix; `cursor` is scratch of `cols` words. */
+  cscFromCsr(
+    rows: number,
+    cols: number,
+    rowPtr: number,
+    idx: number,
+    val: number,
+    colPtr: number,
+    colIdx: number,
+    colVal: number,
+    cursor: number,
+  ): void;
   adam(
     size: number,
     p: number,
@@ -133,6 +158,11 @@ export function loadWasmKernels(options: { threads?: boolean } = {}): {
     biasRelu: (rows, cols, x, bias, out, relu) =>
       w.biasRelu(rows, cols, x * 4, bias * 4, out * 4, relu ? 1 : 0),
     reluBackward: (size, dy, y, out) => w.reluBackward(size, dy * 4, y * 4, out * 4),
+    countNonZeros: (bytes, n) => w.countNonZeros(bytes * 4, n),
+    sparseRowsFromBytes: (rows, cols, bytes, scale, rowPtr, idx, val) =>
+      w.sparseRowsFromBytes(rows, cols, bytes * 4, scale, rowPtr * 4, idx * 4, val * 4),
+    cscFromCsr: (rows, cols, rowPtr, idx, val, colPtr, colIdx, colVal, cursor) =>
+      w.cscFromCsr(rows, cols, rowPtr * 4, idx * 4, val * 4, colPtr * 4, colIdx * 4, colVal * 4, cursor * 4),
     adam: (size, p, g, m, v, c1, c2, lr, b1, b2, eps, wd) => {
       const split = parallel() && size >= MIN_SPLIT_ADAM ? Math.floor(size / 8) * 4 : 0;
       if (split) {
@@ -164,6 +194,7 @@ export function typescriptKernels(heap: { f32: Float32Array; i32: Int32Array }):
   return {
     kind: 'typescript',
     threads: 1,
+    ...sparseRowsKernels(heap),
     gemm(m, n, k, a, ars, acs, b, c, acc) {
       const f = heap.f32;
       for (let i = 0; i < m; i++) {
