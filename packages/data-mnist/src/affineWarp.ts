@@ -15,8 +15,9 @@ let padded = new Uint8Array(0);
 /**
  * Bilinear inverse warp of a byte image in integer arithmetic: source coordinates step along each
  * row in 16.16 fixed point and the four neighbours are weighted in 1/256ths, so a pixel is
- * within ±2 of the floating-point warp (tested) at ~10× its speed — augmentation otherwise took
- * more time per batch than a training step. Outside pixels read as 0 (a zero border is added).
+ * within ±2 of the floating-point warp (tested) at ~2.3× its speed (7 vs 16 µs per 28×28 image
+ * here) — augmentation was the largest cost of a training epoch at small widths. Outside pixels
+ * read as 0 (a zero border is added).
  */
 export function affineWarp(src: Uint8Array, out: Uint8Array, rows: number, cols: number, m: Affine): void {
   const w = cols + 2;
