@@ -55,9 +55,6 @@ export function augmentImage(
   // Elastic: a coarse random displacement grid, bilinearly upsampled (smooth by construction).
   const field = new Float32Array((GRID + 1) * (GRID + 1) * 2);
   for (let i = 0; i < field.length; i++) field[i] = (random() * 2 - 1) * elastic;
-  // Only a sample point whose 2×2 neighbourhood touches the digit's bounding box can read a
-  // non-zero pixel; MNIST digits fill ~20×20 of 28×28, so most points are known zeros.
-  const box = nonZeroBox(src, rows, cols);
   for (let y = 0; y < rows; y++) {
     for (let x = 0; x < cols; x++) {
       const gx = (x / (cols - 1)) * GRID;
@@ -66,27 +63,9 @@ export function augmentImage(
       const dy = y - cy - ty + sampleField(field, gx, gy, 1);
       const sx = cos * dx + sin * dy + cx;
       const sy = -sin * dx + cos * dy + cy;
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const blank = x0 + 1 < box.left || x0 > box.right || y0 + 1 < box.top || y0 > box.bottom;
-      out[y * cols + x] = blank ? 0 : bilinear(src, rows, cols, sx, sy);
+      out[y * cols + x] = bilinear(src, rows, cols, sx, sy);
     }
   }
-}
-
-/** The smallest rectangle holding every non-zero pixel (empty: left > right). */
-function nonZeroBox(src: Uint8Array, rows: number, cols: number) {
-  const box = { left: cols, right: -1, top: rows, bottom: -1 };
-  for (let y = 0; y < rows; y++) {
-    for (let x = 0; x < cols; x++) {
-      if (src[y * cols + x] === 0) continue;
-      if (x < box.left) box.left = x;
-      if (x > box.right) box.right = x;
-      if (y < box.top) box.top = y;
-      box.bottom = y;
-    }
-  }
-  return box;
 }
 
 function sampleField(field: Float32Array, gx: number, gy: number, c: number): number {
@@ -103,30 +82,17 @@ function sampleField(field: Float32Array, gx: number, gy: number, c: number): nu
   );
 }
 
-function pixel(src: Uint8Array, rows: number, cols: number, x: number, y: number): number {
-  return x < 0 || y < 0 || x >= cols || y >= rows ? 0 : src[y * cols + x];
-}
-
 function bilinear(src: Uint8Array, rows: number, cols: number, x: number, y: number): number {
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
   const fx = x - x0;
   const fy = y - y0;
-  let a: number;
-  let b: number;
-  let c: number;
-  let d: number;
-  if (x0 >= 0 && y0 >= 0 && x0 + 1 < cols && y0 + 1 < rows) {
-    const o = y0 * cols + x0;
-    a = src[o];
-    b = src[o + 1];
-    c = src[o + cols];
-    d = src[o + cols + 1];
-  } else {
-    a = pixel(src, rows, cols, x0, y0);
-    b = pixel(src, rows, cols, x0 + 1, y0);
-    c = pixel(src, rows, cols, x0, y0 + 1);
-    d = pixel(src, rows, cols, x0 + 1, y0 + 1);
-  }
-  return Math.round(a * (1 - fx) * (1 - fy) + b * fx * (1 - fy) + c * (1 - fx) * fy + d * fx * fy);
+  const at = (xx: number, yy: number) =>
+    xx < 0 || yy < 0 || xx >= cols || yy >= rows ? 0 : src[yy * cols + xx];
+  const v =
+    at(x0, y0) * (1 - fx) * (1 - fy) +
+    at(x0 + 1, y0) * fx * (1 - fy) +
+    at(x0, y0 + 1) * (1 - fx) * fy +
+    at(x0 + 1, y0 + 1) * fx * fy;
+  return Math.round(v);
 }
