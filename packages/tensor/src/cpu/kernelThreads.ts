@@ -2,10 +2,11 @@
  * A second thread for the big kernels: a worker instantiates the same WebAssembly module on the
  * same shared memory and runs half of a kernel's rows while the caller runs the other half.
  * Hand-off is synchronous through Atomics on a small shared control block (Node only: the
- * browser main thread may not block). Both sides spin briefly (~0.2 ms) before sleeping: waking a
- * thread from Atomics.wait took long enough that training ran 15–20% faster with the spin
- * (MNIST MLP, 128 and 512 hidden units, 2 cores), as BLAS thread pools do. Each output element is computed by one thread with the
- * same summation order, so results are bit-identical to the single-threaded kernels.
+ * browser main thread may not block). Both sides spin briefly (~0.2 ms) before sleeping: waking
+ * a thread from Atomics.wait took long enough that training ran 15–20% faster with the spin
+ * (MNIST MLP, 128 and 512 hidden units, 2 cores), as BLAS thread pools do. Each output element
+ * is computed by one thread with the same summation order, so results are bit-identical to the
+ * single-threaded kernels.
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');

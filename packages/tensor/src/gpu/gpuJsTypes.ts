@@ -15,6 +15,8 @@ export interface GpuTexture {
 /** The built kernel behind a gpu.js kernel function (`kernelFunction.kernel`). */
 export interface GpuKernelInternals {
   built: boolean;
+  /** Compiles for these arguments (sizes the output, makes the kernel's own texture). */
+  build(...args: unknown[]): void;
   /** The texture the next run renders into. */
   texture: GpuTexture | null;
   /** Makes the next run attach `texture` to its framebuffer. */

@@ -42,7 +42,7 @@ export function renderInto(
   let spare: GpuTexture | null = null;
   if (!inner.built) {
     // Compiling sizes the output and makes the kernel's own texture, which `out` may take.
-    (inner as unknown as { build(...a: unknown[]): void }).build(...args);
+    inner.build(...args);
     spare = inner.texture;
     forget(inner, spare);
   }
