@@ -2,11 +2,8 @@
  * A second thread for the big kernels: a worker instantiates the same WebAssembly module on the
  * same shared memory and runs half of a kernel's rows while the caller runs the other half.
  * Hand-off is synchronous through Atomics on a small shared control block (Node only: the
- * browser main thread may not block). Both sides spin briefly (~0.2 ms) before sleeping: waking
- * a thread from Atomics.wait took long enough that training ran 15–20% faster with the spin
- * (MNIST MLP, 128 and 512 hidden units, 2 cores), as BLAS thread pools do. Each output element
- * is computed by one thread with the same summation order, so results are bit-identical to the
- * single-threaded kernels.
+ * browser main thread may not block). Each output element is computed by one thread with the
+ * same summation order, so results are bit-identical to the single-threaded kernels.
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -16,7 +13,6 @@ const c = new Int32Array(control, 0, 4);
 const a = new Float64Array(control, 16, 16);
 let seen = 0;
 for (;;) {
-  for (let spin = 0; spin < 200000 && Atomics.load(c, 0) === seen; spin++);
   Atomics.wait(c, 0, seen);
   seen = Atomics.load(c, 0);
   if (seen < 0) break;
@@ -80,7 +76,6 @@ export class KernelThreads {
   /** Waits for the worker's half; throws if it failed or stalled (then threads are turned off). */
   join(): void {
     const deadline = Date.now() + 30_000;
-    for (let spin = 0; spin < 200000 && Atomics.load(this.c, 1) !== this.seq; spin++);
     while (Atomics.load(this.c, 1) !== this.seq) {
       const seen = Atomics.load(this.c, 1);
       if (seen === this.seq) break;
