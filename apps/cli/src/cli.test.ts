@@ -5,19 +5,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-// End-to-end through the real built binary (dist/cli.js), on real MNIST slices.
+// End-to-end through the real built binary (dist/cli.js), on the smallest real-MNIST slices that
+// show each behaviour: they check what the CLI does, not how fast it learns.
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
 const quick = [
   '--train-limit',
-  '3000',
+  '800',
   '--dev-size',
-  '300',
+  '100',
   '--test-limit',
-  '500',
+  '300',
   '--initial-hidden-size',
-  '32',
+  '16',
   '--final-hidden-size',
-  '64',
+  '32',
   '--growth-epochs',
   '2',
   '--warmup-epochs',
@@ -37,7 +38,7 @@ const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)
 describe('sprout CLI', () => {
   it('trains, prints plain progress lines off a TTY, and ends with the JSON summary', () => {
     const out = outDir();
-    const r = run([...quick, '--epochs', '2', '--out', out, '--json', '--learning_rate', '0.003']);
+    const r = run([...quick, '--epochs', '2', '--out', out, '--json', '--learning_rate', '0.01']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/epoch 0 \(untrained\)/);
     expect(r.stdout).toMatch(/epoch 2: train loss/);
@@ -55,7 +56,7 @@ describe('sprout CLI', () => {
         'wallSeconds',
       ].sort(),
     );
-    expect(summary.testAccuracy).toBeGreaterThan(0.7);
+    expect(summary.testAccuracy).toBeGreaterThan(0.5); // chance is 0.1
     expect(summary.outDir).toBe(out);
     expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).testAccuracy).toBe(
       summary.testAccuracy,
@@ -64,17 +65,23 @@ describe('sprout CLI', () => {
 
   it('--evaluate loads the saved model, prints and saves the metrics', () => {
     const out = outDir();
-    expect(run([...quick, '--epochs', '1', '--out', out]).status).toBe(0);
-    const r = run(['--evaluate', '--out', out, '--test-limit', '500', '--backend', 'cpu', '--json']);
+    const trained = run([...quick, '--epochs', '2', '--learning-rate', '0.01', '--out', out, '--json']);
+    expect(trained.status).toBe(0);
+    const r = run(['--evaluate', '--out', out, '--test-limit', '300', '--backend', 'cpu', '--json']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/test accuracy \d+\.\d\d%/);
     expect(existsSync(join(out, 'evaluation.json'))).toBe(true);
-    expect(lastJson(r.stdout).testAccuracy).toBeGreaterThan(0.5);
+    // The saved model scores on the same 300 test images exactly what training reported for it.
+    expect(lastJson(r.stdout).testAccuracy).toBe(lastJson(trained.stdout).testAccuracy);
+    expect(lastJson(r.stdout).testAccuracy).toBeGreaterThan(0.5); // chance is 0.1
   });
 
   it('resumes after being killed with SIGINT mid-run (--continue_training)', async () => {
     const out = outDir();
-    const child = spawn(process.execPath, [bin, ...quick, '--epochs', '40', '--out', out], {
+    // Epochs of 700 images take milliseconds: without early stopping and with far more epochs than
+    // it can finish, the run is still going when the signal lands, however late that is.
+    const args = [...quick, '--epochs', '10000', '--patience', '0', '--out', out];
+    const child = spawn(process.execPath, [bin, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -82,7 +89,7 @@ describe('sprout CLI', () => {
     await new Promise<void>((resolve) => {
       child.stdout.on('data', (d) => {
         stdout += d;
-        if (!sent && /epoch 2:/.test(stdout)) {
+        if (!sent && /epoch 2: train/.test(stdout)) {
           sent = true; // a second Ctrl-C means "quit at once"
           child.kill('SIGINT');
         }
@@ -90,12 +97,13 @@ describe('sprout CLI', () => {
       child.on('exit', () => resolve());
     });
     expect(child.exitCode).toBe(130);
-    expect(stdout).toMatch(/interrupted/);
-    const r = run(['--continue_training', '--out', out, '--epochs', '4', '--json']);
+    const reached = Number(/interrupted: .* after (\d+) epochs/.exec(stdout)?.[1]);
+    expect(reached).toBeGreaterThanOrEqual(2);
+    const r = run(['--continue_training', '--out', out, '--epochs', String(reached + 2), '--json']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/continuing from epoch \d/);
-    expect(lastJson(r.stdout).epochs).toBe(4);
-  }, 60_000);
+    expect(r.stdout).toMatch(new RegExp(`continuing from epoch ${reached}`));
+    expect(lastJson(r.stdout).epochs).toBe(reached + 2);
+  });
 
   it.each([
     [['--bogus'], /unknown option '--bogus'/],

@@ -14,4 +14,4 @@ it('loads the bundled real MNIST with the right counts and checksums', async () 
   expect(mnist.test.labels[0]).toBe(7);
   const { train, dev } = stratifiedSplit(mnist.train.labels, 5000, 42);
   expect([train.length, dev.length]).toEqual([55000, 5000]);
-}, 60_000);
+});

@@ -25,17 +25,31 @@ it('rejects truncated files, bad magic, bad versions and wrong shapes with Model
   const bad = bytes.slice();
   bad[0] = 0;
   expect(() => loadModel(backend, bad)).toThrow(ModelFormatError);
-  const json = new TextDecoder().decode(bytes.subarray(8, 8 + new DataView(bytes.buffer).getUint32(4, true)));
+  const headerLength = new DataView(bytes.buffer).getUint32(4, true);
+  const json = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength));
+  const weights = bytes.subarray(Math.ceil((8 + headerLength) / 4) * 4);
+  // The same weights behind an edited header, laid out the way saveModel lays them out.
   const tamper = (text: string) => {
     const enc = new TextEncoder().encode(text);
-    const out = new Uint8Array(bytes.length - json.length + enc.length + 8);
+    const dataStart = Math.ceil((8 + enc.length) / 4) * 4;
+    const out = new Uint8Array(dataStart + weights.length);
     const view = new DataView(out.buffer);
     view.setUint32(0, 0x4d525053, true);
     view.setUint32(4, enc.length, true);
     out.set(enc, 8);
+    out.set(weights, dataStart);
     return out;
   };
+  expect(loadModel(backend, tamper(json)).forward(x).toArray()).toEqual(model.forward(x).toArray());
   expect(() => loadModel(backend, tamper(json.replace('"version":1', '"version":9')))).toThrow(/unsupported/);
+  // The first weight matrix declared 5×7 instead of 7×5: same length, wrong shape.
+  expect(json).toContain('"shape":[7,5]');
+  expect(() =>
+    loadModel(backend, tamper(json.replace('"shape":[7,5]', '"shape":[5,7]')), 'm.sprout'),
+  ).toThrow(/m\.sprout: parameter 0 is .* \[5,7\] but the layers need .* \[7,5\]/);
+  expect(() => loadModel(backend, tamper(json.replace('"shape":[7,5]', '"shape":[5,7]')))).toThrow(
+    ModelFormatError,
+  );
   expect(() => loadModel(backend, new Uint8Array(3))).toThrow(/too short/);
 });
 

@@ -54,9 +54,12 @@ describe('Adam', () => {
     // A fresh Adam's first step moves each entry by lr·sign(g) (m̂ = g, v̂ = g²).
     expect(after[2]).toBeCloseTo(7 - 0.1, 5);
     expect(after[5]).toBeCloseTo(8 + 0.1, 5);
-    const fresh = param('f', [before[0]], [1]);
+    // The new entries moved exactly as a fresh Adam moves the same values with the same gradients.
+    const fresh = param('f', [7, 8], [2]);
     const freshAdam = new Adam([fresh], { lr: 0.1 });
+    fresh.grad.set([0.5, -0.5]);
     freshAdam.step();
+    expect([after[2], after[5]]).toEqual(Array.from(fresh.value.toArray()));
     // An old entry's 6th step is smaller than lr (its v̂ saw the same g for 6 steps: step = lr·m̂/√v̂ ≈ lr).
     expect(Math.abs(after[0] - before[0])).toBeLessThanOrEqual(0.1 + 1e-6);
     expect(Math.abs(after[0] - before[0])).toBeGreaterThan(0.09);

@@ -23,6 +23,9 @@ export interface EpochOutcome {
   batchSize: number;
 }
 
+/** How often the loop samples memory and lets signal handlers run (a few batches' time). */
+const YIELD_EVERY_MS = 25;
+
 /**
  * One epoch of training: shuffled (optionally augmented) batches, forward, fused loss, backward
  * into the gradient buffers — `accumulate` micro-batches per Adam step — with progress reports.
@@ -65,6 +68,9 @@ export async function runEpoch(args: {
   let done = 0;
   let pending = 0;
   let lastReport = 0;
+  // Once at every epoch's start too, so that epochs shorter than YIELD_EVERY_MS still let it in.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  let lastYield = performance.now();
   try {
     for (const batch of batches.epoch(epoch)) {
       if (done < args.skip) {
@@ -86,12 +92,14 @@ export async function runEpoch(args: {
       done++;
       // The loop is synchronous, so timers cannot fire: sample memory here. Throws a typed
       // MemoryLimitExceededError at the critical level; the last checkpoint stays intact.
-      if (done % 8 === 0) {
+      // By time, not by batch count: an epoch of a few batches must still let Ctrl-C in.
+      const now = performance.now();
+      if (now - lastYield >= YIELD_EVERY_MS) {
+        lastYield = now;
         memory.assertWithinBudget();
         // Yield to the event loop so Ctrl-C (SIGINT/SIGTERM) handlers can run mid-epoch.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      const now = performance.now();
       if (hooks.onBatch && (now - lastReport > 100 || done === estimatedBatches)) {
         lastReport = now;
         const seconds = (now - started) / 1000;

@@ -7,19 +7,20 @@ import type { TrainConfigInput } from './config.js';
 import { CheckpointError } from './errors.js';
 import { train } from './trainer.js';
 
-// Small real-MNIST slices keep these end-to-end runs to a second or two each.
+// The smallest real-MNIST slices that still show each behaviour: 700 training images (5 batches
+// of 128 an epoch), tiny widths. They check what the loop does, not how fast it learns.
 const slice: TrainConfigInput = {
-  trainLimit: 2000,
-  devSize: 200,
-  testLimit: 500,
-  initialHiddenSize: 32,
-  finalHiddenSize: 64,
+  trainLimit: 800,
+  devSize: 100,
+  testLimit: 300,
+  initialHiddenSize: 16,
+  finalHiddenSize: 32,
   growthEpochs: 2,
   warmupEpochs: 1,
   backend: 'cpu',
   report: false,
   seed: 7,
-  learningRate: 0.003,
+  learningRate: 0.01,
 };
 const dir = () => mkdtempSync(join(tmpdir(), 'sprout-run-'));
 const weights = (outDir: string) => {
@@ -40,9 +41,9 @@ describe('train', () => {
       { hooks: { onEpoch: (r) => widths.push(r.hiddenSize) } },
     );
     const history = JSON.parse(readFileSync(join(outDir, 'history.json'), 'utf8'));
-    expect(history[0].testAccuracy).toBeLessThan(0.25);
-    expect(result.testAccuracy).toBeGreaterThan(0.8);
-    expect(widths).toEqual([32, 32, 64, 64]);
+    expect(history[0].testAccuracy).toBeLessThan(0.25); // chance is 0.1
+    expect(result.testAccuracy).toBeGreaterThan(0.6);
+    expect(widths).toEqual([16, 16, 32, 32]);
     for (const f of ['model.sprout', 'metrics.json', 'memory.csv', 'checkpoint.sprout'])
       expect(existsSync(join(outDir, f))).toBe(true);
     const metrics = JSON.parse(readFileSync(join(outDir, 'metrics.json'), 'utf8'));
@@ -52,14 +53,14 @@ describe('train', () => {
   it('accumulating 2 micro-batches of 64 gives the same weights as batches of 128', async () => {
     const a = dir();
     const b = dir();
-    // 2248 − 200 dev = 2048 = 16 × 128: no partial accumulation group at the end.
+    // 612 − 100 dev = 512 = 4 × 128: no partial accumulation group at the end.
     const common = {
       ...slice,
-      trainLimit: 2248,
+      trainLimit: 612,
       epochs: 1,
       augment: false,
       growthEpochs: 0,
-      initialHiddenSize: 64,
+      initialHiddenSize: 32,
     };
     await train({ ...common, batchSize: 128, accumulate: 1, outDir: a });
     await train({ ...common, batchSize: 64, accumulate: 2, outDir: b });
@@ -75,10 +76,10 @@ describe('train', () => {
     await train({ ...slice, epochs: 3, outDir: straight });
     const resumed = dir();
     let batches = 0;
-    // shouldStop is asked after every batch: stop in the middle of epoch 2 (14 batches per epoch).
+    // shouldStop is asked after every batch: stop in the middle of epoch 2 (6 batches per epoch).
     const first = await train(
       { ...slice, epochs: 3, outDir: resumed },
-      { hooks: { shouldStop: () => ++batches >= 20 } },
+      { hooks: { shouldStop: () => ++batches >= 9 } },
     );
     expect(first.interrupted).toBe(true);
     expect(readCheckpoint(checkpointPath(resumed)).state.batchInEpoch).toBeGreaterThan(0);

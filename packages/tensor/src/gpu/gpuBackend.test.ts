@@ -27,7 +27,7 @@ describe.runIf(gpu)('gpu backend keeps values on the GPU', () => {
     }
     onGpu.dispose();
     onCpu.dispose();
-  }, 60_000);
+  });
 
   it('a step reads back only its loss, and allocates no texture and compiles no kernel after the first', () => {
     const run = trainingStep(gpu!, 16, 32);
@@ -38,7 +38,7 @@ describe.runIf(gpu)('gpu backend keeps values on the GPU', () => {
     expect(gpu!.kernelCount).toBe(kernels);
     expect(gpu!.readbackCount - reads).toBe(5);
     run.dispose();
-  }, 60_000);
+  });
 
   it('frees every texture of disposed tensors', () => {
     const held = gpu!.textureCount;
@@ -47,5 +47,5 @@ describe.runIf(gpu)('gpu backend keeps values on the GPU', () => {
     expect(gpu!.textureCount).toBeGreaterThan(held);
     run.dispose();
     expect(gpu!.textureCount).toBe(held);
-  }, 60_000);
+  });
 });

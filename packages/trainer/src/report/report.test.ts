@@ -7,12 +7,12 @@ import { train } from '../trainer.js';
 it('writes every plot as SVG and PNG, and one self-contained report.html', async () => {
   const outDir = mkdtempSync(join(tmpdir(), 'sprout-report-'));
   await train({
-    trainLimit: 1500,
-    devSize: 200,
-    testLimit: 300,
+    trainLimit: 600,
+    devSize: 100,
+    testLimit: 200,
     epochs: 2,
-    initialHiddenSize: 32,
-    finalHiddenSize: 64,
+    initialHiddenSize: 16,
+    finalHiddenSize: 32,
     growthEpochs: 2,
     backend: 'cpu',
     outDir,
@@ -36,4 +36,4 @@ it('writes every plot as SVG and PNG, and one self-contained report.html', async
   expect(html).toContain('test accuracy');
   expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(7);
   expect(html).not.toMatch(/src="(?!data:)/); // nothing external
-}, 60_000);
+});

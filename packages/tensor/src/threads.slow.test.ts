@@ -45,4 +45,4 @@ it('gives bit-identical results with and without the worker thread', () => {
   };
   const [t, s] = [run(threaded), run(single)];
   for (let i = 0; i < t.length; i++) expect(t[i]).toEqual(s[i]);
-}, 60_000); // ~3 s alone; CI runs it beside the other packages' tests on 2 cores
+});

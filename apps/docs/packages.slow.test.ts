@@ -36,7 +36,7 @@ describe('published packages outside the workspace', () => {
     );
     // --ignore-scripts: the optional native gl build is not needed here (and must not be required).
     sh('npm install --ignore-scripts --no-audit --no-fund --loglevel=error', project);
-  }, 300_000);
+  });
 
   it('@sprout/tensor alone, from ESM and CJS', () => {
     writeFileSync(
@@ -86,7 +86,7 @@ console.log(JSON.stringify(r));`,
       encoding: 'utf8',
     });
     expect(help).toContain('--continue-training');
-  }, 120_000);
+  });
 
   it('types resolve for a TypeScript consumer (tsc --noEmit)', () => {
     writeFileSync(
@@ -126,7 +126,7 @@ export { t, c };`,
     );
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     execFileSync('node', [tsc, '-p', 'tsconfig.json'], { cwd: project, encoding: 'utf8' });
-  }, 60_000);
+  });
 });
 
 describe('release flow', () => {
@@ -145,5 +145,5 @@ describe('release flow', () => {
       expect(out).toContain(`@sprout/${name}`);
     }
     expect(out).not.toContain('@sprout/docs');
-  }, 120_000);
+  });
 });
