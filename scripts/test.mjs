@@ -40,6 +40,8 @@ step('typecheck, lint, build and fast tests', turbo, [
 step('slow tests, one package at a time', turbo, [
   'run',
   'test:slow',
+  // Built a moment ago by the step above; --only keeps --force from rebuilding everything here.
+  '--only',
   '--concurrency=1',
   '--continue=dependencies-successful',
   ...extra,
