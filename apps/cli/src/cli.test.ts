@@ -108,9 +108,9 @@ describe('sprout CLI', () => {
   it.each([
     [['--bogus'], /unknown option '--bogus'/],
     [['--batch-size', 'abc'], /--batch-size must be an integer, got "abc"/],
-    [['--learning-rate', '-1'], /learningRate: /],
+    [['--learning-rate', '-1'], /--learning-rate: too small: expected number to be >0/i],
     [['--backend', 'tpu'], /argument 'tpu' is invalid/],
-    [['--max-memory-percent', '120'], /maxMemoryPercent: /],
+    [['--max-memory-percent', '120'], /--max-memory-percent: too big: expected number to be <=100/i],
   ])('rejects %j with a one-line reason and a non-zero exit', (args, message) => {
     const r = run([...args, '--out', outDir()]);
     expect(r.status).not.toBe(0);

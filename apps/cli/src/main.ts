@@ -1,9 +1,18 @@
-import { evaluateSaved, train } from '@sprout/trainer';
+import {
+  ConfigError,
+  DatasetMismatchError,
+  evaluateSaved,
+  MemoryBudgetError,
+  RunDirectoryError,
+  train,
+} from '@sprout/trainer';
 import { CommanderError } from 'commander';
-import { parseArgs } from './parseArgs.js';
+import { flagOf, parseArgs, UsageError } from './parseArgs.js';
 import { progressHooks } from './progress.js';
+import { linkLatest, newRunDirectory } from './runDirectory.js';
 
-const USAGE_ERRORS = new Set(['ConfigError', 'MemoryBudgetError']);
+/** Exit codes: 0 done, 1 runtime error, 2 usage, 128 + signal when stopped by one (checkpoint saved). */
+const EXIT = { ok: 0, error: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const;
 // The documented --json summary, in this order.
 const JSON_FIELDS = [
   'testAccuracy',
@@ -27,16 +36,18 @@ export async function main(argv: string[]): Promise<number> {
     request = parseArgs(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : EXIT.usage;
     }
     process.stderr.write(`sprout: error: ${(error as Error).message}\n`);
-    return 2;
+    return EXIT.usage;
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  let stopSignal: 'SIGINT' | 'SIGTERM' | null = null;
   let stopRequested = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
     stopRequested++;
-    if (stopRequested > 1) process.exit(signal === 'SIGINT' ? 130 : 143);
+    stopSignal ??= signal;
+    if (stopRequested > 1) process.exit(EXIT[signal]);
     process.stderr.write(
       `\nsprout: ${signal}: finishing the current batch and saving a checkpoint (again to quit at once)\n`,
     );
@@ -48,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     if (request.mode === 'evaluate') {
       const r = await evaluateSaved(request.config);
       log(
-        `evaluated ${r.modelFile}: test accuracy ${(r.accuracy * 100).toFixed(2)}%, loss ${r.loss.toFixed(4)}`,
+        `evaluated ${r.modelFile} on ${r.dataset}: test accuracy ${(r.accuracy * 100).toFixed(2)}%, loss ${r.loss.toFixed(4)}`,
       );
       log(
         `macro F1 ${(r.report.macro.f1 * 100).toFixed(2)}%, weighted F1 ${(r.report.weighted.f1 * 100).toFixed(2)}%`,
@@ -62,11 +73,25 @@ export async function main(argv: string[]): Promise<number> {
             modelFile: r.modelFile,
           }),
         );
-      return 0;
+      return EXIT.ok;
     }
-    const result = await train(request.config, {
+    // A new run without --out gets a directory of its own; runs/latest follows it.
+    const fresh = request.mode === 'train' && !request.outGiven;
+    const config = fresh ? { ...request.config, outDir: newRunDirectory() } : request.config;
+    const result = await train(config, {
       resume: request.mode === 'continue',
-      hooks: { ...hooks, shouldStop: () => stopRequested > 0 },
+      overwrite: request.overwrite,
+      hooks: {
+        ...hooks,
+        onStart(info) {
+          if (fresh) {
+            const note = linkLatest(info.config.outDir);
+            if (note) process.stderr.write(`sprout: note: ${note}\n`);
+          }
+          hooks.onStart?.(info);
+        },
+        shouldStop: () => stopRequested > 0,
+      },
     });
     hooks.stopBar();
     log(
@@ -74,15 +99,35 @@ export async function main(argv: string[]): Promise<number> {
         `${result.secondsTo98 === null ? '' : ` (98% at ${result.secondsTo98.toFixed(1)}s)`}, peak RSS ${result.peakRssMB.toFixed(0)} MB → ${result.outDir}`,
     );
     if (request.json) log(JSON.stringify(Object.fromEntries(JSON_FIELDS.map((k) => [k, result[k]]))));
-    return result.interrupted ? 130 : 0;
+    return result.interrupted ? EXIT[stopSignal ?? 'SIGINT'] : EXIT.ok;
   } catch (error) {
     hooks.stopBar();
     const e = error as Error;
-    process.stderr.write(`sprout: error: ${e.message}\n`);
+    process.stderr.write(`sprout: error: ${userMessage(e)}\n`);
     if (process.env.SPROUT_DEBUG) process.stderr.write(`${e.stack}\n`);
-    return USAGE_ERRORS.has(e.name) ? 2 : 1;
+    return isUsageError(e) ? EXIT.usage : EXIT.error;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Errors the user fixes by changing the command line: exit code 2. */
+function isUsageError(e: Error): boolean {
+  return (
+    e instanceof ConfigError ||
+    e instanceof MemoryBudgetError ||
+    e instanceof UsageError ||
+    e instanceof RunDirectoryError ||
+    e instanceof DatasetMismatchError
+  );
+}
+
+/** The message in the user's words: options named by the flag they typed. */
+function userMessage(e: Error): string {
+  if (e instanceof ConfigError) {
+    const flag = flagOf(e.field);
+    if (flag) return `${flag}: ${e.message.slice(e.field.length + 2)}`;
+  }
+  return e.message.split('\n')[0];
 }

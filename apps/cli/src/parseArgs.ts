@@ -5,6 +5,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 export interface CliRequest {
   mode: 'train' | 'continue' | 'evaluate';
   json: boolean;
+  /** Replace the run already in --out. */
+  overwrite: boolean;
+  /** --out was given (else a new run gets its own directory under runs/, linked as runs/latest). */
+  outGiven: boolean;
   /** Only the options given on the command line (so a resumed run keeps its saved ones). */
   config: TrainConfigInput;
 }
@@ -60,7 +64,18 @@ const OPTIONS: [string, keyof typeof defaults, string, ((v: string) => unknown) 
   ['--patience <n>', 'patience', 'early stopping patience in epochs (0 = off)', integer('--patience')],
   ['--backend <b>', 'backend', 'cpu | gpu | auto', null],
   ['--data-dir <dir>', 'dataDir', 'directory of IDX files (plain or .gz) instead of the bundled MNIST', null],
-  ['--out <dir>', 'outDir', 'run directory (checkpoint, model, metrics, plots, report)', null],
+  [
+    '--out <dir>',
+    'outDir',
+    'run directory (checkpoint, model, metrics, plots, report); a new run refuses one that holds another run',
+    null,
+  ],
+  [
+    '--classes <n>',
+    'classes',
+    'class count of a --data-dir dataset whose training labels miss some classes',
+    integer('--classes'),
+  ],
   ['--dev-size <n>', 'devSize', 'images held out of training for early stopping', integer('--dev-size')],
   [
     '--train-limit <n>',
@@ -83,11 +98,21 @@ export function buildProgram(): Command {
   const program = new Command('sprout')
     .description('Train a growing MLP on MNIST (bundled) from chance to 98%+ test accuracy.')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(`sprout: ${s}`),
+    })
     .allowExcessArguments(false)
     .showSuggestionAfterError(true);
   for (const [flag, key, description, parser] of OPTIONS) {
-    const shown = defaults[key] === undefined ? 'bundled MNIST' : String(defaults[key]);
+    const shown =
+      key === 'outDir'
+        ? 'runs/<date-time>, linked as runs/latest'
+        : key === 'classes'
+          ? 'from the labels'
+          : defaults[key] === undefined
+            ? 'bundled MNIST'
+            : String(defaults[key]);
     const option = new Option(flag, `${description} (default: ${shown})`);
     if (key === 'backend') option.choices(['cpu', 'gpu', 'auto']);
     if (key === 'growthStrategy') option.choices(['net2net', 'zero-outgoing']);
@@ -98,9 +123,21 @@ export function buildProgram(): Command {
     .option('--no-augment', 'turn off training-time augmentation (default: on)')
     .option('--no-report', 'skip plots and report.html (default: written)')
     .option('--continue-training', 'resume from the checkpoint in --out (alias --continue_training)')
-    .option('--evaluate', 'evaluate the saved model in --out on the test set and save the metrics')
+    .option('--evaluate', 'evaluate the saved model in --out on its test set and save the metrics')
+    .option('--overwrite', 'let a new run replace the run already in --out (default: refuse)')
     .option('--json', 'print one JSON object as the last line');
   return program;
+}
+
+/** A command line that parses but asks for something contradictory. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The flag a training option is set by, e.g. `batchSize` → `--batch-size`. */
+export function flagOf(key: string): string | undefined {
+  const entry = OPTIONS.find(([, k]) => k === key);
+  return entry?.[0].split(' ')[0];
 }
 
 /** Parses argv (without node and script) into a request; throws commander errors on bad input. */
@@ -109,7 +146,11 @@ export function parseArgs(argv: string[]): CliRequest {
   program.parse(normaliseUnderscores(argv), { from: 'user' });
   const opts = program.opts();
   if (opts.continueTraining && opts.evaluate)
-    throw new InvalidArgumentError('--continue-training and --evaluate cannot be combined');
+    throw new UsageError('--continue-training and --evaluate cannot be combined: give one of them');
+  if (opts.overwrite && (opts.continueTraining || opts.evaluate))
+    throw new UsageError(
+      `--overwrite is for a new run; it cannot be combined with ${opts.evaluate ? '--evaluate' : '--continue-training'}`,
+    );
   const config: Record<string, unknown> = {};
   for (const [flag, key] of OPTIONS) {
     const attribute = new Option(flag).attributeName();
@@ -120,6 +161,8 @@ export function parseArgs(argv: string[]): CliRequest {
   return {
     mode: opts.evaluate ? 'evaluate' : opts.continueTraining ? 'continue' : 'train',
     json: Boolean(opts.json),
+    overwrite: Boolean(opts.overwrite),
+    outGiven: program.getOptionValueSource('out') === 'cli',
     config: config as TrainConfigInput,
   };
 }

@@ -56,14 +56,27 @@ const PATTERNS = {
 
 /**
  * Loads any directory of MNIST-format IDX files, plain or `.gz` (MNIST, Fashion-MNIST, KMNIST,
- * EMNIST-digits…). The number of classes is read from the labels.
+ * EMNIST-digits…). The number of classes is read from the labels, which must form a sensible set:
+ * every class from 0 to the largest label has a training example, so a stray label (a 200 among
+ * digits) is reported with its file, index and value instead of silently making a 201-class model.
+ * A dataset whose classes really are not all present gives their number as `classes`.
  */
-export async function loadIdxDirectory(dir: string): Promise<ImageDataset> {
+export async function loadIdxDirectory(
+  dir: string,
+  options: { classes?: number } = {},
+): Promise<ImageDataset> {
   let names: string[];
   try {
     names = await readdir(dir);
-  } catch {
-    throw new DatasetError(`data directory ${dir} cannot be read`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'ENOTDIR'
+          ? 'is not a directory'
+          : `cannot be read (${code})`;
+    throw new DatasetError(`data directory ${dir} ${why}`);
   }
   const find = (key: keyof typeof PATTERNS) => {
     const name = names.find((n) => PATTERNS[key].test(n));
@@ -78,17 +91,52 @@ export async function loadIdxDirectory(dir: string): Promise<ImageDataset> {
       `${dir}: train images are ${train.rows}×${train.cols}, test ${test.rows}×${test.cols}`,
     );
   }
-  let max = 0;
-  for (const l of train.labels) max = Math.max(max, l);
-  // A test label the training set never shows cannot be learned: say so instead of mis-scoring.
-  const unseen = test.labels.findIndex((l) => l > max);
+  const classes = checkClasses(train.labels, find('trainLabels'), options.classes);
+  // A test label the model cannot output cannot be scored: say so instead of mis-scoring.
+  const unseen = test.labels.findIndex((l) => l >= classes);
   if (unseen >= 0) {
     throw new IdxFormatError(
       find('testLabels'),
-      8 + unseen,
-      `a label in 0..${max} (the training labels' range)`,
-      String(test.labels[unseen]),
+      LABELS_OFFSET + unseen,
+      `a label in 0..${classes - 1} (the training labels' classes)`,
+      `${test.labels[unseen]} (label index ${unseen})`,
     );
   }
-  return { train, test, classes: max + 1, source: dir };
+  return { train, test, classes, source: dir };
+}
+
+/** Byte offset of the first label in an IDX1 labels file. */
+const LABELS_OFFSET = 8;
+
+/** The class count the training labels imply, or an error naming the label that does not fit. */
+function checkClasses(labels: Uint8Array, file: string, declared?: number): number {
+  if (declared !== undefined) {
+    const outside = labels.findIndex((l) => l >= declared);
+    if (outside >= 0)
+      throw new IdxFormatError(
+        file,
+        LABELS_OFFSET + outside,
+        `a label in 0..${declared - 1} (${declared} classes declared)`,
+        `${labels[outside]} (label index ${outside})`,
+      );
+    return declared;
+  }
+  const counts = new Uint32Array(256);
+  for (const l of labels) counts[l]++;
+  let max = 0;
+  for (let c = 0; c < 256; c++) if (counts[c] > 0) max = c;
+  const firstEmpty = counts.findIndex((n, c) => c <= max && n === 0);
+  if (firstEmpty >= 0) {
+    // The smallest label above the gap is the one that does not belong.
+    let stray = firstEmpty;
+    while (counts[stray] === 0) stray++;
+    const index = labels.indexOf(stray);
+    throw new IdxFormatError(
+      file,
+      LABELS_OFFSET + index,
+      `labels forming classes 0..${firstEmpty - 1} (no training example has a label from ${firstEmpty} to ${stray - 1}); if the dataset really has ${max + 1} classes, declare them (--classes ${max + 1})`,
+      `${stray} (label index ${index})`,
+    );
+  }
+  return max + 1;
 }

@@ -98,6 +98,22 @@ describe('loadIdxDirectory', () => {
     );
   });
 
+  it('reports a stray training label (a 200 among 0..2) with file, index and value', async () => {
+    const d = tempDir();
+    writeTinyDataset(d, 12, 3);
+    const labels = Uint8Array.from({ length: 12 }, (_, i) => i % 3);
+    labels[5] = 200;
+    writeFileSync(join(d, 'train-labels-idx1-ubyte'), idxBytes(2049, [12], labels));
+    await expect(loadIdxDirectory(d)).rejects.toThrow(
+      /train-labels-idx1-ubyte: at byte 13: expected labels forming classes 0\.\.2 .*--classes 201.*found 200 \(label index 5\)/,
+    );
+    // Declared, the unused classes are allowed; a label past the declared count is not.
+    expect((await loadIdxDirectory(d, { classes: 201 })).classes).toBe(201);
+    await expect(loadIdxDirectory(d, { classes: 10 })).rejects.toThrow(
+      /at byte 13: expected a label in 0\.\.9 \(10 classes declared\), found 200/,
+    );
+  });
+
   it('names what is missing in an incomplete directory', async () => {
     await expect(loadIdxDirectory(tempDir())).rejects.toThrow(DatasetError);
   });

@@ -3,7 +3,14 @@ export { Dense, type DenseOptions } from './dense.js';
 export { type Evaluation, evaluate } from './evaluate.js';
 export { type GrowOptions, type GrowthStrategy, grow, type ParameterGrowth } from './grow.js';
 export type { Layer, LayerInput } from './layer.js';
-export { loadModel, MODEL_FORMAT_VERSION, ModelFormatError, saveModel } from './modelFile.js';
+export {
+  loadModel,
+  MODEL_FORMAT_VERSION,
+  ModelFormatError,
+  type ModelMetadata,
+  readModelFile,
+  saveModel,
+} from './modelFile.js';
 export { Parameter } from './parameter.js';
 export { ReLU } from './relu.js';
 export { Sequential } from './sequential.js';

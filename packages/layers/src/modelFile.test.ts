@@ -1,7 +1,8 @@
+import { sha256 } from '@noble/hashes/sha2';
 import { createCpuBackend, fromArray, Random } from '@sprout/tensor';
 import { expect, it } from 'vitest';
 import { createMlp } from './createMlp.js';
-import { loadModel, ModelFormatError, saveModel } from './modelFile.js';
+import { loadModel, ModelFormatError, readModelFile, saveModel } from './modelFile.js';
 
 const backend = createCpuBackend();
 const model = createMlp(backend, { inputs: 7, hidden: [5], outputs: 3, rng: new Random(4) });
@@ -27,21 +28,23 @@ it('rejects truncated files, bad magic, bad versions and wrong shapes with Model
   expect(() => loadModel(backend, bad)).toThrow(ModelFormatError);
   const headerLength = new DataView(bytes.buffer).getUint32(4, true);
   const json = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength));
-  const weights = bytes.subarray(Math.ceil((8 + headerLength) / 4) * 4);
-  // The same weights behind an edited header, laid out the way saveModel lays them out.
-  const tamper = (text: string) => {
+  const weights = bytes.subarray(Math.ceil((8 + headerLength) / 4) * 4, bytes.length - 32);
+  // The same weights behind an edited header, laid out the way saveModel lays them out, with a
+  // checksum that fits (v2) or none (v1).
+  const tamper = (text: string, checksum = true) => {
     const enc = new TextEncoder().encode(text);
     const dataStart = Math.ceil((8 + enc.length) / 4) * 4;
-    const out = new Uint8Array(dataStart + weights.length);
+    const out = new Uint8Array(dataStart + weights.length + (checksum ? 32 : 0));
     const view = new DataView(out.buffer);
     view.setUint32(0, 0x4d525053, true);
     view.setUint32(4, enc.length, true);
     out.set(enc, 8);
     out.set(weights, dataStart);
+    if (checksum) out.set(sha256(out.subarray(0, dataStart + weights.length)), dataStart + weights.length);
     return out;
   };
   expect(loadModel(backend, tamper(json)).forward(x).toArray()).toEqual(model.forward(x).toArray());
-  expect(() => loadModel(backend, tamper(json.replace('"version":1', '"version":9')))).toThrow(/unsupported/);
+  expect(() => loadModel(backend, tamper(json.replace('"version":2', '"version":9')))).toThrow(/unsupported/);
   // The first weight matrix declared 5×7 instead of 7×5: same length, wrong shape.
   expect(json).toContain('"shape":[7,5]');
   expect(() =>
@@ -57,4 +60,36 @@ it('loads from a Node Buffer that is a view into a larger pool', () => {
   const bytes = saveModel(model);
   const pooled = Buffer.concat([Buffer.alloc(3), Buffer.from(bytes)]).subarray(3);
   expect(loadModel(backend, pooled).forward(x).toArray()).toEqual(model.forward(x).toArray());
+});
+
+it('refuses any changed byte, in the weights or the header, by its checksum (v2)', () => {
+  const bytes = saveModel(model);
+  const flipped = bytes.slice();
+  flipped[bytes.length - 40] ^= 0x10; // a weight
+  expect(() => loadModel(backend, flipped, 'm.sprout')).toThrow(/m\.sprout is corrupt: checksum mismatch/);
+  const header = bytes.slice();
+  const at = new TextDecoder().decode(bytes).indexOf('"inFeatures":7');
+  header[at + '"inFeatures":'.length] = '8'.charCodeAt(0);
+  expect(() => loadModel(backend, header)).toThrow(/checksum mismatch/);
+});
+
+it('keeps what the model needs to be used correctly, and still reads v1 files', () => {
+  const metadata = { input: { rows: 1, cols: 7 }, classes: 3, dataset: { source: 'bundled', sha256: 'ab' } };
+  const read = readModelFile(backend, saveModel(model, metadata));
+  expect(read.metadata).toEqual(metadata);
+  expect(read.version).toBe(2);
+  const bytes = saveModel(model);
+  const json = new TextDecoder().decode(bytes.subarray(8, 8 + new DataView(bytes.buffer).getUint32(4, true)));
+  const v1Json = new TextEncoder().encode(json.replace('"version":2', '"version":1'));
+  const dataStart = Math.ceil((8 + v1Json.length) / 4) * 4;
+  const weights = bytes.subarray(Math.ceil((8 + json.length) / 4) * 4, bytes.length - 32);
+  const v1 = new Uint8Array(dataStart + weights.length);
+  new DataView(v1.buffer).setUint32(0, 0x4d525053, true);
+  new DataView(v1.buffer).setUint32(4, v1Json.length, true);
+  v1.set(v1Json, 8);
+  v1.set(weights, dataStart);
+  const old = readModelFile(backend, v1);
+  expect(old.version).toBe(1);
+  expect(old.metadata).toEqual({});
+  expect(old.model.forward(x).toArray()).toEqual(model.forward(x).toArray());
 });

@@ -29,6 +29,9 @@ export interface MemoryWatchOptions {
 
 type Listener = (level: MemoryLevel, entry: TimelineEntry) => void;
 
+/** The share of the memory left that one batch may take. */
+const HEADROOM_SHARE = 0.25;
+
 /**
  * Samples memory, compares RSS with a budget, emits level changes, advises batch sizes and keeps
  * a timeline for plots. The timer is unref'd and a sample costs microseconds.
@@ -106,11 +109,42 @@ export class MemoryWatch {
   }
 
   /**
-   * Batch size for the next step: halve under `warn`/`critical` (not below `min`), grow by 25% back
-   * towards `max` when well under budget (RSS < 60% of it), else keep.
+   * Bytes this process can still use: the least of what the budget leaves above its RSS, what the
+   * machine has available (MemAvailable: other processes count), and what the cgroup leaves.
    */
-  adviseBatchSize(current: number, bounds: { min?: number; max?: number } = {}): number {
-    const { min = 8, max = current } = bounds;
+  headroom(entry: TimelineEntry = this.timeline[this.timeline.length - 1] ?? this.check()): number {
+    const cgroupLeft = entry.cgroupLimit === null ? Number.POSITIVE_INFINITY : entry.cgroupLimit - entry.rss;
+    return Math.max(0, Math.min(entry.budget - entry.rss, entry.systemAvailable, cgroupLeft));
+  }
+
+  /**
+   * Batch size for the next step.
+   *
+   * With `bytesPerSample` (what one sample of a batch costs in memory), from the memory really left
+   * ({@link headroom}): the largest of max, max/2, max/4… (not below `min`) whose batch takes at
+   * most a quarter of it — so it drops at once to what fits, and grows back when memory returns,
+   * but only when twice the larger batch would fit (no flapping).
+   *
+   * Without it (the older rule, kept for callers that cannot estimate): halve under
+   * `warn`/`critical`, grow by 25% back towards `max` when RSS is under 60% of the budget.
+   */
+  adviseBatchSize(
+    current: number,
+    bounds: { min?: number; max?: number; bytesPerSample?: number } = {},
+  ): number {
+    const { min = 8, max = current, bytesPerSample } = bounds;
+    if (bytesPerSample !== undefined && bytesPerSample > 0) {
+      const room = this.headroom();
+      const largestFitting = (share: number) => {
+        let size = max;
+        while (size / 2 >= min && size * bytesPerSample > share * room) size /= 2;
+        return Math.max(min, Math.floor(size));
+      };
+      const fitting = largestFitting(HEADROOM_SHARE);
+      if (fitting < current) return fitting; // shrink at once to what fits
+      // Growing back needs room to spare, so a batch size does not flap at the edge.
+      return Math.min(fitting, Math.max(current, largestFitting(HEADROOM_SHARE / 2)));
+    }
     const last = this.timeline[this.timeline.length - 1];
     if (this.level !== 'ok') return Math.max(min, Math.floor(current / 2));
     if (last && last.rss < 0.6 * last.budget && current < max)

@@ -92,6 +92,42 @@ describe('MemoryWatch with an injected sampler', () => {
     expect(watch.adviseBatchSize(64, { max: 128 })).toBe(80);
   });
 
+  it('sizes batches from the memory really left — machine, budget, cgroup — at once, and grows back', () => {
+    let available = 8e9;
+    let cgroupLimit: number | null = null;
+    const watch = new MemoryWatch({
+      budget: 4e9,
+      sampler: () => ({
+        time: 0,
+        rss: 1e9,
+        heapUsed: 1,
+        heapTotal: 2,
+        external: 0,
+        arrayBuffers: 0,
+        systemTotal: 16e9,
+        systemAvailable: available,
+        cgroupLimit,
+      }),
+    });
+    const advise = (current: number) => {
+      watch.check();
+      return watch.adviseBatchSize(current, { min: 8, max: 128, bytesPerSample: 1e6 });
+    };
+    expect(advise(128)).toBe(128); // 3 GB left in the budget: a quarter holds 128 MB
+    available = 100e6; // another process took the machine's memory: 25 MB for a batch
+    expect(watch.headroom()).toBe(3e9);
+    expect(advise(128)).toBe(16);
+    expect(watch.headroom()).toBe(100e6);
+    available = 300e6; // room for 64, but growing wants twice that: 32
+    expect(advise(16)).toBe(32);
+    expect(advise(32)).toBe(32);
+    available = 8e9;
+    expect(advise(32)).toBe(128);
+    cgroupLimit = 1.05e9; // the container leaves 50 MB above RSS
+    expect(advise(128)).toBe(8);
+    expect(advise(8)).toBe(8); // never below min
+  });
+
   it('exports the timeline with phases as JSON and CSV', () => {
     const watch = new MemoryWatch({ budget: 400, sampler: fake([100, 200]) });
     watch.setPhase('epoch 1 train');

@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TrainConfig } from './config.js';
+import type { DatasetIdentity } from './datasetIdentity.js';
 import { CheckpointError } from './errors.js';
 import type { EpochRecord } from './history.js';
+import { fsErrorMessage, writeFileAtomic } from './runFiles.js';
 
 const MAGIC = 'SPRC';
-/** Current checkpoint format version. */
-export const CHECKPOINT_VERSION = 1;
+/** Current checkpoint format version (2: the state is a checksummed blob; 1 still loads). */
+export const CHECKPOINT_VERSION = 2;
+const STATE_BLOB = 'state.json';
 
 /** Everything needed to resume a run exactly. */
 export interface CheckpointState {
@@ -24,6 +27,8 @@ export interface CheckpointState {
   optimizerSteps: number;
   elapsedSeconds: number;
   batchSize: number;
+  /** The data the run trains on (absent in checkpoints written before it was recorded). */
+  dataset?: DatasetIdentity;
 }
 
 /** Binary payloads stored after the JSON header. */
@@ -36,23 +41,24 @@ export function checkpointPath(outDir: string): string {
 
 /**
  * Writes a checkpoint atomically: a temp file next to it, fsync, rename, fsync of the directory.
- * A crash at any point leaves either the old or the new checkpoint, never a torn one.
+ * A crash at any point leaves either the old or the new checkpoint, never a torn one. The SHA-256
+ * covers the state (epoch, history, config…) as well as the weights: any edited byte is found.
  */
 export function writeCheckpoint(file: string, state: CheckpointState, blobs: CheckpointBlobs): void {
-  const names = Object.keys(blobs);
+  const all: CheckpointBlobs = { [STATE_BLOB]: new TextEncoder().encode(JSON.stringify(state)), ...blobs };
+  const names = Object.keys(all);
   let offset = 0;
   const index = names.map((name) => {
-    const entry = { name, offset, length: blobs[name].length };
-    offset += blobs[name].length;
+    const entry = { name, offset, length: all[name].length };
+    offset += all[name].length;
     return entry;
   });
   const hash = createHash('sha256');
-  for (const n of names) hash.update(blobs[n]);
+  for (const n of names) hash.update(all[n]);
   const header = Buffer.from(
     JSON.stringify({
       format: 'sprout-checkpoint',
       version: CHECKPOINT_VERSION,
-      state,
       blobs: index,
       sha256: hash.digest('hex'),
     }),
@@ -60,33 +66,21 @@ export function writeCheckpoint(file: string, state: CheckpointState, blobs: Che
   const prefix = Buffer.alloc(8);
   prefix.write(MAGIC, 0, 'ascii');
   prefix.writeUInt32LE(header.length, 4);
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, prefix);
-    writeSync(fd, header);
-    for (const n of names) writeSync(fd, blobs[n]);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  try {
-    const dirFd = openSync(dirname(file), 'r');
-    fsyncSync(dirFd);
-    closeSync(dirFd);
-  } catch {
-    // Some platforms cannot fsync a directory; the rename is still atomic.
-  }
+  writeFileAtomic(file, [prefix, header, ...names.map((n) => all[n])]);
 }
 
-/** Reads and verifies a checkpoint (magic, version, length, SHA-256 of the payload). */
+/**
+ * Reads and verifies a checkpoint (magic, version, length, SHA-256 of state and payload).
+ * A missing file and an unreadable one are different errors: only the first means "none yet".
+ */
 export function readCheckpoint(file: string): { state: CheckpointState; blobs: CheckpointBlobs } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
-  } catch {
-    throw new CheckpointError(`no checkpoint at ${file}: run training without --continue-training first`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new CheckpointError(`no checkpoint at ${file}: run training without --continue-training first`);
+    throw new CheckpointError(`${fsErrorMessage('read the checkpoint', file, error)}; it was left as it is`);
   }
   if (bytes.length < 8 || bytes.toString('ascii', 0, 4) !== MAGIC) {
     throw new CheckpointError(`${file} is not a Sprout checkpoint (bad magic)`);
@@ -99,9 +93,10 @@ export function readCheckpoint(file: string): { state: CheckpointState; blobs: C
   } catch {
     throw new CheckpointError(`${file} is corrupt: its header is not valid JSON`);
   }
-  if (header.format !== 'sprout-checkpoint' || header.version !== CHECKPOINT_VERSION) {
-    throw new CheckpointError(`${file}: unsupported checkpoint format ${header.format} v${header.version}`);
+  if (header?.format !== 'sprout-checkpoint' || (header.version !== 1 && header.version !== 2)) {
+    throw new CheckpointError(`${file}: unsupported checkpoint format ${header?.format} v${header?.version}`);
   }
+  if (!Array.isArray(header.blobs)) throw new CheckpointError(`${file} is corrupt: no blob index`);
   const start = 8 + headerLength;
   const total = header.blobs.reduce((s: number, b: { length: number }) => s + b.length, 0);
   if (bytes.length !== start + total) {
@@ -117,7 +112,14 @@ export function readCheckpoint(file: string): { state: CheckpointState; blobs: C
   }
   if (hash.digest('hex') !== header.sha256)
     throw new CheckpointError(`${file} is corrupt: checksum mismatch`);
-  return { state: header.state as CheckpointState, blobs };
+  let state: CheckpointState = header.state;
+  if (header.version >= 2) {
+    const stateBytes = blobs[STATE_BLOB];
+    if (!stateBytes) throw new CheckpointError(`${file} is corrupt: no state`);
+    state = JSON.parse(new TextDecoder().decode(stateBytes));
+    delete blobs[STATE_BLOB];
+  }
+  return { state, blobs };
 }
 
 /** Float32 data as bytes (a view, no copy). */

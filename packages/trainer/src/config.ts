@@ -32,6 +32,8 @@ export const trainConfigSchema = z
     augment: z.boolean().default(true),
     backend: z.enum(['auto', 'cpu', 'gpu']).default('auto'),
     dataDir: z.string().min(1).optional(),
+    /** Class count of a `dataDir` dataset whose training labels do not show every class. */
+    classes: z.number().int().min(2).max(256).optional(),
     outDir: z.string().min(1).default('runs/latest'),
     devSize: z.number().int().min(1).default(5000),
     /** Use only the first N training images (quick runs and tests); 0 = all. */

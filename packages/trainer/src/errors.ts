@@ -13,3 +13,23 @@ export class ConfigError extends Error {
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
+
+/** A run directory cannot be used as asked: it holds another run, or another process is using it. */
+export class RunDirectoryError extends Error {
+  override name = 'RunDirectoryError';
+}
+
+/** A run file cannot be written or read (the message names the path and why, e.g. disk full). */
+export class RunFileError extends Error {
+  override name = 'RunFileError';
+}
+
+/** Training has gone wrong (non-finite values, an exploding loss); the last good checkpoint is kept. */
+export class TrainingDivergedError extends Error {
+  override name = 'TrainingDivergedError';
+}
+
+/** A dataset does not fit a model or a checkpoint (image size, classes, changed contents). */
+export class DatasetMismatchError extends Error {
+  override name = 'DatasetMismatchError';
+}

@@ -1,43 +1,85 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '@sprout/data-mnist';
-import { evaluate, loadModel } from '@sprout/layers';
+import { evaluate, readModelFile } from '@sprout/layers';
 import { createBackend } from '@sprout/tensor';
+import { checkpointPath, readCheckpoint } from './checkpoint.js';
 import { resolveConfig, type TrainConfigInput } from './config.js';
-import { CheckpointError } from './errors.js';
+import { dataDirOf } from './datasetIdentity.js';
+import { CheckpointError, DatasetMismatchError } from './errors.js';
 import { type ClassificationReport, classificationReport } from './metrics.js';
+import { fsErrorMessage, writeFileAtomic } from './runFiles.js';
 
 /**
  * Loads `outDir/model.sprout`, evaluates it on the test set and writes `evaluation.json`.
+ *
+ * The test set is the one the model was trained on (recorded in the model, or in the run's
+ * checkpoint for models from before it was), unless `dataDir` names another; a dataset whose image
+ * size or classes do not fit the model is refused.
  *
  * @example
  * ```ts
  * const { accuracy } = await evaluateSaved({ outDir: 'runs/latest' });
  * ```
  */
-export async function evaluateSaved(
-  input: TrainConfigInput = {},
-): Promise<{ accuracy: number; loss: number; report: ClassificationReport; modelFile: string }> {
+export async function evaluateSaved(input: TrainConfigInput = {}): Promise<{
+  accuracy: number;
+  loss: number;
+  report: ClassificationReport;
+  modelFile: string;
+  dataset: string;
+}> {
   const config = resolveConfig(input);
   const modelFile = join(config.outDir, 'model.sprout');
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(modelFile);
-  } catch {
-    throw new CheckpointError(`no saved model at ${modelFile}: train first`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new CheckpointError(`no saved model at ${modelFile}: train first`);
+    throw new CheckpointError(fsErrorMessage('read the model', modelFile, error));
   }
   const { backend } = await createBackend({ backend: config.backend });
-  const model = loadModel(backend, bytes, modelFile);
-  const data = await loadDataset({ dir: config.dataDir });
-  const n = config.testLimit ? Math.min(config.testLimit, data.test.count) : data.test.count;
-  const px = data.test.rows * data.test.cols;
-  const result = evaluate(model, data.test.images.subarray(0, n * px), data.test.labels, n, px);
-  const report = classificationReport(data.test.labels.subarray(0, n), result.predictions, data.classes);
-  writeFileSync(
-    join(config.outDir, 'evaluation.json'),
-    `${JSON.stringify({ accuracy: result.accuracy, loss: result.loss, report }, null, 2)}\n`,
-  );
-  model.dispose();
-  backend.dispose();
-  return { accuracy: result.accuracy, loss: result.loss, report, modelFile };
+  try {
+    const { model, metadata } = readModelFile(backend, bytes, modelFile);
+    const dataDir =
+      input.dataDir ?? (metadata.dataset ? dataDirOf(metadata.dataset) : trainedDataDir(config.outDir));
+    const data = await loadDataset({ dir: dataDir, classes: input.classes });
+    const where = dataDir === undefined ? 'the bundled MNIST' : dataDir;
+    const [pixels, classes] = [model.widths[0], model.widths[model.widths.length - 1]];
+    const px = data.test.rows * data.test.cols;
+    if (px !== pixels) {
+      const size = metadata.input
+        ? `${metadata.input.rows}×${metadata.input.cols} images`
+        : `${pixels} pixels`;
+      throw new DatasetMismatchError(
+        `${where} has ${data.test.rows}×${data.test.cols} images but the model in ${config.outDir} takes ${size}`,
+      );
+    }
+    if (data.classes > classes) {
+      throw new DatasetMismatchError(
+        `${where} has ${data.classes} classes but the model in ${config.outDir} outputs ${classes}`,
+      );
+    }
+    const n = config.testLimit ? Math.min(config.testLimit, data.test.count) : data.test.count;
+    const result = evaluate(model, data.test.images.subarray(0, n * px), data.test.labels, n, px);
+    const report = classificationReport(data.test.labels.subarray(0, n), result.predictions, classes);
+    writeFileAtomic(
+      join(config.outDir, 'evaluation.json'),
+      `${JSON.stringify({ accuracy: result.accuracy, loss: result.loss, dataset: where, report }, null, 2)}\n`,
+    );
+    model.dispose();
+    return { accuracy: result.accuracy, loss: result.loss, report, modelFile, dataset: where };
+  } finally {
+    backend.dispose();
+  }
+}
+
+/** For models saved before they recorded their dataset: the run's checkpoint knows it. */
+function trainedDataDir(outDir: string): string | undefined {
+  try {
+    return readCheckpoint(checkpointPath(outDir)).state.config.dataDir;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,15 @@
+export { MemoryBudgetError, MemoryLimitExceededError } from '@sprout/memwatch';
 export { CHECKPOINT_VERSION, type CheckpointState, checkpointPath, readCheckpoint } from './checkpoint.js';
 export { resolveConfig, type TrainConfig, type TrainConfigInput, trainConfigSchema } from './config.js';
-export { CheckpointError, ConfigError } from './errors.js';
+export { BUNDLED_MNIST, type DatasetIdentity } from './datasetIdentity.js';
+export {
+  CheckpointError,
+  ConfigError,
+  DatasetMismatchError,
+  RunDirectoryError,
+  RunFileError,
+  TrainingDivergedError,
+} from './errors.js';
 export { evaluateSaved } from './evaluateSaved.js';
 export type { BatchProgress, TrainHooks } from './events.js';
 export type { EpochRecord, TrainResult } from './history.js';

@@ -3,6 +3,7 @@ import { SoftmaxCrossEntropy } from '@sprout/layers';
 import type { MemoryWatch } from '@sprout/memwatch';
 import { argmaxRows, SparseRows } from '@sprout/tensor';
 import type { TrainConfig } from './config.js';
+import { TrainingDivergedError } from './errors.js';
 import type { TrainHooks } from './events.js';
 import type { Session } from './session.js';
 
@@ -25,6 +26,18 @@ export interface EpochOutcome {
 
 /** How often the loop samples memory and lets signal handlers run (a few batches' time). */
 const YIELD_EVERY_MS = 25;
+/** The smallest micro-batch memory advice goes down to. */
+const MIN_BATCH = 8;
+
+/**
+ * Memory one sample of a batch takes while training, in bytes: its input as floats and as sparse
+ * rows, and per layer the activations, their gradients and the ReLU masks (all float32).
+ */
+export function batchBytesPerSample(widths: readonly number[]): number {
+  const [inputs, ...layers] = widths;
+  const floats = inputs * 3 + layers.reduce((sum, w) => sum + 3 * w, 0);
+  return floats * 4;
+}
 
 /**
  * One epoch of training: shuffled (optionally augmented) batches, forward, fused loss, backward
@@ -50,11 +63,35 @@ export async function runEpoch(args: {
   const pixels = train.rows * train.cols;
   const x = new SparseRows(backend);
   const loss = new SoftmaxCrossEntropy();
-  const k = config.accumulate;
   let batchSize = args.batchSize;
-  // Memory advice halves the batch when memory is tight and grows it back towards the configured size.
+  // Micro-batches per optimizer step: more when memory made the micro-batch smaller, so each step
+  // still sees the configured samples (configured batch × accumulate) where the sizes divide.
+  const stepsOf = (size: number) =>
+    config.batchSize % size === 0 ? config.accumulate * (config.batchSize / size) : config.accumulate;
+  let k = stepsOf(batchSize);
+  let pending = 0;
+  const bytesPerSample = batchBytesPerSample(model.widths);
+  // The micro-batch follows the memory really left (machine, budget, cgroup), changing only
+  // between optimizer steps; every change is reported.
+  let sampled = false;
   const nextBatchSize = () => {
-    batchSize = memory.adviseBatchSize(batchSize, { min: 8, max: config.batchSize });
+    if (pending !== 0) return batchSize;
+    if (!sampled) {
+      memory.check(); // a fresh reading at the epoch's start; later ones come every YIELD_EVERY_MS
+      sampled = true;
+    }
+    const next = memory.adviseBatchSize(batchSize, { min: MIN_BATCH, max: config.batchSize, bytesPerSample });
+    if (next !== batchSize) {
+      const left = memory.headroom();
+      hooks.onMessage?.(
+        `memory: batch size ${batchSize} → ${next} (${(left / 2 ** 20).toFixed(0)} MiB left for training, ~${(bytesPerSample / 1024).toFixed(0)} KiB per sample)` +
+          (stepsOf(next) !== config.accumulate || k !== config.accumulate
+            ? `; ${stepsOf(next)} micro-batches per step keep ${next * stepsOf(next)} samples per step`
+            : ''),
+      );
+      batchSize = next;
+      k = stepsOf(next);
+    }
     return batchSize;
   };
   const batches = new Batches(train, trainIndex, {
@@ -66,7 +103,6 @@ export async function runEpoch(args: {
   const sums = { ...args.sums };
   const started = performance.now() - sums.seconds * 1000;
   let done = 0;
-  let pending = 0;
   let lastReport = 0;
   // Once at every epoch's start too, so that epochs shorter than YIELD_EVERY_MS still let it in.
   await new Promise<void>((resolve) => setImmediate(resolve));
@@ -80,6 +116,13 @@ export async function runEpoch(args: {
       x.set(batch.images, batch.size, pixels);
       const logits = model.forward(x);
       const { value, grad } = loss.compute(logits, batch.labels, 1 / k);
+      if (!Number.isFinite(value)) {
+        // Stop before this step reaches the weights: the last checkpoint stays the last good one.
+        throw new TrainingDivergedError(
+          `training diverged in epoch ${epoch}, batch ${done + 1}: the loss is ${value}; try a lower --learning-rate (now ${config.learningRate}). ` +
+            `The checkpoint of epoch ${epoch - 1} in ${config.outDir} is kept`,
+        );
+      }
       const predicted = argmaxRows(logits);
       model.backward(grad, { accumulate: pending > 0 });
       if (++pending === k) {

@@ -1,10 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadModel } from '@sprout/layers';
+import { MemoryWatch } from '@sprout/memwatch';
+import { createCpuBackend } from '@sprout/tensor';
 import { describe, expect, it } from 'vitest';
 import { checkpointPath, readCheckpoint } from './checkpoint.js';
 import type { TrainConfigInput } from './config.js';
-import { CheckpointError } from './errors.js';
+import { CheckpointError, RunDirectoryError, TrainingDivergedError } from './errors.js';
 import { train } from './trainer.js';
 
 // The smallest real-MNIST slices that still show each behaviour: 700 training images (5 batches
@@ -23,13 +26,11 @@ const slice: TrainConfigInput = {
   learningRate: 0.01,
 };
 const dir = () => mkdtempSync(join(tmpdir(), 'sprout-run-'));
+// The checkpoint's current weights, all parameters in order.
 const weights = (outDir: string) => {
   const { blobs } = readCheckpoint(checkpointPath(outDir));
-  return new Float32Array(
-    blobs.model.slice(
-      Math.ceil((8 + new DataView(blobs.model.buffer, blobs.model.byteOffset).getUint32(4, true)) / 4) * 4,
-    ).buffer,
-  );
+  const model = loadModel(createCpuBackend({ threads: false }), blobs.model);
+  return Float32Array.from(model.parameters().flatMap((p) => Array.from(p.value.toArray())));
 };
 
 describe('train', () => {
@@ -114,5 +115,114 @@ describe('train', () => {
       /seed was 7 in the checkpoint, now 8/,
     );
     await expect(train({ outDir: dir() }, { resume: true })).rejects.toThrow(/no checkpoint/);
+  });
+
+  it('refuses a directory that holds another run, and replaces it only with overwrite', async () => {
+    const outDir = dir();
+    await train({ ...slice, epochs: 1, outDir });
+    const model = readFileSync(join(outDir, 'model.sprout'));
+    const checkpoint = readFileSync(checkpointPath(outDir));
+    await expect(train({ ...slice, epochs: 0, outDir })).rejects.toThrow(RunDirectoryError);
+    await expect(train({ ...slice, epochs: 0, outDir })).rejects.toThrow(
+      /already holds a run \(model\.sprout, checkpoint\.sprout\).*--overwrite/,
+    );
+    expect(readFileSync(join(outDir, 'model.sprout')).equals(model)).toBe(true);
+    expect(readFileSync(checkpointPath(outDir)).equals(checkpoint)).toBe(true);
+    await train({ ...slice, epochs: 0, outDir, seed: 9 }, { overwrite: true });
+    expect(readCheckpoint(checkpointPath(outDir)).state.config.seed).toBe(9);
+  });
+
+  it('keeps a second process out with a lock file, and recovers the lock of a dead one', async () => {
+    const outDir = dir();
+    const lock = join(outDir, '.sprout.lock');
+    // pid 1 is alive (init) and is not this process: the directory is taken.
+    writeFileSync(lock, '1\n');
+    await expect(train({ ...slice, epochs: 0, outDir })).rejects.toThrow(
+      /in use by another sprout run \(pid 1\)/,
+    );
+    expect(existsSync(checkpointPath(outDir))).toBe(false);
+    // A pid no process has: a stale lock, taken over; an orphan temp file of that run is removed.
+    writeFileSync(lock, '4194304\n');
+    writeFileSync(join(outDir, 'model.sprout.tmp-4194304'), 'half a model');
+    await train({ ...slice, epochs: 0, outDir });
+    expect(existsSync(lock)).toBe(false);
+    expect(existsSync(join(outDir, 'model.sprout.tmp-4194304'))).toBe(false);
+  });
+
+  it('stops a diverging run with a clear error and keeps the last good checkpoint', async () => {
+    const outDir = dir();
+    await expect(train({ ...slice, epochs: 3, learningRate: 10, outDir })).rejects.toThrow(
+      TrainingDivergedError,
+    );
+    expect(readCheckpoint(checkpointPath(outDir)).state.epoch).toBe(0);
+    expect(existsSync(join(outDir, 'model.sprout'))).toBe(false);
+    expect(existsSync(join(outDir, '.sprout.lock'))).toBe(false);
+  });
+
+  it('covers the checkpoint state by its checksum: an edited epoch is refused', async () => {
+    const outDir = dir();
+    await train({ ...slice, epochs: 1, outDir });
+    const file = checkpointPath(outDir);
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf('"epoch":1,');
+    expect(at).toBeGreaterThan(0);
+    bytes[at + '"epoch":'.length] = '5'.charCodeAt(0);
+    writeFileSync(file, bytes);
+    await expect(train({ outDir, epochs: 6 }, { resume: true })).rejects.toThrow(/checksum mismatch/);
+  });
+
+  it('takes a new batch size on resume at an epoch boundary, and refuses it mid-epoch', async () => {
+    const outDir = dir();
+    await train({ ...slice, epochs: 1, outDir });
+    await train({ outDir, epochs: 2, batchSize: 64 }, { resume: true });
+    expect(readCheckpoint(checkpointPath(outDir)).state.batchSize).toBe(64);
+    const mid = dir();
+    let batches = 0;
+    await train({ ...slice, epochs: 2, outDir: mid }, { hooks: { shouldStop: () => ++batches >= 8 } });
+    await expect(train({ outDir: mid, batchSize: 32 }, { resume: true })).rejects.toThrow(
+      /batchSize: cannot change to 32 in the middle of epoch 2/,
+    );
+  });
+
+  it('follows the memory really left: smaller micro-batches with more per step, printed, then back', async () => {
+    let short = false;
+    const memory = new MemoryWatch({
+      budget: 16e9,
+      // The machine's memory runs short during epoch 1 (1 MB left), then comes back.
+      sampler: () => ({
+        time: Date.now(),
+        rss: 1e8,
+        heapUsed: 1,
+        heapTotal: 2,
+        external: 0,
+        arrayBuffers: 0,
+        systemTotal: 16e9,
+        systemAvailable: short ? 1e6 : 8e9,
+        cgroupLimit: null,
+      }),
+    });
+    const messages: string[] = [];
+    const sizes: number[] = [];
+    const result = await train(
+      { ...slice, epochs: 2, outDir: dir() },
+      {
+        memory,
+        hooks: {
+          onMessage: (m) => messages.push(m),
+          onEpoch: (r) => {
+            short = r.epoch === 0;
+          },
+          onBatch: (p) => sizes.push(p.batchSize),
+        },
+      },
+    );
+    const changes = messages.filter((m) => m.startsWith('memory: batch size'));
+    expect(changes[0]).toMatch(
+      /^memory: batch size 128 → 16 \(1 MiB left .*; 8 micro-batches per step keep 128 samples per step$/,
+    );
+    expect(changes).toHaveLength(2);
+    expect(changes[1]).toMatch(/^memory: batch size 16 → 128 /);
+    expect(sizes).toContain(16);
+    expect(result.testAccuracy).toBeGreaterThan(0.3);
   });
 });

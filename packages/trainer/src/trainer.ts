@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ImageDataset, loadDataset, stratifiedSplit } from '@sprout/data-mnist';
 import { evaluate, grow, saveModel } from '@sprout/layers';
 import { MemoryWatch } from '@sprout/memwatch';
@@ -12,10 +13,20 @@ import {
   writeCheckpoint,
 } from './checkpoint.js';
 import { resolveConfig, type TrainConfig, type TrainConfigInput } from './config.js';
-import { CheckpointError, ConfigError } from './errors.js';
+import { type DatasetIdentity, datasetIdentity } from './datasetIdentity.js';
+import {
+  CheckpointError,
+  ConfigError,
+  DatasetMismatchError,
+  RunDirectoryError,
+  RunFileError,
+  TrainingDivergedError,
+} from './errors.js';
 import type { TrainHooks } from './events.js';
 import type { EpochRecord, TrainResult } from './history.js';
 import { type EpochSums, runEpoch } from './runEpoch.js';
+import { ensureDirectory, fsErrorMessage, removeOrphanTemps } from './runFiles.js';
+import { acquireRunLock } from './runLock.js';
 import { newSession, restoreSession, type Session } from './session.js';
 import { writeRunOutputs } from './writeRunOutputs.js';
 
@@ -24,6 +35,16 @@ export interface TrainOptions {
   hooks?: TrainHooks;
   /** Continue from the checkpoint in `outDir` (the CLI's --continue-training). */
   resume?: boolean;
+  /**
+   * Replace the run already in `outDir` (the CLI's --overwrite). Without it, a new run refuses a
+   * directory that holds another run's model or checkpoint.
+   */
+  overwrite?: boolean;
+  /**
+   * The memory watch to use (default: one with the `maxMemoryPercent` budget); pass your own to
+   * share it, or one with an injected sampler to rehearse memory pressure.
+   */
+  memory?: MemoryWatch;
 }
 
 // Changing these would make a checkpoint mean something else; the rest may change on resume.
@@ -33,14 +54,28 @@ const FIXED_ON_RESUME = [
   'finalHiddenSize',
   'growthEpochs',
   'dataDir',
+  'classes',
   'trainLimit',
   'devSize',
 ] as const;
+
+/** The files a run writes; a new run never replaces these of another run unless told to. */
+const RUN_FILES = ['model.sprout', 'checkpoint.sprout'];
+/** Everything a run writes, removed before a new run replaces an old one (`overwrite`). */
+const RUN_OUTPUTS =
+  /^(model\.sprout|checkpoint\.sprout|history\.json|metrics\.json|evaluation\.json|memory\.(json|csv)|report\.html|[a-z-]+\.(svg|png))$/;
+
+/** A train loss this many times the untrained network's loss means the run has blown up. */
+const EXPLODED_LOSS_FACTOR = 10;
 
 /**
  * Trains a growing MLP from chance to its best dev accuracy: epoch-0 evaluation, then per epoch
  * growth, learning rate, batches, Adam steps, evaluation, early stopping and an atomic checkpoint;
  * at the end the best weights, test metrics, plots and report in `outDir`.
+ *
+ * The run directory belongs to this run: another run's model or checkpoint there is refused
+ * (unless `overwrite`), a second process is kept out by a lock file, and every file is written
+ * atomically, so an interrupted, killed, diverged or failed run leaves the earlier files intact.
  *
  * @example
  * ```ts
@@ -49,178 +84,294 @@ const FIXED_ON_RESUME = [
  * ```
  */
 export async function train(input: TrainConfigInput = {}, options: TrainOptions = {}): Promise<TrainResult> {
-  const hooks = options.hooks ?? {};
   let config = resolveConfig(input);
   const file = checkpointPath(config.outDir);
   const checkpoint = options.resume ? readCheckpoint(file) : null;
-  if (checkpoint) config = resumedConfig(checkpoint.state.config, input);
-  mkdirSync(config.outDir, { recursive: true });
+  if (checkpoint) config = resumedConfig(checkpoint.state, input);
+  if (!options.resume) refuseOccupied(config.outDir, options.overwrite);
 
-  const { backend, report: backendReport } = await createBackend({ backend: config.backend });
-  const data = limit(await loadDataset({ dir: config.dataDir }), config);
+  // Load (and check) the data before touching the disk: a bad dataset leaves no empty run directory.
+  const full = await loadDataset({ dir: config.dataDir, classes: config.classes });
+  const dataset = datasetIdentity(full, config.dataDir);
+  if (checkpoint?.state.dataset && checkpoint.state.dataset.sha256 !== dataset.sha256) {
+    throw new DatasetMismatchError(
+      `cannot continue: the data in ${dataset.source} changed since the checkpoint in ${config.outDir} was written`,
+    );
+  }
+  const data = limit(full, config);
   if (config.devSize >= data.train.count) {
     throw new ConfigError('devSize', `must be smaller than the ${data.train.count} training images`);
   }
-  const split = stratifiedSplit(data.train.labels, config.devSize, config.seed);
-  const pixels = data.train.rows * data.train.cols;
-  const session: Session = checkpoint
-    ? restoreSession(backend, checkpoint.state, checkpoint.blobs)
-    : newSession(backend, config, pixels, data.classes);
-  const devImages = gatherImages(data.train.images, split.dev, pixels);
-  const devLabels = gatherImages(data.train.labels, split.dev, 1);
 
-  const learningRate = warmupDecay({
-    lr0: config.learningRate,
-    warmup: config.warmupEpochs,
-    decay: config.decay,
-    decayPatience: config.decayPatience,
-  });
-  const width = growthSchedule({
-    initial: config.initialHiddenSize,
-    final: config.finalHiddenSize,
-    growthEpochs: config.growthEpochs,
-  });
-  const stopper = new EarlyStopping({
-    patience: config.patience || Number.POSITIVE_INFINITY,
-    minDelta: config.minDelta,
-    mode: 'max',
-  });
-  const memory = new MemoryWatch({ budget: `${config.maxMemoryPercent}%` });
-  memory.start();
-
-  const history: EpochRecord[] = checkpoint?.state.history ?? [];
-  let bestModel: Uint8Array | null = checkpoint?.blobs.bestModel ?? null;
-  if (checkpoint) stopper.setState(checkpoint.state.earlyStopping);
-  const startedAt = performance.now() - (checkpoint?.state.elapsedSeconds ?? 0) * 1000;
-  const elapsed = () => (performance.now() - startedAt) / 1000;
-  let batchSize = checkpoint?.state.batchSize ?? config.batchSize;
-  let epoch = checkpoint?.state.epoch ?? 0;
-  let skip = checkpoint?.state.batchInEpoch ?? 0;
-  let sums: EpochSums = checkpoint?.state.partial ?? { loss: 0, correct: 0, seen: 0, seconds: 0 };
-  hooks.onStart?.({
-    backendReport,
-    config,
-    resumedFromEpoch: checkpoint ? epoch : null,
-    trainSize: split.train.length,
-  });
-
-  const evaluateAll = () => {
-    memory.setPhase(`epoch ${epoch} eval`);
-    memory.check();
-    const dev = evaluate(session.model, devImages, devLabels, split.dev.length, pixels);
-    const test = evaluate(session.model, data.test.images, data.test.labels, data.test.count, pixels);
-    return { dev, test };
-  };
-  const save = (state: Partial<CheckpointState> = {}) =>
-    writeCheckpoint(
-      file,
-      snapshot(session, config, {
-        epoch,
-        history,
-        batchSize,
-        elapsedSeconds: elapsed(),
-        earlyStopping: stopper.state(),
-        ...state,
-      }),
-      {
-        ...sessionBlobs(session),
-        ...(bestModel ? { bestModel } : {}),
-      },
-    );
-
-  if (!checkpoint) {
-    // Epoch 0: the untrained network, at chance.
-    const { dev, test } = evaluateAll();
-    history.push(record(0, null, dev, test.accuracy, 0, session, batchSize, 0, elapsed()));
-    hooks.onEpoch?.(history[0]);
-    save();
+  ensureDirectory(config.outDir);
+  const release = acquireRunLock(config.outDir);
+  try {
+    removeOrphanTemps(config.outDir);
+    if (!options.resume) {
+      refuseOccupied(config.outDir, options.overwrite); // again, now that the directory is ours
+      if (options.overwrite) removeRunOutputs(config.outDir);
+    }
+    return await trainLocked(config, data, dataset, checkpoint, options.hooks ?? {}, options.memory);
+  } finally {
+    release();
   }
-
-  let stoppedEarly = false;
-  let interrupted = false;
-  while (epoch < config.epochs) {
-    const e = epoch + 1;
-    const target = width(e - 1);
-    if (target > session.model.widths[1]) {
-      for (const g of grow(session.model, 0, target, { strategy: config.growthStrategy, rng: session.rng })) {
-        session.optimizer.grow(g.param, g.map, g.oldShape);
-      }
-      session.optimizer.setParameters(session.model.parameters());
-      hooks.onMessage?.(`epoch ${e}: hidden layer grew to ${target} units`);
-    }
-    const lr = learningRate(e - 1);
-    memory.setPhase(`epoch ${e} train`);
-    const outcome = await runEpoch({
-      session,
-      config,
-      train: data.train,
-      trainIndex: split.train,
-      epoch: e,
-      learningRate: lr,
-      skip,
-      sums,
-      batchSize,
-      memory,
-      hooks,
-    });
-    batchSize = outcome.batchSize;
-    if (outcome.interrupted) {
-      save({ batchInEpoch: outcome.batchesDone, partial: outcome.sums });
-      interrupted = true;
-      hooks.onMessage?.(`interrupted: saved a checkpoint after batch ${outcome.batchesDone} of epoch ${e}`);
-      break;
-    }
-    epoch = e;
-    skip = 0;
-    const { dev, test } = evaluateAll();
-    const rec = record(
-      epoch,
-      outcome.sums,
-      dev,
-      test.accuracy,
-      lr,
-      session,
-      batchSize,
-      outcome.sums.seconds,
-      elapsed(),
-    );
-    history.push(rec);
-    const decision = stopper.update(epoch, dev.accuracy);
-    if (decision.improved) bestModel = saveModel(session.model);
-    sums = { loss: 0, correct: 0, seen: 0, seconds: 0 };
-    save();
-    hooks.onEpoch?.(rec);
-    if (decision.stop) {
-      stoppedEarly = true;
-      hooks.onMessage?.(
-        `early stopping: dev accuracy has not improved for ${config.patience} epochs (best ${(decision.best * 100).toFixed(2)}% at epoch ${decision.bestEpoch})`,
-      );
-      break;
-    }
-  }
-  memory.stop();
-
-  const result = await writeRunOutputs({
-    session,
-    backend,
-    config,
-    data,
-    history,
-    bestModel,
-    memory,
-    interrupted,
-    stoppedEarly,
-    wallSeconds: elapsed(),
-    backendReport,
-    hooks,
-  });
-  session.optimizer.dispose();
-  session.model.dispose();
-  backend.dispose();
-  return result;
 }
 
-function resumedConfig(saved: TrainConfig, input: TrainConfigInput): TrainConfig {
+async function trainLocked(
+  config: TrainConfig,
+  data: ImageDataset,
+  dataset: DatasetIdentity,
+  checkpoint: { state: CheckpointState; blobs: Record<string, Uint8Array> } | null,
+  hooks: TrainHooks,
+  memoryWatch: MemoryWatch | undefined,
+): Promise<TrainResult> {
+  const file = checkpointPath(config.outDir);
+  const { backend, report: backendReport } = await createBackend({ backend: config.backend });
+  const memory = memoryWatch ?? new MemoryWatch({ budget: `${config.maxMemoryPercent}%` });
+  let session: Session | null = null;
+  try {
+    const split = stratifiedSplit(data.train.labels, config.devSize, config.seed);
+    const pixels = data.train.rows * data.train.cols;
+    if (checkpoint) {
+      session = restoreSession(backend, checkpoint.state, checkpoint.blobs);
+      const expected = session.model.widths[0];
+      if (expected !== pixels)
+        throw new DatasetMismatchError(
+          `cannot continue: the images are ${data.train.rows}×${data.train.cols} (${pixels} pixels) but the model in ${config.outDir} takes ${expected}`,
+        );
+    } else {
+      session = newSession(backend, config, pixels, data.classes);
+    }
+    const run = session;
+    const devImages = gatherImages(data.train.images, split.dev, pixels);
+    const devLabels = gatherImages(data.train.labels, split.dev, 1);
+    const modelMetadata = {
+      input: { rows: data.train.rows, cols: data.train.cols },
+      classes: run.model.widths[run.model.widths.length - 1],
+      dataset,
+    };
+
+    const learningRate = warmupDecay({
+      lr0: config.learningRate,
+      warmup: config.warmupEpochs,
+      decay: config.decay,
+      decayPatience: config.decayPatience,
+    });
+    const width = growthSchedule({
+      initial: config.initialHiddenSize,
+      final: config.finalHiddenSize,
+      growthEpochs: config.growthEpochs,
+    });
+    const stopper = new EarlyStopping({
+      patience: config.patience || Number.POSITIVE_INFINITY,
+      minDelta: config.minDelta,
+      mode: 'max',
+    });
+    memory.start();
+
+    const history: EpochRecord[] = checkpoint?.state.history ?? [];
+    let bestModel: Uint8Array | null = checkpoint?.blobs.bestModel ?? null;
+    if (checkpoint) stopper.setState(checkpoint.state.earlyStopping);
+    const startedAt = performance.now() - (checkpoint?.state.elapsedSeconds ?? 0) * 1000;
+    const elapsed = () => (performance.now() - startedAt) / 1000;
+    let batchSize = checkpoint ? resumedBatchSize(checkpoint.state, config) : config.batchSize;
+    let epoch = checkpoint?.state.epoch ?? 0;
+    let skip = checkpoint?.state.batchInEpoch ?? 0;
+    let sums: EpochSums = checkpoint?.state.partial ?? { loss: 0, correct: 0, seen: 0, seconds: 0 };
+    hooks.onStart?.({
+      backendReport,
+      config,
+      resumedFromEpoch: checkpoint ? epoch : null,
+      trainSize: split.train.length,
+    });
+
+    const evaluateAll = () => {
+      memory.setPhase(`epoch ${epoch} eval`);
+      memory.check();
+      const dev = evaluate(run.model, devImages, devLabels, split.dev.length, pixels);
+      const test = evaluate(run.model, data.test.images, data.test.labels, data.test.count, pixels);
+      return { dev, test };
+    };
+    const save = (state: Partial<CheckpointState> = {}) =>
+      writeCheckpoint(
+        file,
+        snapshot(run, config, {
+          epoch,
+          history,
+          batchSize,
+          elapsedSeconds: elapsed(),
+          earlyStopping: stopper.state(),
+          dataset,
+          ...state,
+        }),
+        {
+          ...sessionBlobs(run),
+          ...(bestModel ? { bestModel } : {}),
+        },
+      );
+
+    if (!checkpoint) {
+      // Epoch 0: the untrained network, at chance.
+      const { dev, test } = evaluateAll();
+      history.push(record(0, null, dev, test.accuracy, 0, run, batchSize, 0, elapsed()));
+      hooks.onEpoch?.(history[0]);
+      save();
+    }
+    const untrainedLoss = history[0]?.devLoss ?? Math.log(data.classes);
+
+    let stoppedEarly = false;
+    let interrupted = false;
+    while (epoch < config.epochs) {
+      const e = epoch + 1;
+      const target = width(e - 1);
+      if (target > run.model.widths[1]) {
+        for (const g of grow(run.model, 0, target, { strategy: config.growthStrategy, rng: run.rng })) {
+          run.optimizer.grow(g.param, g.map, g.oldShape);
+        }
+        run.optimizer.setParameters(run.model.parameters());
+        hooks.onMessage?.(`epoch ${e}: hidden layer grew to ${target} units`);
+      }
+      const lr = learningRate(e - 1);
+      memory.setPhase(`epoch ${e} train`);
+      const outcome = await runEpoch({
+        session: run,
+        config,
+        train: data.train,
+        trainIndex: split.train,
+        epoch: e,
+        learningRate: lr,
+        skip,
+        sums,
+        batchSize,
+        memory,
+        hooks,
+      });
+      batchSize = outcome.batchSize;
+      if (outcome.interrupted) {
+        save({ batchInEpoch: outcome.batchesDone, partial: outcome.sums });
+        interrupted = true;
+        hooks.onMessage?.(`interrupted: saved a checkpoint after batch ${outcome.batchesDone} of epoch ${e}`);
+        break;
+      }
+      const trainLoss = outcome.sums.loss / Math.max(1, outcome.sums.seen);
+      const { dev, test } = evaluateAll();
+      checkDiverged(e, trainLoss, dev.loss, untrainedLoss, config, epoch);
+      epoch = e;
+      skip = 0;
+      const rec = record(
+        epoch,
+        outcome.sums,
+        dev,
+        test.accuracy,
+        lr,
+        run,
+        batchSize,
+        outcome.sums.seconds,
+        elapsed(),
+      );
+      history.push(rec);
+      const decision = stopper.update(epoch, dev.accuracy);
+      if (decision.improved) bestModel = saveModel(run.model, modelMetadata);
+      sums = { loss: 0, correct: 0, seen: 0, seconds: 0 };
+      save();
+      hooks.onEpoch?.(rec);
+      if (decision.stop) {
+        stoppedEarly = true;
+        hooks.onMessage?.(
+          `early stopping: dev accuracy has not improved for ${config.patience} epochs (best ${(decision.best * 100).toFixed(2)}% at epoch ${decision.bestEpoch})`,
+        );
+        break;
+      }
+    }
+    memory.stop();
+
+    return await writeRunOutputs({
+      session: run,
+      backend,
+      config,
+      data,
+      history,
+      bestModel,
+      memory,
+      interrupted,
+      stoppedEarly,
+      wallSeconds: elapsed(),
+      backendReport,
+      hooks,
+      modelMetadata,
+    });
+  } finally {
+    // One cleanup path, whatever happened: no worker thread, GPU context or timer outlives the run.
+    memory.stop();
+    session?.optimizer.dispose();
+    session?.model.dispose();
+    backend.dispose();
+  }
+}
+
+/** Refuses a directory that holds another run's model or checkpoint, naming the ways out. */
+function refuseOccupied(outDir: string, overwrite = false): void {
+  if (overwrite) return;
+  const found = RUN_FILES.filter((f) => existsSync(join(outDir, f)));
+  if (found.length === 0) return;
+  throw new RunDirectoryError(
+    `${outDir} already holds a run (${found.join(', ')}): use another --out, --continue-training to go on with it, or --overwrite to replace it`,
+  );
+}
+
+function removeRunOutputs(outDir: string): void {
+  for (const name of readdirSync(outDir)) {
+    if (!RUN_OUTPUTS.test(name)) continue;
+    try {
+      unlinkSync(join(outDir, name));
+    } catch (error) {
+      throw new RunFileError(fsErrorMessage('remove the old', join(outDir, name), error));
+    }
+  }
+}
+
+/** Non-finite values or an exploding loss stop the run before its checkpoint is replaced. */
+function checkDiverged(
+  epoch: number,
+  trainLoss: number,
+  devLoss: number,
+  untrainedLoss: number,
+  config: TrainConfig,
+  lastGoodEpoch: number,
+): void {
+  const limit = EXPLODED_LOSS_FACTOR * untrainedLoss;
+  const what = !Number.isFinite(trainLoss)
+    ? `train loss is ${trainLoss}`
+    : !Number.isFinite(devLoss)
+      ? `dev loss is ${devLoss}`
+      : trainLoss > limit
+        ? `train loss ${trainLoss.toFixed(1)} is over ${EXPLODED_LOSS_FACTOR}× the untrained network's ${untrainedLoss.toFixed(2)}`
+        : null;
+  if (what === null) return;
+  throw new TrainingDivergedError(
+    `training diverged in epoch ${epoch}: ${what}; try a lower --learning-rate (now ${config.learningRate}). ` +
+      `The checkpoint of epoch ${lastGoodEpoch} in ${config.outDir} is kept`,
+  );
+}
+
+/**
+ * The batch size a resumed run goes on with: the one asked for on the command line when it can
+ * take effect (at an epoch boundary), else the checkpoint's. Mid-epoch, the batches already
+ * trained fix the size until the epoch ends, so a different one is refused rather than ignored.
+ */
+function resumedBatchSize(state: CheckpointState, config: TrainConfig): number {
+  const asked = config.batchSize;
+  if (asked === state.config.batchSize) return state.batchSize;
+  if (state.batchInEpoch > 0 && asked !== state.batchSize)
+    throw new ConfigError(
+      'batchSize',
+      `cannot change to ${asked} in the middle of epoch ${state.epoch + 1} (interrupted at batch ${state.batchInEpoch} with batches of ${state.batchSize}); continue without it, then change it`,
+    );
+  return asked;
+}
+
+function resumedConfig(state: CheckpointState, input: TrainConfigInput): TrainConfig {
+  const saved = state.config;
   const explicit = Object.fromEntries(
     Object.entries(input as Record<string, unknown>).filter(([, v]) => v !== undefined),
   );

@@ -1,7 +1,6 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ImageDataset, renderDigitGridSvg } from '@sprout/data-mnist';
-import { evaluate, loadModel, type Sequential, saveModel } from '@sprout/layers';
+import { evaluate, loadModel, type ModelMetadata, type Sequential, saveModel } from '@sprout/layers';
 import type { MemoryWatch } from '@sprout/memwatch';
 import type { Backend } from '@sprout/tensor';
 import type { TrainConfig } from './config.js';
@@ -19,11 +18,13 @@ import {
 } from './report/charts.js';
 import { renderChart } from './report/render.js';
 import { reportHtml } from './report/reportHtml.js';
+import { writeFileAtomic } from './runFiles.js';
 import type { Session } from './session.js';
 
 /**
  * The end of a run: restore the best weights (by dev accuracy), evaluate on the test set, and
- * write model.sprout, history.json, metrics.json, memory.{json,csv}, plots (SVG+PNG) and report.html.
+ * write model.sprout, history.json, metrics.json, memory.{json,csv}, plots (SVG+PNG) and report.html,
+ * each atomically (a failure names the file and leaves the earlier version in place).
  */
 export async function writeRunOutputs(args: {
   session: Session;
@@ -38,6 +39,8 @@ export async function writeRunOutputs(args: {
   wallSeconds: number;
   backendReport: string;
   hooks: TrainHooks;
+  /** Stored in model.sprout: input size, classes, dataset identity. */
+  modelMetadata: ModelMetadata;
 }): Promise<TrainResult> {
   const { session, backend, config, data, history, memory, hooks } = args;
   const out = config.outDir;
@@ -61,14 +64,14 @@ export async function writeRunOutputs(args: {
     stoppedEarly: args.stoppedEarly,
     interrupted: args.interrupted,
   };
-  if (!args.interrupted) writeFileSync(join(out, 'model.sprout'), saveModel(model));
-  writeFileSync(join(out, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);
-  writeFileSync(
+  if (!args.interrupted) writeFileAtomic(join(out, 'model.sprout'), saveModel(model, args.modelMetadata));
+  writeFileAtomic(join(out, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);
+  writeFileAtomic(
     join(out, 'metrics.json'),
     `${JSON.stringify({ ...result, config, classification: report }, null, 2)}\n`,
   );
-  writeFileSync(join(out, 'memory.json'), JSON.stringify(memory.toJSON()));
-  writeFileSync(join(out, 'memory.csv'), memory.toCSV());
+  writeFileAtomic(join(out, 'memory.json'), JSON.stringify(memory.toJSON()));
+  writeFileAtomic(join(out, 'memory.csv'), memory.toCSV());
   if (config.report && !args.interrupted) {
     await writeReport(out, {
       result,
@@ -116,8 +119,8 @@ async function writeReport(
   const charts: { title: string; svg: string }[] = [];
   for (const [name, title, spec] of specs) {
     const { svg, png } = await renderChart(spec);
-    writeFileSync(join(out, `${name}.svg`), svg);
-    writeFileSync(join(out, `${name}.png`), png);
+    writeFileAtomic(join(out, `${name}.svg`), svg);
+    writeFileAtomic(join(out, `${name}.png`), png);
     charts.push({ title, svg });
   }
   const { test } = r.data;
@@ -139,9 +142,9 @@ async function writeReport(
   const samplesSvg = renderDigitGridSvg(cells, { rows: test.rows, cols: test.cols, columns: 10, zoom: 2 });
   const { Resvg } = await import('@resvg/resvg-js');
   const samplesPng = Buffer.from(new Resvg(samplesSvg, { font: { loadSystemFonts: true } }).render().asPng());
-  writeFileSync(join(out, 'predictions.svg'), samplesSvg);
-  writeFileSync(join(out, 'predictions.png'), samplesPng);
-  writeFileSync(
+  writeFileAtomic(join(out, 'predictions.svg'), samplesSvg);
+  writeFileAtomic(join(out, 'predictions.png'), samplesPng);
+  writeFileAtomic(
     join(out, 'report.html'),
     reportHtml({ result: r.result, report: r.report, charts, samplesPng, backendReport: r.backendReport }),
   );
