@@ -230,6 +230,43 @@ describe('a run directory belongs to one run', () => {
     expect(existsSync(join(dir, 'model.sprout'))).toBe(true);
   });
 
+  it("an --overwrite run that fails gives the replaced run back; files not Sprout's are never touched", () => {
+    const dir = fresh('overwrite-fails');
+    writeFileSync(join(dir, 'notes.png'), 'mine');
+    const k = keep(dir);
+    const r = sprout([...tiny, '--data-dir', data, '--learning-rate', '10', '--out', dir, '--overwrite']);
+    expectFault('--overwrite run that diverges', r, 1, /training diverged/, [k]);
+    expect(existsSync(join(dir, '.replaced'))).toBe(false);
+  });
+
+  it("a directory with files that are not Sprout's is refused; with --overwrite they stay", () => {
+    const dir = mkdtempSync(join(root, 'mine-'));
+    writeFileSync(join(dir, 'metrics.json'), '{"mine": true}');
+    writeFileSync(join(dir, 'logo.svg'), '<svg/>');
+    const k = keep(dir);
+    expectFault(
+      '--out holding other files',
+      sprout([...tiny, '--data-dir', data, '--out', dir]),
+      2,
+      /is not empty \(logo\.svg\): give a new or empty --out/,
+      [k],
+    );
+    const r = sprout([...tiny, '--data-dir', data, '--epochs', '1', '--out', dir, '--overwrite']);
+    expectFault('--overwrite beside other files', r, 0, /./);
+    expect(readFileSync(join(dir, 'logo.svg'), 'utf8')).toBe('<svg/>');
+  });
+
+  it('--overwrite without --out is refused (a run without --out never replaces one)', () => {
+    const cwd = mkdtempSync(join(root, 'cwd-'));
+    expectFault(
+      '--overwrite without --out',
+      sprout([...tiny, '--data-dir', data, '--overwrite'], cwd),
+      2,
+      /--overwrite replaces the run in the --out you give/,
+    );
+    expect(existsSync(join(cwd, 'runs'))).toBe(false);
+  });
+
   it('runs without --out get their own directories; runs/latest follows the newest', () => {
     const cwd = mkdtempSync(join(root, 'cwd-'));
     const first = sprout([...tiny, '--data-dir', data, '--epochs', '1'], cwd);
@@ -433,7 +470,7 @@ describe('datasets checked before work starts', () => {
       '--evaluate on 12 classes',
       sprout(['--evaluate', '--out', dir, '--data-dir', twelve]),
       2,
-      /data12 has 12 classes but the model in .* outputs 10/,
+      /data12 has test labels up to 11 \(12 classes\) but the model in .* outputs 10 classes/,
       [k],
     );
   });
@@ -460,6 +497,7 @@ describe('datasets checked before work starts', () => {
       out,
     ]);
     expectFault('the same with --classes 201', declared, 0, /./);
+    expectFault('--evaluate of that run (no --classes needed)', sprout(['--evaluate', '--out', out]), 0, /./);
   });
 
   it('a missing, empty or truncated --data-dir is named', () => {
@@ -488,6 +526,34 @@ describe('datasets checked before work starts', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('--evaluate refuses its own dataset when its files changed since training', () => {
+    const swapped = writeDataset(join(root, 'swapped'));
+    const dir = join(root, 'swapped-run');
+    expect(sprout([...tiny, '--data-dir', swapped, '--epochs', '1', '--out', dir]).status).toBe(0);
+    writeDataset(swapped, { stray: 4 });
+    const k = keep(dir);
+    expectFault(
+      '--evaluate after the data changed',
+      sprout(['--evaluate', '--out', dir]),
+      2,
+      /the data in .*swapped changed since the model in .* was trained on it; give --data-dir/,
+      [k],
+    );
+  });
+
+  it('a relative --data-dir is kept absolute: the run continues from another directory', () => {
+    const cwd = mkdtempSync(join(root, 'rel-'));
+    writeDataset(join(cwd, 'data'));
+    const dir = join(root, 'relative-run');
+    expect(sprout([...tiny, '--data-dir', 'data', '--epochs', '1', '--out', dir], cwd).status).toBe(0);
+    expectFault(
+      '--continue-training from another directory',
+      sprout(['--continue-training', '--out', dir, '--epochs', '2']),
+      0,
+      /./,
+    );
+  });
+
   it('a dataset that changed since the checkpoint is refused on resume', () => {
     const changing = writeDataset(join(root, 'changing'));
     const dir = join(root, 'changed-run');
@@ -505,6 +571,18 @@ describe('datasets checked before work starts', () => {
 });
 
 describe('training that goes wrong', () => {
+  it('a continued run refuses an option that changes what the checkpoint means, naming the flag', () => {
+    const dir = fresh('seed-change');
+    const k = keep(dir);
+    expectFault(
+      '--continue-training --seed 3',
+      sprout(['--continue-training', '--out', dir, '--seed', '3']),
+      2,
+      /^sprout: error: --seed: was 42 in the checkpoint, now 3: a continued run keeps it/,
+      [k],
+    );
+  });
+
   it('a diverging run stops with a clear error; the last good checkpoint stays', () => {
     const dir = join(root, 'diverging');
     const r = sprout([...tiny, '--data-dir', data, '--learning-rate', '10', '--epochs', '5', '--out', dir]);
@@ -566,6 +644,12 @@ describe('usage errors name the flag', () => {
     [['--evaluate', '--overwrite'], /--overwrite is for a new run/],
     [['--bogus'], /unknown option '--bogus'/],
     [['--classes', '1', '--data-dir', '.'], /--classes: too small/i],
+    [['--classes', '5'], /--classes: applies to a --data-dir dataset; the bundled MNIST has its 10 classes/],
+    [['--epoch', '3'], /^sprout: error: unknown option '--epoch' \(Did you mean --epochs\?\)$/],
+    [
+      ['--initial-hidden-size', '64', '--final-hidden-size', '32'],
+      /--final-hidden-size: must be at least --initial-hidden-size/,
+    ],
   ])('%j', (args, message) => {
     const out = join(root, 'usage-run');
     expectFault(args.join(' '), sprout([...args, '--out', out]), 2, message);
@@ -582,6 +666,19 @@ describe('unwritable places', () => {
       sprout([...tiny, '--data-dir', data, '--out', join(file, 'run')]),
       1,
       /cannot create the run directory .*a-file\/run: a parent of it is not a directory/,
+    );
+  });
+
+  it('--out that is a file', () => {
+    const file = join(root, 'b-file');
+    writeFileSync(file, 'x');
+    const k = { dir: root, before: { 'b-file': snapshot(root)['b-file'] } };
+    expectFault(
+      '--out that is a file',
+      sprout([...tiny, '--data-dir', data, '--out', file]),
+      1,
+      /cannot create the run directory .*b-file: it is a file, not a directory/,
+      [k],
     );
   });
 

@@ -3,13 +3,14 @@ import {
   DatasetMismatchError,
   evaluateSaved,
   MemoryBudgetError,
+  MemoryLimitExceededError,
   RunDirectoryError,
   train,
 } from '@sprout/trainer';
 import { CommanderError } from 'commander';
 import { flagOf, parseArgs, UsageError } from './parseArgs.js';
 import { progressHooks } from './progress.js';
-import { linkLatest, newRunDirectory } from './runDirectory.js';
+import { linkLatest, newRunDirectory, removeIfEmpty } from './runDirectory.js';
 
 /** Exit codes: 0 done, 1 runtime error, 2 usage, 128 + signal when stopped by one (checkpoint saved). */
 const EXIT = { ok: 0, error: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const;
@@ -52,8 +53,12 @@ export async function main(argv: string[]): Promise<number> {
       `\nsprout: ${signal}: finishing the current batch and saving a checkpoint (again to quit at once)\n`,
     );
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Only training has a batch to finish and a checkpoint to save; anything else stops at once.
+  if (request.mode !== 'evaluate') {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  let freshDir: string | null = null;
   const hooks = progressHooks({ tty: Boolean(process.stdout.isTTY) && !request.json, quiet: false, log });
   try {
     if (request.mode === 'evaluate') {
@@ -77,7 +82,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     // A new run without --out gets a directory of its own; runs/latest follows it.
     const fresh = request.mode === 'train' && !request.outGiven;
+    if (fresh && request.overwrite)
+      throw new UsageError(
+        '--overwrite replaces the run in the --out you give; a run without --out never replaces one',
+      );
     const config = fresh ? { ...request.config, outDir: newRunDirectory() } : request.config;
+    freshDir = fresh ? (config.outDir ?? null) : null;
     const result = await train(config, {
       resume: request.mode === 'continue',
       overwrite: request.overwrite,
@@ -95,13 +105,16 @@ export async function main(argv: string[]): Promise<number> {
     });
     hooks.stopBar();
     log(
-      `${result.interrupted ? 'interrupted' : 'done'}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}% after ${result.epochs} epochs in ${result.wallSeconds.toFixed(1)}s` +
-        `${result.secondsTo98 === null ? '' : ` (98% at ${result.secondsTo98.toFixed(1)}s)`}, peak RSS ${result.peakRssMB.toFixed(0)} MB → ${result.outDir}`,
+      result.interrupted && !result.modelSaved
+        ? `interrupted before the first epoch ended: checkpoint saved, no model yet; --continue-training goes on → ${result.outDir}`
+        : `${result.interrupted ? 'interrupted' : 'done'}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}% after ${result.epochs} epochs in ${result.wallSeconds.toFixed(1)}s` +
+            `${result.secondsTo98 === null ? '' : ` (98% at ${result.secondsTo98.toFixed(1)}s)`}, peak RSS ${result.peakRssMB.toFixed(0)} MB → ${result.outDir}`,
     );
     if (request.json) log(JSON.stringify(Object.fromEntries(JSON_FIELDS.map((k) => [k, result[k]]))));
     return result.interrupted ? EXIT[stopSignal ?? 'SIGINT'] : EXIT.ok;
   } catch (error) {
     hooks.stopBar();
+    if (freshDir) removeIfEmpty(freshDir);
     const e = error as Error;
     process.stderr.write(`sprout: error: ${userMessage(e)}\n`);
     if (process.env.SPROUT_DEBUG) process.stderr.write(`${e.stack}\n`);
@@ -125,9 +138,13 @@ function isUsageError(e: Error): boolean {
 
 /** The message in the user's words: options named by the flag they typed. */
 function userMessage(e: Error): string {
+  let message = e.message.split('\n')[0];
   if (e instanceof ConfigError) {
     const flag = flagOf(e.field);
-    if (flag) return `${flag}: ${e.message.slice(e.field.length + 2)}`;
+    if (flag) message = `${flag}: ${message.slice(e.field.length + 2)}`;
+    // Other options the message mentions ("must be at least initialHiddenSize").
+    message = message.replace(/\b[a-z]+[A-Z][A-Za-z]*\b/g, (word) => flagOf(word) ?? word);
   }
-  return e.message.split('\n')[0];
+  if (e instanceof MemoryLimitExceededError) message += ' (raise --max-memory-percent, or free memory)';
+  return message;
 }

@@ -100,7 +100,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => write(`sprout: ${s}`),
+      // One line, suggestions included ("(Did you mean --epochs?)").
+      outputError: (s, write) => write(`sprout: ${s.trim().replace(/\s*\n\s*/g, ' ')}\n`),
     })
     .allowExcessArguments(false)
     .showSuggestionAfterError(true);

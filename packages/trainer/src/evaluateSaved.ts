@@ -5,10 +5,13 @@ import { evaluate, readModelFile } from '@sprout/layers';
 import { createBackend } from '@sprout/tensor';
 import { checkpointPath, readCheckpoint } from './checkpoint.js';
 import { resolveConfig, type TrainConfigInput } from './config.js';
-import { dataDirOf } from './datasetIdentity.js';
+import { dataDirOf, datasetIdentity } from './datasetIdentity.js';
 import { CheckpointError, DatasetMismatchError } from './errors.js';
 import { type ClassificationReport, classificationReport } from './metrics.js';
 import { fsErrorMessage, writeFileAtomic } from './runFiles.js';
+
+/** IDX labels are bytes. */
+const MAX_CLASSES = 256;
 
 /**
  * Loads `outDir/model.sprout`, evaluates it on the test set and writes `evaluation.json`.
@@ -36,7 +39,9 @@ export async function evaluateSaved(input: TrainConfigInput = {}): Promise<{
     bytes = readFileSync(modelFile);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new CheckpointError(`no saved model at ${modelFile}: train first`);
+      throw new CheckpointError(
+        `no saved model at ${modelFile}: train first (or --continue-training a run interrupted before its first epoch ended)`,
+      );
     throw new CheckpointError(fsErrorMessage('read the model', modelFile, error));
   }
   const { backend } = await createBackend({ backend: config.backend });
@@ -44,8 +49,18 @@ export async function evaluateSaved(input: TrainConfigInput = {}): Promise<{
     const { model, metadata } = readModelFile(backend, bytes, modelFile);
     const dataDir =
       input.dataDir ?? (metadata.dataset ? dataDirOf(metadata.dataset) : trainedDataDir(config.outDir));
-    const data = await loadDataset({ dir: dataDir, classes: input.classes });
+    // Evaluation only needs every test label to be one the model can output (checked below); the
+    // training-label checks (no class without examples) are for training.
+    const data = await loadDataset({ dir: dataDir, classes: input.classes ?? MAX_CLASSES });
     const where = dataDir === undefined ? 'the bundled MNIST' : dataDir;
+    // Its own dataset (not one named with dataDir on purpose) must still be the one it learned.
+    if (input.dataDir === undefined && metadata.dataset) {
+      const now = datasetIdentity(data, dataDir);
+      if (now.sha256 !== metadata.dataset.sha256)
+        throw new DatasetMismatchError(
+          `the data in ${where} changed since the model in ${config.outDir} was trained on it; give --data-dir to evaluate on other data on purpose`,
+        );
+    }
     const [pixels, classes] = [model.widths[0], model.widths[model.widths.length - 1]];
     const px = data.test.rows * data.test.cols;
     if (px !== pixels) {
@@ -56,9 +71,11 @@ export async function evaluateSaved(input: TrainConfigInput = {}): Promise<{
         `${where} has ${data.test.rows}×${data.test.cols} images but the model in ${config.outDir} takes ${size}`,
       );
     }
-    if (data.classes > classes) {
+    let maxLabel = 0;
+    for (const label of data.test.labels) maxLabel = Math.max(maxLabel, label);
+    if (maxLabel >= classes) {
       throw new DatasetMismatchError(
-        `${where} has ${data.classes} classes but the model in ${config.outDir} outputs ${classes}`,
+        `${where} has test labels up to ${maxLabel} (${maxLabel + 1} classes) but the model in ${config.outDir} outputs ${classes} classes`,
       );
     }
     const n = config.testLimit ? Math.min(config.testLimit, data.test.count) : data.test.count;

@@ -30,4 +30,10 @@ export interface TrainResult {
   outDir: string;
   stoppedEarly: boolean;
   interrupted: boolean;
+  /**
+   * Whether model.sprout now holds this run's best weights (and metrics.json describes them): false
+   * only for a run interrupted before its first epoch ended, whose `testAccuracy` is then that of
+   * the partly trained weights in the checkpoint.
+   */
+  modelSaved: boolean;
 }

@@ -74,7 +74,11 @@ export async function runEpoch(args: {
   // The micro-batch follows the memory really left (machine, budget, cgroup), changing only
   // between optimizer steps; every change is reported.
   let sampled = false;
+  // Resuming mid-epoch replays the epoch's first samples without training on them: by samples,
+  // not batches, so it lands exactly even if memory changed the batch size before the interruption.
+  let toSkip = args.skip > 0 ? args.sums.seen : 0;
   const nextBatchSize = () => {
+    if (toSkip > 0) return Math.min(batchSize, toSkip);
     if (pending !== 0) return batchSize;
     if (!sampled) {
       memory.check(); // a fresh reading at the epoch's start; later ones come every YIELD_EVERY_MS
@@ -83,11 +87,15 @@ export async function runEpoch(args: {
     const next = memory.adviseBatchSize(batchSize, { min: MIN_BATCH, max: config.batchSize, bytesPerSample });
     if (next !== batchSize) {
       const left = memory.headroom();
+      const perStep = next * stepsOf(next);
+      const configured = config.batchSize * config.accumulate;
       hooks.onMessage?.(
         `memory: batch size ${batchSize} → ${next} (${(left / 2 ** 20).toFixed(0)} MiB left for training, ~${(bytesPerSample / 1024).toFixed(0)} KiB per sample)` +
           (stepsOf(next) !== config.accumulate || k !== config.accumulate
-            ? `; ${stepsOf(next)} micro-batches per step keep ${next * stepsOf(next)} samples per step`
-            : ''),
+            ? `; ${stepsOf(next)} micro-batches per step ${perStep === configured ? 'keep' : `make`} ${perStep} samples per step${perStep === configured ? '' : ` (configured ${configured})`}`
+            : perStep !== configured
+              ? `; ${perStep} samples per step (configured ${configured}: ${config.batchSize} is not a multiple of ${next})`
+              : ''),
       );
       batchSize = next;
       k = stepsOf(next);
@@ -109,7 +117,8 @@ export async function runEpoch(args: {
   let lastYield = performance.now();
   try {
     for (const batch of batches.epoch(epoch)) {
-      if (done < args.skip) {
+      if (toSkip > 0) {
+        toSkip -= batch.size;
         done++;
         continue;
       }

@@ -40,7 +40,7 @@ function tempPath(file: string): string {
 /**
  * Writes a file so that a crash or a full disk at any moment leaves either the old file or the
  * new one, never a torn one: temp file in the same directory, fsync, rename, fsync the directory.
- * Failures are RunDirectoryErrors naming the path; the temp file is removed and the old file kept.
+ * Failures are RunFileErrors naming the path; the temp file is removed and the old file kept.
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array | readonly Uint8Array[]): void {
   const tmp = tempPath(file);
@@ -119,6 +119,11 @@ export function ensureDirectory(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      // mkdir -p says EEXIST for a file or a dangling link where the directory should be.
+      const what = existsSync(dir) ? 'it is a file, not a directory' : 'it is a broken symbolic link';
+      throw new RunFileError(`cannot create the run directory ${dir}: ${what}`);
+    }
     throw new RunFileError(fsErrorMessage('create the run directory', dir, firstMkdirError(dir) ?? error));
   }
 }

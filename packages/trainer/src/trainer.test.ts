@@ -112,7 +112,7 @@ describe('train', () => {
     const outDir = dir();
     await train({ ...slice, epochs: 1, outDir });
     await expect(train({ outDir, seed: 8 }, { resume: true })).rejects.toThrow(
-      /seed was 7 in the checkpoint, now 8/,
+      /^seed: was 7 in the checkpoint, now 8: a continued run keeps it/,
     );
     await expect(train({ outDir: dir() }, { resume: true })).rejects.toThrow(/no checkpoint/);
   });
@@ -128,8 +128,24 @@ describe('train', () => {
     );
     expect(readFileSync(join(outDir, 'model.sprout')).equals(model)).toBe(true);
     expect(readFileSync(checkpointPath(outDir)).equals(checkpoint)).toBe(true);
+    // Files that are not Sprout's: refused without overwrite, left alone with it.
+    writeFileSync(join(outDir, 'notes.png'), 'mine');
+    await expect(
+      train({ ...slice, epochs: 1, learningRate: 10, outDir }, { overwrite: true }),
+    ).rejects.toThrow(TrainingDivergedError);
+    // The replacing run failed: the replaced one is back, as it was.
+    expect(readFileSync(join(outDir, 'model.sprout')).equals(model)).toBe(true);
+    expect(readFileSync(checkpointPath(outDir)).equals(checkpoint)).toBe(true);
     await train({ ...slice, epochs: 0, outDir, seed: 9 }, { overwrite: true });
     expect(readCheckpoint(checkpointPath(outDir)).state.config.seed).toBe(9);
+    expect(existsSync(join(outDir, '.replaced'))).toBe(false);
+    expect(existsSync(join(outDir, 'model.sprout'))).toBe(true);
+    expect(readFileSync(join(outDir, 'notes.png'), 'utf8')).toBe('mine');
+    const mixed = dir();
+    writeFileSync(join(mixed, 'notes.png'), 'mine');
+    await expect(train({ ...slice, epochs: 0, outDir: mixed })).rejects.toThrow(
+      /is not empty \(notes\.png\)/,
+    );
   });
 
   it('keeps a second process out with a lock file, and recovers the lock of a dead one', async () => {
@@ -224,5 +240,17 @@ describe('train', () => {
     expect(changes[1]).toMatch(/^memory: batch size 16 → 128 /);
     expect(sizes).toContain(16);
     expect(result.testAccuracy).toBeGreaterThan(0.3);
+  });
+
+  it('interrupted before its first epoch ends, a run says there is no model yet and writes none', async () => {
+    const outDir = dir();
+    const result = await train({ ...slice, epochs: 2, outDir }, { hooks: { shouldStop: () => true } });
+    expect(result.interrupted).toBe(true);
+    expect(result.modelSaved).toBe(false);
+    expect(existsSync(join(outDir, 'model.sprout'))).toBe(false);
+    expect(existsSync(join(outDir, 'metrics.json'))).toBe(false);
+    const resumed = await train({ outDir }, { resume: true });
+    expect(resumed.modelSaved).toBe(true);
+    expect(existsSync(join(outDir, 'model.sprout'))).toBe(true);
   });
 });

@@ -1,5 +1,4 @@
-import { existsSync, readdirSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type ImageDataset, loadDataset, stratifiedSplit } from '@sprout/data-mnist';
 import { evaluate, grow, saveModel } from '@sprout/layers';
 import { MemoryWatch } from '@sprout/memwatch';
@@ -14,19 +13,19 @@ import {
 } from './checkpoint.js';
 import { resolveConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { type DatasetIdentity, datasetIdentity } from './datasetIdentity.js';
-import {
-  CheckpointError,
-  ConfigError,
-  DatasetMismatchError,
-  RunDirectoryError,
-  RunFileError,
-  TrainingDivergedError,
-} from './errors.js';
+import { ConfigError, DatasetMismatchError, TrainingDivergedError } from './errors.js';
 import type { TrainHooks } from './events.js';
 import type { EpochRecord, TrainResult } from './history.js';
 import { type EpochSums, runEpoch } from './runEpoch.js';
-import { ensureDirectory, fsErrorMessage, removeOrphanTemps } from './runFiles.js';
+import { ensureDirectory, removeOrphanTemps } from './runFiles.js';
 import { acquireRunLock } from './runLock.js';
+import {
+  discardReplacedRun,
+  REPLACED_DIR,
+  refuseOccupied,
+  restoreReplacedRun,
+  setAsideRun,
+} from './runOwnership.js';
 import { newSession, restoreSession, type Session } from './session.js';
 import { writeRunOutputs } from './writeRunOutputs.js';
 
@@ -59,12 +58,6 @@ const FIXED_ON_RESUME = [
   'devSize',
 ] as const;
 
-/** The files a run writes; a new run never replaces these of another run unless told to. */
-const RUN_FILES = ['model.sprout', 'checkpoint.sprout'];
-/** Everything a run writes, removed before a new run replaces an old one (`overwrite`). */
-const RUN_OUTPUTS =
-  /^(model\.sprout|checkpoint\.sprout|history\.json|metrics\.json|evaluation\.json|memory\.(json|csv)|report\.html|[a-z-]+\.(svg|png))$/;
-
 /** A train loss this many times the untrained network's loss means the run has blown up. */
 const EXPLODED_LOSS_FACTOR = 10;
 
@@ -84,7 +77,9 @@ const EXPLODED_LOSS_FACTOR = 10;
  * ```
  */
 export async function train(input: TrainConfigInput = {}, options: TrainOptions = {}): Promise<TrainResult> {
-  let config = resolveConfig(input);
+  let config = absoluteDataDir(resolveConfig(input));
+  if (config.classes !== undefined && config.dataDir === undefined)
+    throw new ConfigError('classes', 'applies to a dataDir dataset; the bundled MNIST has its 10 classes');
   const file = checkpointPath(config.outDir);
   const checkpoint = options.resume ? readCheckpoint(file) : null;
   if (checkpoint) config = resumedConfig(checkpoint.state, input);
@@ -105,16 +100,35 @@ export async function train(input: TrainConfigInput = {}, options: TrainOptions 
 
   ensureDirectory(config.outDir);
   const release = acquireRunLock(config.outDir);
+  // A process that exits at once (a second Ctrl-C) still leaves no lock behind.
+  process.on('exit', release);
+  let replacing = false;
   try {
     removeOrphanTemps(config.outDir);
     if (!options.resume) {
       refuseOccupied(config.outDir, options.overwrite); // again, now that the directory is ours
-      if (options.overwrite) removeRunOutputs(config.outDir);
+      if (options.overwrite) replacing = setAsideRun(config.outDir).length > 0;
     }
-    return await trainLocked(config, data, dataset, checkpoint, options.hooks ?? {}, options.memory);
+    const result = await trainLocked(config, data, dataset, checkpoint, options.hooks ?? {}, options.memory);
+    // The replaced run goes only once this one has finished; interrupted, both are kept.
+    if (!result.interrupted) discardReplacedRun(config.outDir);
+    else if (replacing)
+      options.hooks?.onMessage?.(
+        `the run this one replaces is kept in ${join(config.outDir, REPLACED_DIR)} until this one finishes`,
+      );
+    return result;
+  } catch (error) {
+    if (replacing) restoreReplacedRun(config.outDir);
+    throw error;
   } finally {
+    process.off('exit', release);
     release();
   }
+}
+
+/** dataDir as an absolute path, so a run can be continued or evaluated from any directory. */
+function absoluteDataDir<T extends { dataDir?: string }>(config: T): T {
+  return config.dataDir === undefined ? config : { ...config, dataDir: resolve(config.dataDir) };
 }
 
 async function trainLocked(
@@ -218,6 +232,10 @@ async function trainLocked(
       save();
     }
     const untrainedLoss = history[0]?.devLoss ?? Math.log(data.classes);
+    if (checkpoint && epoch >= config.epochs)
+      hooks.onMessage?.(
+        `the run already has ${epoch} epochs (--epochs ${config.epochs}): nothing to train; give a larger --epochs to go on`,
+      );
 
     let stoppedEarly = false;
     let interrupted = false;
@@ -309,27 +327,6 @@ async function trainLocked(
   }
 }
 
-/** Refuses a directory that holds another run's model or checkpoint, naming the ways out. */
-function refuseOccupied(outDir: string, overwrite = false): void {
-  if (overwrite) return;
-  const found = RUN_FILES.filter((f) => existsSync(join(outDir, f)));
-  if (found.length === 0) return;
-  throw new RunDirectoryError(
-    `${outDir} already holds a run (${found.join(', ')}): use another --out, --continue-training to go on with it, or --overwrite to replace it`,
-  );
-}
-
-function removeRunOutputs(outDir: string): void {
-  for (const name of readdirSync(outDir)) {
-    if (!RUN_OUTPUTS.test(name)) continue;
-    try {
-      unlinkSync(join(outDir, name));
-    } catch (error) {
-      throw new RunFileError(fsErrorMessage('remove the old', join(outDir, name), error));
-    }
-  }
-}
-
 /** Non-finite values or an exploding loss stop the run before its checkpoint is replaced. */
 function checkDiverged(
   epoch: number,
@@ -373,13 +370,16 @@ function resumedBatchSize(state: CheckpointState, config: TrainConfig): number {
 function resumedConfig(state: CheckpointState, input: TrainConfigInput): TrainConfig {
   const saved = state.config;
   const explicit = Object.fromEntries(
-    Object.entries(input as Record<string, unknown>).filter(([, v]) => v !== undefined),
+    Object.entries(absoluteDataDir(input as Record<string, unknown> & { dataDir?: string })).filter(
+      ([, v]) => v !== undefined,
+    ),
   );
   const merged = resolveConfig({ ...saved, ...explicit });
   for (const key of FIXED_ON_RESUME) {
     if (merged[key] !== saved[key]) {
-      throw new CheckpointError(
-        `cannot continue: ${key} was ${JSON.stringify(saved[key])} in the checkpoint, now ${JSON.stringify(merged[key])}`,
+      throw new ConfigError(
+        key,
+        `was ${JSON.stringify(saved[key])} in the checkpoint, now ${JSON.stringify(merged[key])}: a continued run keeps it (start a new run to change it)`,
       );
     }
   }

@@ -63,13 +63,17 @@ export async function writeRunOutputs(args: {
     outDir: out,
     stoppedEarly: args.stoppedEarly,
     interrupted: args.interrupted,
+    // Interrupted, the best weights so far are still complete ones: model.sprout stays in step.
+    modelSaved: !args.interrupted || args.bestModel !== null,
   };
-  if (!args.interrupted) writeFileAtomic(join(out, 'model.sprout'), saveModel(model, args.modelMetadata));
+  if (result.modelSaved) {
+    writeFileAtomic(join(out, 'model.sprout'), saveModel(model, args.modelMetadata));
+    writeFileAtomic(
+      join(out, 'metrics.json'),
+      `${JSON.stringify({ ...result, config, classification: report }, null, 2)}\n`,
+    );
+  }
   writeFileAtomic(join(out, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);
-  writeFileAtomic(
-    join(out, 'metrics.json'),
-    `${JSON.stringify({ ...result, config, classification: report }, null, 2)}\n`,
-  );
   writeFileAtomic(join(out, 'memory.json'), JSON.stringify(memory.toJSON()));
   writeFileAtomic(join(out, 'memory.csv'), memory.toCSV());
   if (config.report && !args.interrupted) {
