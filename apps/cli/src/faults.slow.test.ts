@@ -682,6 +682,25 @@ describe('unwritable places', () => {
     );
   });
 
+  it.each(['model.sprout', 'history.json', 'metrics.json', 'memory.csv'])(
+    'an end-of-run file that cannot be written (%s is a directory) fails with its path',
+    (name) => {
+      const dir = fresh(`blocked-${name}`);
+      rmSync(join(dir, name), { force: true });
+      mkdirSync(join(dir, name));
+      const k = keep(dir, true);
+      const r = sprout(['--continue-training', '--out', dir, '--epochs', String(epochOf(dir) + 1)]);
+      expectFault(
+        `${name} cannot be written`,
+        r,
+        1,
+        new RegExp(`cannot write .*${name.replace('.', '\\.')}: it is a directory \\(EISDIR\\)`),
+        [k],
+      );
+      expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    },
+  );
+
   it('a read-only file system', (ctx) => {
     const ro = join(root, 'ro');
     if (!mountTmpfs(ro, 'ro,size=1m')) ctx.skip();
