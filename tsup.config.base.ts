@@ -8,4 +8,6 @@ export const libraryConfig = defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  // import.meta.url (createRequire for gpu.js and the bundled MNIST) is empty in CommonJS without it.
+  shims: true,
 });

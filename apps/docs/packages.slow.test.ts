@@ -88,6 +88,30 @@ console.log(JSON.stringify(r));`,
     expect(help).toContain('--continue-training');
   });
 
+  it('the same behaviour from CommonJS: bundled MNIST, a training run, backend selection', () => {
+    writeFileSync(
+      join(project, 'behaviour.cjs'),
+      `const { loadDataset } = require('@sprout/data-mnist');
+const { createBackend } = require('@sprout/tensor');
+const { train } = require('@sprout/trainer');
+(async () => {
+  const data = await loadDataset({ verify: false });
+  const { backend, gpuSkipped } = await createBackend({ backend: 'auto' });
+  backend.dispose();
+  const r = await train({ trainLimit: 1500, devSize: 300, testLimit: 300, epochs: 2, warmupEpochs: 1, learningRate: 0.005, initialHiddenSize: 32, finalHiddenSize: 32, backend: 'cpu', report: false, outDir: 'run-cjs' });
+  console.log(JSON.stringify({ train: data.train.count, backend: backend.name, gpuSkipped, accuracy: r.testAccuracy }));
+})();`,
+    );
+    const out = JSON.parse(
+      execFileSync('node', ['behaviour.cjs'], { cwd: project, encoding: 'utf8' }).trim().split('\n').at(-1)!,
+    );
+    expect(out.train).toBe(60000);
+    expect(out.backend).toBe('cpu');
+    // gpu is skipped for a reason about GL or the display, never a CommonJS import.meta failure.
+    expect(out.gpuSkipped).toMatch(/headless-gl|display|software GL/);
+    expect(out.accuracy).toBeGreaterThan(0.5);
+  });
+
   it('types resolve for a TypeScript consumer (tsc --noEmit)', () => {
     writeFileSync(
       join(project, 'consumer.ts'),
