@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
 
 /** Every library package builds the same way: ESM + CJS + .d.ts + sourcemaps from src/index.ts. */
@@ -8,6 +9,15 @@ export const libraryConfig = defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
-  // import.meta.url (createRequire for gpu.js and the bundled MNIST) is empty in CommonJS without it.
-  shims: true,
+  // CommonJS has no import.meta.url (createRequire for gpu.js and the bundled MNIST needs it): give
+  // the CJS build one from __filename. Not tsup's `shims`, whose ESM half imports node:url and
+  // node:path into the ESM build, which browsers (the docs demo) then cannot load.
+  esbuildOptions(options, { format }) {
+    if (format !== 'cjs') return;
+    options.define = { ...options.define, 'import.meta.url': 'importMetaUrl' };
+    options.inject = [
+      ...(options.inject ?? []),
+      fileURLToPath(new URL('./scripts/cjs-import-meta-url.js', import.meta.url)),
+    ];
+  },
 });
