@@ -69,6 +69,17 @@ export async function runEpoch(args: {
   const stepsOf = (size: number) =>
     config.batchSize % size === 0 ? config.accumulate * (config.batchSize / size) : config.accumulate;
   let k = stepsOf(batchSize);
+  // What a new micro-batch size does to each optimizer step, for the memory message.
+  const stepNote = (next: number) => {
+    const [steps, configured] = [stepsOf(next), config.batchSize * config.accumulate];
+    const perStep = next * steps;
+    if (steps !== config.accumulate || k !== config.accumulate) {
+      if (perStep === configured) return `; ${steps} micro-batches per step keep ${perStep} samples per step`;
+      return `; ${steps} micro-batches per step make ${perStep} samples per step (configured ${configured})`;
+    }
+    if (perStep === configured) return '';
+    return `; ${perStep} samples per step (configured ${configured}: ${config.batchSize} is not a multiple of ${next})`;
+  };
   let pending = 0;
   const bytesPerSample = batchBytesPerSample(model.widths);
   // The micro-batch follows the memory really left (machine, budget, cgroup), changing only
@@ -87,15 +98,9 @@ export async function runEpoch(args: {
     const next = memory.adviseBatchSize(batchSize, { min: MIN_BATCH, max: config.batchSize, bytesPerSample });
     if (next !== batchSize) {
       const left = memory.headroom();
-      const perStep = next * stepsOf(next);
-      const configured = config.batchSize * config.accumulate;
       hooks.onMessage?.(
         `memory: batch size ${batchSize} → ${next} (${(left / 2 ** 20).toFixed(0)} MiB left for training, ~${(bytesPerSample / 1024).toFixed(0)} KiB per sample)` +
-          (stepsOf(next) !== config.accumulate || k !== config.accumulate
-            ? `; ${stepsOf(next)} micro-batches per step ${perStep === configured ? 'keep' : `make`} ${perStep} samples per step${perStep === configured ? '' : ` (configured ${configured})`}`
-            : perStep !== configured
-              ? `; ${perStep} samples per step (configured ${configured}: ${config.batchSize} is not a multiple of ${next})`
-              : ''),
+          stepNote(next),
       );
       batchSize = next;
       k = stepsOf(next);

@@ -5,7 +5,7 @@ import { RunDirectoryError, RunFileError } from './errors.js';
 import { fsErrorMessage } from './runFiles.js';
 import { LOCK_FILE } from './runLock.js';
 
-/** Plots a run writes, each as SVG and PNG. */
+/** Plots a run writes, each as SVG and PNG (writeRunOutputs writes exactly these names). */
 export const CHART_NAMES = [
   'cost',
   'accuracy',
@@ -16,6 +16,8 @@ export const CHART_NAMES = [
   'confusion-matrix',
   'predictions',
 ] as const;
+/** The name of one of a run's plots. */
+export type ChartName = (typeof CHART_NAMES)[number];
 
 /** Every file a run writes in its directory; no other file there is ever touched. */
 export const RUN_OUTPUT_NAMES: readonly string[] = [

@@ -29,8 +29,12 @@ const dir = () => mkdtempSync(join(tmpdir(), 'sprout-run-'));
 // The checkpoint's current weights, all parameters in order.
 const weights = (outDir: string) => {
   const { blobs } = readCheckpoint(checkpointPath(outDir));
-  const model = loadModel(createCpuBackend({ threads: false }), blobs.model);
-  return Float32Array.from(model.parameters().flatMap((p) => Array.from(p.value.toArray())));
+  const backend = createCpuBackend({ threads: false });
+  const model = loadModel(backend, blobs.model);
+  const values = Float32Array.from(model.parameters().flatMap((p) => Array.from(p.value.toArray())));
+  model.dispose();
+  backend.dispose();
+  return values;
 };
 
 describe('train', () => {

@@ -14,11 +14,13 @@ import {
   costChart,
   learningRateChart,
   memoryChart,
+  type VegaLiteSpec,
   widthChart,
 } from './report/charts.js';
 import { renderChart } from './report/render.js';
 import { reportHtml } from './report/reportHtml.js';
 import { writeFileAtomic } from './runFiles.js';
+import type { ChartName } from './runOwnership.js';
 import type { Session } from './session.js';
 
 /**
@@ -111,7 +113,8 @@ async function writeReport(
     heapMB: e.heapUsed / 2 ** 20,
     phase: e.phase,
   }));
-  const specs = [
+  // Typed by CHART_NAMES: a plot written here is one that --overwrite knows to set aside.
+  const specs: readonly (readonly [ChartName, string, VegaLiteSpec])[] = [
     ['cost', 'Cost curves', costChart(r.history)],
     ['accuracy', 'Accuracy', accuracyChart(r.history)],
     ['accuracy-zoom', 'Accuracy (zoom)', accuracyZoomChart(r.history)],
@@ -119,7 +122,7 @@ async function writeReport(
     ['hidden-width', 'Hidden width', widthChart(r.history)],
     ['memory', 'Memory', memoryChart(samples)],
     ['confusion-matrix', 'Confusion matrix', confusionChart(r.report)],
-  ] as const;
+  ];
   const charts: { title: string; svg: string }[] = [];
   for (const [name, title, spec] of specs) {
     const { svg, png } = await renderChart(spec);
@@ -146,8 +149,9 @@ async function writeReport(
   const samplesSvg = renderDigitGridSvg(cells, { rows: test.rows, cols: test.cols, columns: 10, zoom: 2 });
   const { Resvg } = await import('@resvg/resvg-js');
   const samplesPng = Buffer.from(new Resvg(samplesSvg, { font: { loadSystemFonts: true } }).render().asPng());
-  writeFileAtomic(join(out, 'predictions.svg'), samplesSvg);
-  writeFileAtomic(join(out, 'predictions.png'), samplesPng);
+  const predictions: ChartName = 'predictions';
+  writeFileAtomic(join(out, `${predictions}.svg`), samplesSvg);
+  writeFileAtomic(join(out, `${predictions}.png`), samplesPng);
   writeFileAtomic(
     join(out, 'report.html'),
     reportHtml({ result: r.result, report: r.report, charts, samplesPng, backendReport: r.backendReport }),
