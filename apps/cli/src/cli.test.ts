@@ -36,13 +36,22 @@ const outDir = () => mkdtempSync(join(tmpdir(), 'sprout-cli-'));
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
 
 describe('sprout CLI', () => {
-  it('trains, prints plain progress lines off a TTY, and ends with the JSON summary', () => {
+  it('trains, prints plain progress lines off a TTY, and ends with the summary', () => {
     const out = outDir();
-    const r = run([...quick, '--epochs', '2', '--out', out, '--json', '--learning_rate', '0.01']);
+    const r = run([...quick, '--epochs', '2', '--out', out, '--learning_rate', '0.01']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/epoch 0 \(untrained\)/);
     expect(r.stdout).toMatch(/epoch 2: train loss/);
-    const summary = lastJson(r.stdout);
+    expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^done: test accuracy \d+\.\d\d% after 2 epochs/);
+  });
+
+  it('--json: stdout is one JSON object; progress and logs go to stderr', () => {
+    const out = outDir();
+    const r = run([...quick, '--epochs', '2', '--out', out, '--json', '--learning_rate', '0.01']);
+    expect(r.status).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(r.stderr).toMatch(/epoch 0 \(untrained\)/);
+    expect(r.stderr).toMatch(/epoch 2: train loss/);
     expect(Object.keys(summary).sort()).toEqual(
       [
         'backend',
@@ -69,7 +78,8 @@ describe('sprout CLI', () => {
     expect(trained.status).toBe(0);
     const r = run(['--evaluate', '--out', out, '--test-limit', '300', '--backend', 'cpu', '--json']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/test accuracy \d+\.\d\d%/);
+    expect(r.stderr).toMatch(/test accuracy \d+\.\d\d%/);
+    expect(Object.keys(JSON.parse(r.stdout))).toEqual(['testAccuracy', 'testLoss', 'macroF1', 'modelFile']);
     expect(existsSync(join(out, 'evaluation.json'))).toBe(true);
     // The saved model scores on the same 300 test images exactly what training reported for it.
     expect(lastJson(r.stdout).testAccuracy).toBe(lastJson(trained.stdout).testAccuracy);
@@ -101,7 +111,7 @@ describe('sprout CLI', () => {
     expect(reached).toBeGreaterThanOrEqual(2);
     const r = run(['--continue_training', '--out', out, '--epochs', String(reached + 2), '--json']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`continuing from epoch ${reached}`));
+    expect(r.stderr).toMatch(new RegExp(`continuing from epoch ${reached}`));
     expect(lastJson(r.stdout).epochs).toBe(reached + 2);
   });
 
@@ -129,6 +139,70 @@ describe('sprout CLI', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^sprout: error: .*checkpoint\.sprout.*corrupt/);
     expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+
+  it('stops quietly when the reader of stdout goes away (sprout | head -1), checkpoint saved', async () => {
+    const out = outDir();
+    const child = spawn(
+      process.execPath,
+      [bin, ...quick, '--epochs', '10000', '--patience', '0', '--out', out],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    // Like head -1: read the first chunk, then close the pipe.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(141);
+    expect(stderr).toBe('');
+    expect(existsSync(join(out, 'checkpoint.sprout'))).toBe(true);
+  });
+
+  it('--help and --version into a pipe nobody reads (| true) exit 0 without a stack trace', () => {
+    for (const flag of ['--help', '--version']) {
+      const r = spawnSync(
+        'bash',
+        ['-c', `"${process.execPath}" "${bin}" ${flag} | true; echo \${PIPESTATUS[0]}`],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(r.stdout.trim()).toBe('0');
+      expect(r.stderr).toBe('');
+    }
+  });
+
+  it('--version prints the package version', () => {
+    const version = JSON.parse(readFileSync(join(dirname(bin), '..', 'package.json'), 'utf8')).version;
+    expect(run(['--version']).stdout.trim()).toBe(version);
+    expect(run(['-v']).stdout.trim()).toBe(version);
+  });
+
+  it('SPROUT_BACKEND sets the backend unless --backend is given, and is validated', () => {
+    const env = (value: string) => ({ ...process.env, FORCE_COLOR: '0', SPROUT_BACKEND: value });
+    const out = outDir();
+    const args = quick.filter((a, i) => a !== '--backend' && quick[i - 1] !== '--backend');
+    const r = spawnSync(process.execPath, [bin, ...args, '--epochs', '1', '--out', out, '--json'], {
+      encoding: 'utf8',
+      env: env('cpu'),
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^backend: cpu .*\(requested\)/m);
+    const bad = spawnSync(process.execPath, [bin, '--epochs', '1', '--out', outDir()], {
+      encoding: 'utf8',
+      env: env('tpu'),
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe('sprout: error: SPROUT_BACKEND must be auto, cpu or gpu, got "tpu"');
+    const flagWins = spawnSync(process.execPath, [bin, ...quick, '--epochs', '1', '--out', outDir()], {
+      encoding: 'utf8',
+      env: env('tpu'),
+    });
+    expect(flagWins.status).toBe(0);
   });
 
   it('documents every flag with its default in --help', () => {

@@ -12,8 +12,12 @@ import { flagOf, parseArgs, UsageError } from './parseArgs.js';
 import { progressHooks } from './progress.js';
 import { linkLatest, newRunDirectory, removeIfEmpty } from './runDirectory.js';
 
-/** Exit codes: 0 done, 1 runtime error, 2 usage, 128 + signal when stopped by one (checkpoint saved). */
-const EXIT = { ok: 0, error: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const;
+/**
+ * Exit codes: 0 done, 1 runtime error, 2 usage, 128 + signal when stopped by one (checkpoint
+ * saved); SIGPIPE's 141 when the reader of stdout went away (`sprout | head -1`).
+ */
+const EXIT = { ok: 0, error: 1, usage: 2, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 } as const;
+type StopCause = 'SIGINT' | 'SIGTERM' | 'SIGPIPE';
 // The documented --json summary, in this order.
 const JSON_FIELDS = [
   'testAccuracy',
@@ -42,8 +46,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`sprout: error: ${(error as Error).message}\n`);
     return EXIT.usage;
   }
-  const log = (line: string) => process.stdout.write(`${line}\n`);
-  let stopSignal: 'SIGINT' | 'SIGTERM' | null = null;
+  // Under --json stdout carries the JSON result only; everything a person reads goes to stderr.
+  const human = request.json ? process.stderr : process.stdout;
+  let stdoutClosed = false;
+  const write = (stream: NodeJS.WriteStream, line: string) => {
+    if (!(stream === process.stdout && stdoutClosed)) stream.write(`${line}\n`);
+  };
+  const log = (line: string) => write(human, line);
+  const printResult = (value: unknown) => write(process.stdout, JSON.stringify(value));
+  let stopSignal: StopCause | null = null;
   let stopRequested = 0;
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
     stopRequested++;
@@ -53,13 +64,22 @@ export async function main(argv: string[]): Promise<number> {
       `\nsprout: ${signal}: finishing the current batch and saving a checkpoint (again to quit at once)\n`,
     );
   };
+  // The reader of stdout went away: a run stops as on Ctrl-C (checkpoint saved), quietly.
+  const onStdoutError = (error: NodeJS.ErrnoException) => {
+    if (stdoutClosed) return;
+    stdoutClosed = true;
+    stopRequested++;
+    stopSignal ??= 'SIGPIPE';
+    if (error.code !== 'EPIPE') process.stderr.write(`sprout: error: stdout: ${error.message}\n`);
+  };
+  process.stdout.on('error', onStdoutError);
   // Only training has a batch to finish and a checkpoint to save; anything else stops at once.
   if (request.mode !== 'evaluate') {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   }
   let freshDir: string | null = null;
-  const hooks = progressHooks({ tty: Boolean(process.stdout.isTTY) && !request.json, quiet: false, log });
+  const hooks = progressHooks({ stream: human, quiet: false, log });
   try {
     if (request.mode === 'evaluate') {
       const r = await evaluateSaved(request.config);
@@ -70,14 +90,12 @@ export async function main(argv: string[]): Promise<number> {
         `macro F1 ${(r.report.macro.f1 * 100).toFixed(2)}%, weighted F1 ${(r.report.weighted.f1 * 100).toFixed(2)}%`,
       );
       if (request.json)
-        log(
-          JSON.stringify({
-            testAccuracy: r.accuracy,
-            testLoss: r.loss,
-            macroF1: r.report.macro.f1,
-            modelFile: r.modelFile,
-          }),
-        );
+        printResult({
+          testAccuracy: r.accuracy,
+          testLoss: r.loss,
+          macroF1: r.report.macro.f1,
+          modelFile: r.modelFile,
+        });
       return EXIT.ok;
     }
     // A new run without --out gets a directory of its own; runs/latest follows it.
@@ -110,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
         : `${result.interrupted ? 'interrupted' : 'done'}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}% after ${result.epochs} epochs in ${result.wallSeconds.toFixed(1)}s` +
             `${result.secondsTo98 === null ? '' : ` (98% at ${result.secondsTo98.toFixed(1)}s)`}, peak RSS ${result.peakRssMB.toFixed(0)} MB → ${result.outDir}`,
     );
-    if (request.json) log(JSON.stringify(Object.fromEntries(JSON_FIELDS.map((k) => [k, result[k]]))));
+    if (request.json) printResult(Object.fromEntries(JSON_FIELDS.map((k) => [k, result[k]])));
     return result.interrupted ? EXIT[stopSignal ?? 'SIGINT'] : EXIT.ok;
   } catch (error) {
     hooks.stopBar();
@@ -122,6 +140,7 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.stdout.off('error', onStdoutError);
   }
 }
 

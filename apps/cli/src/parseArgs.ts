@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import { resolveConfig, type TrainConfigInput } from '@sprout/trainer';
 import { Command, InvalidArgumentError, Option } from 'commander';
+
+/** This package's version (from its package.json, beside dist/ and src/ alike). */
+export const VERSION: string = createRequire(import.meta.url)('../package.json').version;
 
 /** What the user asked for. */
 export interface CliRequest {
@@ -45,8 +49,18 @@ const OPTIONS: [string, keyof typeof defaults, string, ((v: string) => unknown) 
     number('--max-memory-percent'),
   ],
   ['--warmup-epochs <n>', 'warmupEpochs', 'linear learning-rate warmup epochs', integer('--warmup-epochs')],
-  ['--decay <f>', 'decay', 'learning-rate decay factor after warmup', number('--decay')],
-  ['--decay-patience <n>', 'decayPatience', 'epochs per decay step', number('--decay-patience')],
+  [
+    '--decay <f>',
+    'decay',
+    'after warmup the learning rate is multiplied by this every --decay-patience epochs, smoothly (a little each epoch)',
+    number('--decay'),
+  ],
+  [
+    '--decay-patience <n>',
+    'decayPatience',
+    'epochs over which the learning rate falls by one --decay factor',
+    number('--decay-patience'),
+  ],
   [
     '--growth-epochs <n>',
     'growthEpochs',
@@ -62,7 +76,12 @@ const OPTIONS: [string, keyof typeof defaults, string, ((v: string) => unknown) 
   ['--final-hidden-size <n>', 'finalHiddenSize', 'hidden units after growth', integer('--final-hidden-size')],
   ['--growth-strategy <s>', 'growthStrategy', 'net2net | zero-outgoing', null],
   ['--patience <n>', 'patience', 'early stopping patience in epochs (0 = off)', integer('--patience')],
-  ['--backend <b>', 'backend', 'cpu | gpu | auto', null],
+  [
+    '--backend <b>',
+    'backend',
+    'cpu | gpu | auto (auto: gpu when a real one runs, else cpu; env SPROUT_BACKEND sets the default)',
+    null,
+  ],
   ['--data-dir <dir>', 'dataDir', 'directory of IDX files (plain or .gz) instead of the bundled MNIST', null],
   [
     '--out <dir>',
@@ -126,8 +145,17 @@ export function buildProgram(): Command {
     .option('--continue-training', 'resume from the checkpoint in --out (alias --continue_training)')
     .option('--evaluate', 'evaluate the saved model in --out on its test set and save the metrics')
     .option('--overwrite', 'let a new run replace the run already in --out (default: refuse)')
-    .option('--json', 'print one JSON object as the last line');
+    .option('--json', 'print the result as one JSON object on stdout; progress and logs go to stderr')
+    .version(VERSION, '-v, --version', 'print the version');
   return program;
+}
+
+/** The backend env SPROUT_BACKEND asks for (as `--backend` would, which wins over it). */
+function envBackend(): string {
+  const value = process.env.SPROUT_BACKEND ?? '';
+  if (!['auto', 'cpu', 'gpu'].includes(value))
+    throw new UsageError(`SPROUT_BACKEND must be auto, cpu or gpu, got "${value}"`);
+  return value;
 }
 
 /** A command line that parses but asks for something contradictory. */
@@ -157,6 +185,7 @@ export function parseArgs(argv: string[]): CliRequest {
     const attribute = new Option(flag).attributeName();
     if (program.getOptionValueSource(attribute) === 'cli') config[key] = opts[attribute];
   }
+  if (config.backend === undefined && process.env.SPROUT_BACKEND) config.backend = envBackend();
   if (program.getOptionValueSource('augment') === 'cli') config.augment = opts.augment;
   if (program.getOptionValueSource('report') === 'cli') config.report = opts.report;
   return {

@@ -1,17 +1,23 @@
 import type { BatchProgress, EpochRecord, TrainHooks } from '@sprout/trainer';
 import { SingleBar } from 'cli-progress';
+import { progressLine } from './progressLine.js';
 
 const pct = (v: number | null) => (v === null ? '   —  ' : `${(v * 100).toFixed(2)}%`);
 
-/** Progress as a live bar per epoch on a terminal, plain lines otherwise (CI logs). */
+/**
+ * Progress as a live bar per epoch when `stream` is a terminal (as wide as the terminal), plain
+ * lines through `log` otherwise (CI logs, pipes).
+ */
 export function progressHooks(options: {
-  tty: boolean;
+  stream: NodeJS.WriteStream;
   quiet: boolean;
   log: (line: string) => void;
 }): TrainHooks & { stopBar(): void } {
+  const tty = Boolean(options.stream.isTTY);
   let bar: SingleBar | null = null;
   let barEpoch = -1;
   let lastPlainQuarter = -1;
+  let current: BatchProgress | null = null;
   const stopBar = () => {
     bar?.stop();
     bar = null;
@@ -29,37 +35,27 @@ export function progressHooks(options: {
     },
     onBatch(p: BatchProgress) {
       if (options.quiet) return;
-      const payload = {
-        sps: Math.round(p.samplesPerSecond).toLocaleString('en-US'),
-        loss: p.loss.toFixed(4),
-        acc: pct(p.accuracy),
-        lr: p.learningRate.toExponential(1),
-        width: p.hiddenSize,
-        mem: p.rssMB.toFixed(0),
-        eta: p.etaSeconds.toFixed(1),
-        epoch: p.epoch,
-        epochs: p.epochs,
-      };
-      if (options.tty) {
+      if (tty) {
+        current = p;
         if (barEpoch !== p.epoch) {
           stopBar();
           bar = new SingleBar({
-            format:
-              'epoch {epoch}/{epochs} [{bar}] {value}/{total} | {sps} samples/s | loss {loss} | acc {acc} | lr {lr} | width {width} | {mem} MB | ETA {eta}s',
-            barsize: 24,
+            stream: options.stream,
+            // Read the width on every redraw: the terminal may be resized mid-run.
+            format: () => (current ? progressLine(current, options.stream.columns || 80) : ''),
             hideCursor: true,
             clearOnComplete: true,
           });
-          bar.start(p.batches, 0, payload);
+          bar.start(p.batches, 0);
           barEpoch = p.epoch;
         }
-        bar?.update(p.batch, payload);
+        bar?.update(p.batch);
       } else {
         const quarter = Math.floor((p.batch / p.batches) * 4);
         if (quarter !== lastPlainQuarter && quarter > 0 && quarter < 4) {
           lastPlainQuarter = quarter;
           options.log(
-            `  epoch ${p.epoch} ${quarter * 25}%: ${payload.sps} samples/s, loss ${payload.loss}, acc ${payload.acc}`,
+            `  epoch ${p.epoch} ${quarter * 25}%: ${Math.round(p.samplesPerSecond).toLocaleString('en-US')} samples/s, loss ${p.loss.toFixed(4)}, acc ${pct(p.accuracy)}`,
           );
         }
       }

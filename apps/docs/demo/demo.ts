@@ -5,6 +5,7 @@ import { createMlp, evaluate, grow, SoftmaxCrossEntropy } from '@sprout/layers';
 import { Adam } from '@sprout/optim';
 import { growthSchedule } from '@sprout/schedule';
 import { createBackend, Random, SparseRows, softmax } from '@sprout/tensor';
+import * as gpuJs from 'gpu.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $('status');
@@ -48,7 +49,7 @@ function plot(canvas: HTMLCanvasElement, series: { values: number[]; color: stri
 // `?backend=gpu` forces gpu.js even on a software renderer (the browser test runs it on SwiftShader).
 const requested = new URLSearchParams(location.search).get('backend') ?? 'auto';
 const choice = requested === 'gpu' || requested === 'cpu' ? requested : 'auto';
-const { backend, report } = await createBackend({ backend: choice });
+const { backend, report } = await createBackend({ backend: choice, gpuJs });
 status.textContent = report;
 const data = await loadSlice();
 const rng = new Random(1);

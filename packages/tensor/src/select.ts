@@ -21,7 +21,16 @@ export interface CreateBackendOptions extends CpuBackendOptions {
   backend?: BackendChoice;
   /** Let `auto` pick a software GL renderer (llvmpipe, SwiftShader). Default false: the cpu is faster there. */
   allowSoftwareGl?: boolean;
+  /**
+   * The gpu.js module for the gpu backend (gpu.js is an optional peer dependency, never installed
+   * with this package). In browsers pass it in (`import * as gpuJs from 'gpu.js'`), so bundlers
+   * only include it when you do; in Node it defaults to the `gpu.js` installed beside this package.
+   */
+  gpuJs?: GpuJsModule | { default: GpuJsModule };
 }
+
+/** How to get the gpu backend, shown when gpu.js is missing. */
+export const GPU_JS_HINT = 'npm install gpu.js for the gpu backend';
 
 const SOFTWARE_RENDERERS = /llvmpipe|softpipe|swiftshader|swrast|software/i;
 
@@ -43,16 +52,19 @@ async function probeGl(): Promise<GlProbe> {
   if (isNode) {
     const { createRequire } = await import('node:module');
     const require = createRequire(import.meta.url);
-    let gpuPath: string;
+    const { dirname } = await import('node:path');
+    const { fileURLToPath } = await import('node:url');
+    // headless-gl is gpu.js's dependency: look for it from gpu.js, then from here.
+    const from = [fileURLToPath(import.meta.url)];
     try {
-      gpuPath = require.resolve('gpu.js');
+      from.unshift(require.resolve('gpu.js'));
     } catch {
-      throw new BackendUnavailableError('gpu', 'gpu.js not installed (optional dependency)');
+      // gpu.js given by the caller, or missing (loadGpuJs said so already).
     }
     // biome-ignore lint/suspicious/noExplicitAny: headless-gl has no types here
     let createGl: any;
     try {
-      createGl = require(require.resolve('gl', { paths: [gpuPath] }));
+      createGl = require(require.resolve('gl', { paths: from.map((f) => dirname(f)) }));
     } catch (error) {
       throw new BackendUnavailableError(
         'gpu',
@@ -100,19 +112,31 @@ async function loadedGlDriver(): Promise<string | null> {
   return null;
 }
 
-async function loadGpuJs(): Promise<GpuJsModule> {
+async function loadGpuJs(given: CreateBackendOptions['gpuJs']): Promise<GpuJsModule> {
+  if (given) return 'GPU' in given ? given : given.default;
   if (isNode) {
     // gpu.js's ESM entry is its browser build (no headless-gl); Node needs the CJS main.
     const { createRequire } = await import('node:module');
-    return createRequire(import.meta.url)('gpu.js') as GpuJsModule;
+    const require = createRequire(import.meta.url);
+    try {
+      require.resolve('gpu.js');
+    } catch {
+      throw new BackendUnavailableError('gpu', `gpu.js not installed (${GPU_JS_HINT})`);
+    }
+    return require('gpu.js') as GpuJsModule;
   }
-  // biome-ignore lint/suspicious/noExplicitAny: gpu.js namespace shape differs by bundler
-  const mod: any = await import('gpu.js');
-  return (mod.GPU ? mod : mod.default) as GpuJsModule;
+  // No import('gpu.js') here: a bundler would then require gpu.js of every browser app.
+  throw new BackendUnavailableError(
+    'gpu',
+    `gpu.js not given (${GPU_JS_HINT}, then createBackend({ gpuJs }) with import * as gpuJs from 'gpu.js')`,
+  );
 }
 
 /** Builds the gpu backend and checks a real kernel result; throws BackendUnavailableError. */
-export async function createGpuBackend(options: { allowSoftwareGl?: boolean } = {}): Promise<GpuBackend> {
+export async function createGpuBackend(
+  options: Pick<CreateBackendOptions, 'allowSoftwareGl' | 'gpuJs'> = {},
+): Promise<GpuBackend> {
+  const gpujs = await loadGpuJs(options.gpuJs);
   const { renderer } = await probeGl();
   if (!options.allowSoftwareGl && SOFTWARE_RENDERERS.test(renderer)) {
     throw new BackendUnavailableError(
@@ -120,7 +144,6 @@ export async function createGpuBackend(options: { allowSoftwareGl?: boolean } = 
       `software GL renderer (${renderer}): the cpu backend is faster here`,
     );
   }
-  const gpujs = await loadGpuJs();
   const gpu = new gpujs.GPU({ mode: isNode ? 'headlessgl' : 'gpu' });
   const backend = new GpuBackend(
     gpujs,
@@ -151,7 +174,10 @@ export async function createBackend(options: CreateBackendOptions = {}): Promise
     return { backend, report: `backend: ${backend.description} (requested)`, gpuSkipped: 'cpu requested' };
   }
   try {
-    const backend = await createGpuBackend({ allowSoftwareGl: choice === 'gpu' || options.allowSoftwareGl });
+    const backend = await createGpuBackend({
+      allowSoftwareGl: choice === 'gpu' || options.allowSoftwareGl,
+      gpuJs: options.gpuJs,
+    });
     return { backend, report: `backend: ${backend.description}`, gpuSkipped: null };
   } catch (error) {
     if (choice === 'gpu') throw error;
