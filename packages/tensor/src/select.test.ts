@@ -53,6 +53,17 @@ describe('createBackend', () => {
     }
   });
 
+  it('uses the gpu.js module it is given (how browsers pass it), as a namespace or a default export', async (ctx) => {
+    if (!savedDisplay) ctx.skip();
+    const { createRequire } = await import('node:module');
+    const gpuJs = createRequire(import.meta.url)('gpu.js');
+    for (const given of [gpuJs, { default: gpuJs }]) {
+      const { backend } = await createBackend({ backend: 'gpu', gpuJs: given });
+      expect(backend.name).toBe('gpu');
+      backend.dispose();
+    }
+  });
+
   it('honours SPROUT_BACKEND and rejects bad values', async () => {
     process.env.SPROUT_BACKEND = 'cpu';
     expect((await createBackend()).report).toMatch(/requested/);
