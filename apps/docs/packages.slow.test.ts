@@ -405,6 +405,23 @@ describe('release flow', () => {
     expect(out).not.toContain('@sprout/docs');
   });
 
+  it('packing an unbuilt checkout builds it first (prepack), never an empty tarball', () => {
+    // The committed tree, as CI or a release machine checks it out: no dist anywhere.
+    const checkout = mkdtempSync(join(tmpdir(), 'sprout-checkout-'));
+    sh(`git clone -q "${root}" repo`, checkout);
+    const repo = join(checkout, 'repo');
+    sh('pnpm install --offline --frozen-lockfile --ignore-scripts --reporter=silent', repo);
+    const out = join(checkout, 'packed');
+    mkdirSync(out);
+    sh(`pnpm pack --pack-destination "${out}"`, join(repo, 'packages', 'optim'));
+    const [tarball] = readdirSync(out);
+    const files = sh(`tar -tzf "${join(out, tarball)}"`, out).split('\n');
+    // optim's build needs tensor's types: prepack builds the package and what it depends on.
+    expect(files).toContain('package/dist/index.js');
+    expect(files).toContain('package/dist/index.cjs');
+    expect(files).toContain('package/dist/index.d.ts');
+  });
+
   it('the pending changesets make the first release 0.1.0, with CHANGELOGs', () => {
     // A copy of what `changeset version` reads and writes: the manifests and the changesets.
     const copy = mkdtempSync(join(tmpdir(), 'sprout-release-'));
