@@ -1,3 +1,4 @@
+import { ADAM_GRAD_FLUSH, ADAM_STATE_FLUSH } from './numericLimits.generated';
 // WebAssembly SIMD kernels for @sprout/tensor's cpu backend, compiled by AssemblyScript.
 // Every pointer is a byte offset into the module's memory; the JS side owns allocation.
 // Loops are written for V8's register allocator: at most ~12 live v128 values.
@@ -173,14 +174,10 @@ export function reluBackward(size: i32, dy: usize, y: usize, out: usize): void {
   }
 }
 
-// Adam's state decays geometrically (β^t, and m, v where the gradient stops), and x86 CPUs take
-// 10–60× longer on subnormal floats; WebAssembly has no flush-to-zero mode. Worse, 0.9 times the
-// smallest subnormal rounds back to it, so a decaying value stays subnormal for good: after ~830
-// steps every β1^t entry did, slowing training ~40% from the third MNIST epoch on. So state below
-// TINY becomes 0 (1 − β^t is then exactly 1, as it already was in float32), and gradients below
-// TINY_GRAD count as 0 (their update would be < lr·1e-16/ε; their square would be subnormal).
-const TINY: f32 = 1e-30;
-const TINY_GRAD: f32 = 1e-16;
+// Adam's state and gradients are flushed to 0 below the cut-offs in src/numericLimits.ts (which
+// says why), copied here by scripts/build-wasm.mjs.
+const TINY: f32 = <f32>ADAM_STATE_FLUSH;
+const TINY_GRAD: f32 = <f32>ADAM_GRAD_FLUSH;
 
 @inline function flush(x: v128, tiny: v128): v128 {
   return v128.and(x, f32x4.ge(f32x4.abs(x), tiny));

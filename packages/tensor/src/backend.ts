@@ -36,7 +36,6 @@ export interface Backend {
   reluBackward(dy: Tensor, y: Tensor, out: Tensor): void;
   /** out = alpha·a + beta·b (covers add, sub, axpy, scale with b = a). */
   linear(alpha: number, a: Tensor, beta: number, b: Tensor, out: Tensor): void;
-  mul(a: Tensor, b: Tensor, out: Tensor): void;
   fill(t: Tensor, value: number): void;
   softmax(x: Tensor, out: Tensor): void;
   /** Mean cross-entropy of softmax(logits) against labels; writes d(loss)/d(logits)·gradScale into grad. */
@@ -48,14 +47,8 @@ export interface Backend {
   ): number;
   /** out[j] (+)= Σ_i x[i,j]. */
   columnSums(x: Tensor, out: Tensor, accumulate: boolean): void;
-  /** out[i] = Σ_j x[i,j]. */
-  rowSums(x: Tensor, out: Tensor): void;
   argmaxRows(x: Tensor): Int32Array;
   sumSquares(x: Tensor): number;
-  gatherRows(x: Tensor, index: ArrayLike<number>, out: Tensor): void;
-  gatherColumns(x: Tensor, index: ArrayLike<number>, out: Tensor): void;
-  concatRows(a: Tensor, b: Tensor, out: Tensor): void;
-  concatColumns(a: Tensor, b: Tensor, out: Tensor): void;
   /** In-place Adam on p with moments m, v and per-entry decay powers c1 = β1^t, c2 = β2^t. */
   adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, c1: Tensor, c2: Tensor, step: AdamStep): void;
   /** Upload a batch of byte images (scaled) into sparse-rows form owned by this backend. */

@@ -2,14 +2,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initTensor } from './init.js';
 import { addBias, relu, reluBackward, softmax } from './ops/activation.js';
 import { adamUpdate } from './ops/adamUpdate.js';
-import { add, axpy, mul, scale, sub, sumSquares } from './ops/elementwise.js';
+import { add, axpy, scale, sub, sumSquares } from './ops/elementwise.js';
 import { matmul, sparseMatmul, sparseTransposeMatmul } from './ops/matmul.js';
-import { argmaxRows, columnSums, rowSums } from './ops/reduce.js';
-import { concatColumns, concatRows, gatherColumns, gatherRows } from './ops/rows.js';
+import { argmaxRows, columnSums } from './ops/reduce.js';
 import { softmaxCrossEntropy } from './ops/softmaxCrossEntropy.js';
 import { Random } from './random.js';
 import { SparseRows } from './sparseRows.js';
-import { fromArray } from './tensor.js';
+import { fromArray, Tensor } from './tensor.js';
 import { expectClose, randomValues, testBackends } from './test-support/backends.js';
 
 // One suite, every backend, each op against a naive loop. float32 tolerance: atol 1e-4 + rtol 1e-4
@@ -106,6 +105,14 @@ describe.each(backends)('$label backend', ({ backend, label }) => {
     x.dispose();
   });
 
+  it('a new tensor holds zeros, also where a freed tensor was', () => {
+    for (let round = 0; round < 3; round++) {
+      const old = fromArray(backend, [1, -2, 3, 4, 5, 6, 7, 8, 9], [3, 3]);
+      old.dispose();
+      expect(Array.from(new Tensor(backend, [3, 3]).toArray())).toEqual(new Array(9).fill(0));
+    }
+  });
+
   it('one SparseRows reused for batches of other sizes and densities (buffers regrow) stays exact', () => {
     const x = new SparseRows(backend);
     const batches: [number, number, number][] = [
@@ -156,10 +163,6 @@ describe.each(backends)('$label backend', ({ backend, label }) => {
       xv.map((v, i) => v - yv[i]),
     );
     expectClose(
-      mul(x, y).toArray(),
-      xv.map((v, i) => v * yv[i]),
-    );
-    expectClose(
       scale(x, -2.5).toArray(),
       xv.map((v) => -2.5 * v),
     );
@@ -194,13 +197,10 @@ describe.each(backends)('$label backend', ({ backend, label }) => {
     }
     expectClose(softmax(x).toArray(), soft, 1e-5);
     const colRef = new Float32Array(c);
-    const rowRef = new Float32Array(r);
     xv.forEach((v, i) => {
       colRef[i % c] += v;
-      rowRef[Math.floor(i / c)] += v;
     });
     expectClose(columnSums(x).toArray(), colRef, 1e-3);
-    expectClose(rowSums(x).toArray(), rowRef, 1e-3);
     const argRef = Array.from({ length: r }, (_, i) => {
       const row = Array.from(xv.subarray(i * c, (i + 1) * c));
       return row.indexOf(Math.max(...row));
@@ -291,32 +291,6 @@ describe.each(backends)('$label backend', ({ backend, label }) => {
       if (i % 2) expect(moved[i]).toBeLessThan(1e-9);
       else expect(moved[i]).toBeGreaterThan(1e-3);
     }
-  });
-
-  it('gathers and concatenates rows and columns', () => {
-    const xv = randomValues(7 * 13, 5);
-    const x = fromArray(backend, xv, [7, 13]);
-    const rows = [6, 0, 0, 3];
-    const cols = [12, 1, 1, 0, 5];
-    expectClose(
-      gatherRows(x, rows).toArray(),
-      rows.flatMap((r) => Array.from(xv.subarray(r * 13, r * 13 + 13))),
-    );
-    expectClose(
-      gatherColumns(x, cols).toArray(),
-      Array.from({ length: 7 }, (_, r) => cols.map((c) => xv[r * 13 + c])).flat(),
-    );
-    const y = fromArray(backend, randomValues(2 * 13, 6), [2, 13]);
-    expectClose(concatRows(x, y).toArray(), [...xv, ...y.toArray()]);
-    const z = fromArray(backend, randomValues(7 * 3, 8), [7, 3]);
-    const zv = z.toArray();
-    expectClose(
-      concatColumns(x, z).toArray(),
-      Array.from({ length: 7 }, (_, r) => [
-        ...xv.subarray(r * 13, r * 13 + 13),
-        ...zv.subarray(r * 3, r * 3 + 3),
-      ]).flat(),
-    );
   });
 
   it('fused Adam matches the textbook update over several steps, per-entry bias correction', () => {

@@ -3,12 +3,12 @@ export { CpuBackend, type CpuBackendOptions } from './cpu/cpuBackend.js';
 export { BackendUnavailableError, ShapeError } from './errors.js';
 export { GpuBackend, type GpuJsModule } from './gpu/gpuBackend.js';
 export { type Initializer, initialValues, initTensor } from './init.js';
+export { ADAM_GRAD_FLUSH, ADAM_STATE_FLUSH, PROBABILITY_FLUSH } from './numericLimits.js';
 export { addBias, relu, reluBackward, softmax } from './ops/activation.js';
 export { adamUpdate } from './ops/adamUpdate.js';
-export { add, axpy, fill, mul, scale, sub, sumSquares } from './ops/elementwise.js';
+export { add, axpy, fill, scale, sub, sumSquares } from './ops/elementwise.js';
 export { type MatmulOptions, matmul, sparseMatmul, sparseTransposeMatmul } from './ops/matmul.js';
-export { argmaxRows, columnSums, rowSums } from './ops/reduce.js';
-export { concatColumns, concatRows, gatherColumns, gatherRows } from './ops/rows.js';
+export { argmaxRows, columnSums } from './ops/reduce.js';
 export { type SoftmaxCrossEntropyOptions, softmaxCrossEntropy } from './ops/softmaxCrossEntropy.js';
 export { Random } from './random.js';
 export {

@@ -1,4 +1,5 @@
 import type { AdamStep, Backend } from '../backend.js';
+import { PROBABILITY_FLUSH } from '../numericLimits.js';
 import type { SparseRows } from '../sparseRows.js';
 import type { Tensor } from '../tensor.js';
 import { Heap } from './heap.js';
@@ -78,8 +79,11 @@ export class CpuBackend implements Backend {
     return `cpu (${kind} kernels${this.kernels.threads > 1 ? `, ${this.kernels.threads} threads` : ''})`;
   }
 
+  /** Heap words for a tensor, zeroed: a new tensor never shows a freed one's values. */
   alloc(size: number): Block {
-    return { off: this.heap.alloc(size), size };
+    const off = this.heap.alloc(size);
+    this.heap.f32.fill(0, off, off + size);
+    return { off, size };
   }
 
   free(storage: unknown): void {
@@ -150,14 +154,6 @@ export class CpuBackend implements Backend {
     for (let i = 0; i < out.size; i++) f[oo + i] = alpha * f[ao + i] + beta * f[bo + i];
   }
 
-  mul(a: Tensor, b: Tensor, out: Tensor): void {
-    const f = this.heap.f32;
-    const ao = off(a);
-    const bo = off(b);
-    const oo = off(out);
-    for (let i = 0; i < out.size; i++) f[oo + i] = f[ao + i] * f[bo + i];
-  }
-
   fill(t: Tensor, value: number): void {
     this.view(t).fill(value);
   }
@@ -219,18 +215,6 @@ export class CpuBackend implements Backend {
     }
   }
 
-  rowSums(x: Tensor, out: Tensor): void {
-    const f = this.heap.f32;
-    const { rows, cols } = x;
-    const xo = off(x);
-    const oo = off(out);
-    for (let r = 0; r < rows; r++) {
-      let s = 0;
-      for (let j = 0; j < cols; j++) s += f[xo + r * cols + j];
-      f[oo + r] = s;
-    }
-  }
-
   argmaxRows(x: Tensor): Int32Array {
     const f = this.heap.f32;
     const { rows, cols } = x;
@@ -250,39 +234,6 @@ export class CpuBackend implements Backend {
     let s = 0;
     for (let i = 0; i < x.size; i++) s += f[xo + i] * f[xo + i];
     return s;
-  }
-
-  gatherRows(x: Tensor, index: ArrayLike<number>, out: Tensor): void {
-    const f = this.heap.f32;
-    const cols = x.cols;
-    for (let r = 0; r < index.length; r++) {
-      const src = off(x) + index[r] * cols;
-      f.copyWithin(off(out) + r * cols, src, src + cols);
-    }
-  }
-
-  gatherColumns(x: Tensor, index: ArrayLike<number>, out: Tensor): void {
-    const f = this.heap.f32;
-    const { rows, cols } = x;
-    const n = index.length;
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < n; j++) f[off(out) + r * n + j] = f[off(x) + r * cols + index[j]];
-    }
-  }
-
-  concatRows(a: Tensor, b: Tensor, out: Tensor): void {
-    const f = this.heap.f32;
-    f.copyWithin(off(out), off(a), off(a) + a.size);
-    f.copyWithin(off(out) + a.size, off(b), off(b) + b.size);
-  }
-
-  concatColumns(a: Tensor, b: Tensor, out: Tensor): void {
-    const f = this.heap.f32;
-    const n = out.cols;
-    for (let r = 0; r < out.rows; r++) {
-      f.copyWithin(off(out) + r * n, off(a) + r * a.cols, off(a) + (r + 1) * a.cols);
-      f.copyWithin(off(out) + r * n + a.cols, off(b) + r * b.cols, off(b) + (r + 1) * b.cols);
-    }
   }
 
   adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, c1: Tensor, c2: Tensor, s: AdamStep): void {
@@ -389,13 +340,7 @@ function off(t: Tensor): number {
   return (t.storage as Block).off;
 }
 
-/**
- * Probabilities below 1e-20 become 0. Stored as float32 they would otherwise end up subnormal
- * (below 1.2e-38) once the net is confident, directly or in the gradients computed from them, and
- * x86 CPUs take ~10–60× longer on subnormal operands (measured: a 128×784·784×512 product 3.2 ms
- * → 205 ms); WebAssembly has no flush-to-zero mode. Against a row sum ≥ 1 such a value is far
- * below float32 resolution, so neither the loss nor any useful gradient changes.
- */
+/** Probabilities below {@link PROBABILITY_FLUSH} become 0 (numericLimits.ts says why). */
 function flushTiny(p: number): number {
-  return p < 1e-20 ? 0 : p;
+  return p < PROBABILITY_FLUSH ? 0 : p;
 }

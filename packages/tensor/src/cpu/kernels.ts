@@ -1,3 +1,4 @@
+import { ADAM_GRAD_FLUSH, ADAM_STATE_FLUSH } from '../numericLimits.js';
 import { kernelsSharedWasmBase64, kernelsWasmBase64 } from './kernels.wasm.generated.js';
 import { KERNEL, KernelThreads } from './kernelThreads.js';
 import { sparseRowsKernels } from './sparseRowsKernels.js';
@@ -242,12 +243,12 @@ export function typescriptKernels(heap: { f32: Float32Array; i32: Int32Array }):
     adam(size, p, g, m, v, c1, c2, lr, b1, b2, eps, wd) {
       const f = heap.f32;
       for (let i = 0; i < size; i++) {
-        // Flushed like the WebAssembly kernel (assembly/kernels.ts says why).
-        const gi = flush(f[g + i], 1e-16);
-        const mi = (f[m + i] = flush(b1 * f[m + i] + (1 - b1) * gi, 1e-30));
-        const vi = (f[v + i] = flush(b2 * f[v + i] + (1 - b2) * gi * gi, 1e-30));
-        const p1 = (f[c1 + i] = flush(f[c1 + i] * b1, 1e-30));
-        const p2 = (f[c2 + i] = flush(f[c2 + i] * b2, 1e-30));
+        // Flushed like the WebAssembly kernel (numericLimits.ts says why).
+        const gi = flush(f[g + i], ADAM_GRAD_FLUSH);
+        const mi = (f[m + i] = flush(b1 * f[m + i] + (1 - b1) * gi, ADAM_STATE_FLUSH));
+        const vi = (f[v + i] = flush(b2 * f[v + i] + (1 - b2) * gi * gi, ADAM_STATE_FLUSH));
+        const p1 = (f[c1 + i] = flush(f[c1 + i] * b1, ADAM_STATE_FLUSH));
+        const p2 = (f[c2 + i] = flush(f[c2 + i] * b2, ADAM_STATE_FLUSH));
         let pi = f[p + i];
         pi -= lr * wd * pi;
         f[p + i] = pi - (lr * (mi / (1 - p1))) / (Math.sqrt(vi / (1 - p2)) + eps);

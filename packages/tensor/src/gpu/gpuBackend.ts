@@ -115,10 +115,6 @@ export class GpuBackend implements Backend {
     this.run(out, 'linear', src.linearSource, {}, [{ tensor: a }, { tensor: b }, alpha, beta]);
   }
 
-  mul(a: Tensor, b: Tensor, out: Tensor): void {
-    this.run(out, 'mul', src.mulSource, {}, [{ tensor: a }, { tensor: b }]);
-  }
-
   fill(t: Tensor, value: number): void {
     this.run(t, 'fill', src.fillSource, {}, [value]);
   }
@@ -161,10 +157,6 @@ export class GpuBackend implements Backend {
     this.run(out, `colsum${+accumulate}`, src.columnSumsSource(accumulate), { rows: x.rows }, args);
   }
 
-  rowSums(x: Tensor, out: Tensor): void {
-    this.run(out, 'rowsum', src.rowSumsSource, { cols: x.cols }, [{ tensor: x }]);
-  }
-
   argmaxRows(x: Tensor): Int32Array {
     const values = this.compute('argmax', src.argmaxSource, { cols: x.cols }, [x.rows, 1], [{ tensor: x }]);
     return Int32Array.from(values, (v) => Math.round(v));
@@ -182,28 +174,6 @@ export class GpuBackend implements Backend {
     let s = 0;
     for (let i = 0; i < values.length; i++) s += values[i];
     return s;
-  }
-
-  gatherRows(x: Tensor, index: ArrayLike<number>, out: Tensor): void {
-    this.run(out, 'gatherRows', src.gatherRowsSource, {}, [
-      { tensor: x },
-      this.inputArg(Float32Array.from(index)),
-    ]);
-  }
-
-  gatherColumns(x: Tensor, index: ArrayLike<number>, out: Tensor): void {
-    this.run(out, 'gatherCols', src.gatherColumnsSource, {}, [
-      { tensor: x },
-      this.inputArg(Float32Array.from(index)),
-    ]);
-  }
-
-  concatRows(a: Tensor, b: Tensor, out: Tensor): void {
-    this.run(out, 'concatRows', src.concatRowsSource, { split: a.rows }, [{ tensor: a }, { tensor: b }]);
-  }
-
-  concatColumns(a: Tensor, b: Tensor, out: Tensor): void {
-    this.run(out, 'concatCols', src.concatColumnsSource, { split: a.cols }, [{ tensor: a }, { tensor: b }]);
   }
 
   adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, c1: Tensor, c2: Tensor, s: AdamStep): void {

@@ -1,5 +1,6 @@
 // gpu.js kernel bodies as source strings: gpu.js parses function source, so these must stay
 // plain ES5 untouched by the bundler. Every matrix is 2-D: x = column, y = row.
+import { ADAM_GRAD_FLUSH, ADAM_STATE_FLUSH, PROBABILITY_FLUSH } from '../numericLimits.js';
 
 export const matmulSource = (transA: boolean, transB: boolean, accumulate: boolean): string => `
 function(a, b${accumulate ? ', c' : ''}) {
@@ -29,9 +30,6 @@ function(a, b, alpha, beta) {
   return alpha * a[this.thread.y][this.thread.x] + beta * b[this.thread.y][this.thread.x];
 }`;
 
-export const mulSource =
-  'function(a, b) { return a[this.thread.y][this.thread.x] * b[this.thread.y][this.thread.x]; }';
-
 export const fillSource = 'function(value) { return value; }';
 
 const rowMax = `
@@ -44,7 +42,7 @@ export const softmaxSource = `
 function(x) {
   var i = this.thread.y;${rowMax}
   var p = Math.exp(x[i][this.thread.x] - m) / s;
-  if (p < 1e-20) { p = 0.0; }
+  if (p < ${PROBABILITY_FLUSH}) { p = 0.0; }
   return p;
 }`;
 
@@ -54,7 +52,7 @@ function(x, labels, scale) {
   var hit = 0.0;
   if (Math.abs(labels[0][i] - this.thread.x) < 0.5) { hit = 1.0; }
   var p = Math.exp(x[i][this.thread.x] - m) / s;
-  if (p < 1e-20) { p = 0.0; }
+  if (p < ${PROBABILITY_FLUSH}) { p = 0.0; }
   return (p - hit) * scale;
 }`;
 
@@ -75,13 +73,6 @@ function(x${accumulate ? ', prev' : ''}) {
   return ${accumulate ? 'prev[0][this.thread.x] + s' : 's'};
 }`;
 
-export const rowSumsSource = `
-function(x) {
-  var s = 0.0;
-  for (var j = 0; j < this.constants.cols; j++) { s += x[this.thread.x][j]; }
-  return s;
-}`;
-
 export const argmaxSource = `
 function(x) {
   var best = 0; var v = x[this.thread.x][0];
@@ -91,37 +82,21 @@ function(x) {
   return best;
 }`;
 
-export const gatherRowsSource = 'function(x, index) { return x[index[0][this.thread.y]][this.thread.x]; }';
-
-export const gatherColumnsSource = 'function(x, index) { return x[this.thread.y][index[0][this.thread.x]]; }';
-
-export const concatRowsSource = `
-function(a, b) {
-  if (this.thread.y < this.constants.split) { return a[this.thread.y][this.thread.x]; }
-  return b[this.thread.y - this.constants.split][this.thread.x];
-}`;
-
-export const concatColumnsSource = `
-function(a, b) {
-  if (this.thread.x < this.constants.split) { return a[this.thread.y][this.thread.x]; }
-  return b[this.thread.y][this.thread.x - this.constants.split];
-}`;
-
-// Tiny gradients and state flush to 0 as in the cpu kernels (assembly/kernels.ts says why).
+// Tiny gradients and state flush to 0 as in the cpu kernels (numericLimits.ts says why).
 export const adamMomentSource = `
 function(m, g, beta, squared) {
   var gv = g[this.thread.y][this.thread.x];
-  if (Math.abs(gv) < 1e-16) { gv = 0.0; }
+  if (Math.abs(gv) < ${ADAM_GRAD_FLUSH}) { gv = 0.0; }
   if (squared > 0.5) { gv = gv * gv; }
   var mv = beta * m[this.thread.y][this.thread.x] + (1.0 - beta) * gv;
-  if (Math.abs(mv) < 1e-30) { mv = 0.0; }
+  if (Math.abs(mv) < ${ADAM_STATE_FLUSH}) { mv = 0.0; }
   return mv;
 }`;
 
 export const adamDecaySource = `
 function(c, beta) {
   var cv = c[this.thread.y][this.thread.x] * beta;
-  if (cv < 1e-30) { cv = 0.0; }
+  if (cv < ${ADAM_STATE_FLUSH}) { cv = 0.0; }
   return cv;
 }`;
 

@@ -21,14 +21,6 @@ export function sub(a: Tensor, b: Tensor, out?: Tensor): Tensor {
   return o;
 }
 
-/** a ⊙ b, elementwise. */
-export function mul(a: Tensor, b: Tensor, out?: Tensor): Tensor {
-  const o = target(a, out);
-  expectSameSize('mul', a, b, o);
-  a.backend.mul(a, b, o);
-  return o;
-}
-
 /** s·a. */
 export function scale(a: Tensor, s: number, out?: Tensor): Tensor {
   const o = target(a, out);

@@ -9,14 +9,6 @@ export function columnSums(x: Tensor, options: { out?: Tensor; accumulate?: bool
   return out;
 }
 
-/** Sum of each row. Result has `rows` entries. */
-export function rowSums(x: Tensor, out?: Tensor): Tensor {
-  const o = out ?? new Tensor(x.backend, [x.rows]);
-  expectShape('rowSums', 'out', o, 1, x.rows);
-  x.backend.rowSums(x, o);
-  return o;
-}
-
 /** Index of the largest entry of each row (first one on ties). */
 export function argmaxRows(x: Tensor): Int32Array {
   x.assertAlive();
