@@ -46,3 +46,65 @@ it('gives bit-identical results with and without the worker thread', () => {
   const [t, s] = [run(threaded), run(single)];
   for (let i = 0; i < t.length; i++) expect(t[i]).toEqual(s[i]);
 });
+
+it('stays bit-identical over 10,000 hand-offs of mixed kernels and sizes', () => {
+  // The same sequence of calls on both backends, each output compared at once: a lost or early
+  // wake-up, a stale argument or a half run twice would show as a difference or a hang.
+  const rng = new Random(11);
+  const calls = Array.from({ length: 10_000 }, (_, i) => ({
+    kind: i % 5 === 4 ? 'adam' : 'gemm',
+    rows: 32 + rng.int(97), // 32..128 rows: always big enough to split
+  }));
+  const setup = (b: CpuBackend) => {
+    const put = (values: Float32Array) => {
+      const off = b.heap.alloc(values.length);
+      b.heap.f32.set(values, off);
+      return off;
+    };
+    const n = 140_000;
+    return {
+      b,
+      a: put(randomValues(128 * 256, 21)),
+      w: put(randomValues(256 * 128, 22)),
+      c: put(new Float32Array(128 * 128)),
+      adam: [23, 24, 25].map((s) => put(randomValues(n, s))),
+      v: put(randomValues(n, 26).map(Math.abs)),
+      powers: [put(new Float32Array(n).fill(1)), put(new Float32Array(n).fill(1))],
+      n,
+    };
+  };
+  // 65,536 entries and up: always big enough to split.
+  const adamSize = (rows: number) => 65_536 + rows * 512;
+  const [t, s] = [setup(threaded), setup(single)];
+  const before = threaded.threadHandOffs;
+  let differences = 0;
+  for (const call of calls) {
+    for (const e of [t, s]) {
+      if (call.kind === 'gemm') e.b.kernels.gemm(call.rows, 128, 256, e.a, 256, 1, e.w, e.c, false);
+      else {
+        const [p, g, m] = e.adam;
+        e.b.kernels.adam(
+          adamSize(call.rows),
+          p,
+          g,
+          m,
+          e.v,
+          e.powers[0],
+          e.powers[1],
+          1e-3,
+          0.9,
+          0.999,
+          1e-8,
+          0,
+        );
+      }
+    }
+    const [out, words] = call.kind === 'gemm' ? [t.c, call.rows * 128] : [t.adam[0], adamSize(call.rows)];
+    const [ref] = call.kind === 'gemm' ? [s.c] : [s.adam[0]];
+    const x = threaded.heap.f32.subarray(out, out + words);
+    const y = single.heap.f32.subarray(ref, ref + words);
+    for (let i = 0; i < words; i++) if (!Object.is(x[i], y[i])) differences++;
+  }
+  expect(differences).toBe(0);
+  if (threaded.kernels.threads > 1) expect(threaded.threadHandOffs - before).toBe(10_000);
+}, 600_000);

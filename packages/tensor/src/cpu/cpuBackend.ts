@@ -4,6 +4,7 @@ import type { SparseRows } from '../sparseRows.js';
 import type { Tensor } from '../tensor.js';
 import { Heap } from './heap.js';
 import { type CpuKernels, loadWasmKernels, typescriptKernels } from './kernels.js';
+import type { KernelThreads } from './kernelThreads.js';
 
 interface Block {
   off: number;
@@ -56,7 +57,7 @@ export class CpuBackend implements Backend {
   /** Why the SIMD kernels are not used, when they are not. */
   readonly fallbackReason: string | null = null;
   private scratch: Block | null = null;
-  private threads: { dispose(): void } | null = null;
+  private threads: KernelThreads | null = null;
 
   constructor(options: CpuBackendOptions = {}) {
     const want = options.kernels ?? 'auto';
@@ -71,7 +72,12 @@ export class CpuBackend implements Backend {
       }
     }
     this.heap = new Heap(loaded?.memory ?? null, 1024);
-    this.kernels = loaded?.kernels ?? typescriptKernels(this.heap);
+    this.kernels = loaded?.kernels ?? { kind: 'typescript', threads: 1, ...typescriptKernels(this.heap) };
+  }
+
+  /** Kernel calls whose second half ran on the worker thread so far (0 without threads). */
+  get threadHandOffs(): number {
+    return this.threads?.handOffs ?? 0;
   }
 
   get description(): string {

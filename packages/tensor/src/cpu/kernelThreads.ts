@@ -1,36 +1,71 @@
 /**
  * A second thread for the big kernels: a worker instantiates the same WebAssembly module on the
- * same shared memory and runs half of a kernel's rows while the caller runs the other half.
- * Hand-off is synchronous through Atomics on a small shared control block (Node only: the
- * browser main thread may not block). Each output element is computed by one thread with the
- * same summation order, so results are bit-identical to the single-threaded kernels.
+ * same shared memory and runs the second half of a kernel call (kernelTable.ts says how a call
+ * splits) while the caller runs the first. Hand-off is synchronous through Atomics on a small
+ * shared control block (Node only: the browser main thread may not block).
+ *
+ * The protocol, on the control block's named slots ({@link SLOT}):
+ * 1. the caller writes `kernel`, `argc` and the arguments, then publishes the call by storing
+ *    `request` = its sequence number (Atomics.store orders the writes before it) and notifying;
+ * 2. the worker wakes on `request`, runs the call, writes `failed`, then stores `done` = the same
+ *    sequence number and notifies;
+ * 3. the caller's join waits until `done` equals its sequence number, then reads `failed`.
+ * Exactly one call is in flight, so no slot is written by both sides at once.
  */
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, control } = workerData;
-const k = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm kernel abort'); } } }).exports;
-const c = new Int32Array(control, 0, 4);
-const a = new Float64Array(control, 16, 16);
-let seen = 0;
-for (;;) {
-  Atomics.wait(c, 0, seen);
-  seen = Atomics.load(c, 0);
-  if (seen < 0) break;
-  try {
-    if (c[2] === 1) k.gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
-    else if (c[2] === 2) k.spmm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
-    else if (c[2] === 3) k.adam(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
-    c[3] = 0;
-  } catch (e) {
-    c[3] = 1;
-  }
-  Atomics.store(c, 1, seen);
-  Atomics.notify(c, 1);
-}
-`;
+import { CPU_KERNELS, KERNEL_NAMES, type KernelName } from './kernelTable.js';
 
-/** Kernel ids shared with the worker source above. */
-export const KERNEL = { gemm: 1, spmm: 2, adam: 3 } as const;
+/** Int32 slots at the start of the control block. `request` < 0 asks the worker to exit. */
+export const SLOT = { request: 0, done: 1, kernel: 2, argc: 3, failed: 4 } as const;
+const INT_SLOTS = 8;
+/** Float64 argument slots after the int slots: enough for the longest kernel. */
+const ARG_SLOTS = Math.max(...Object.values(CPU_KERNELS).map((k) => k.args.length));
+
+/** What the worker gets: everything it needs, nothing it must know by heart. */
+interface WorkerInput {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  kernels: readonly string[];
+  slot: typeof SLOT;
+  intSlots: number;
+  argSlots: number;
+}
+
+/**
+ * The worker's whole program. It runs from its source text in the worker (so it must not use
+ * anything outside itself); typing it here keeps it in step with the caller's side.
+ */
+function workerMain(input: WorkerInput): void {
+  const instance = new WebAssembly.Instance(input.module, {
+    env: {
+      memory: input.memory,
+      abort() {
+        throw new Error('wasm kernel abort');
+      },
+    },
+  });
+  const exports = instance.exports as Record<string, (...args: number[]) => number>;
+  const kernels = input.kernels.map((name) => exports[name]);
+  const ints = new Int32Array(input.control, 0, input.intSlots);
+  const args = new Float64Array(input.control, input.intSlots * 4, input.argSlots);
+  const { slot } = input;
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(ints, slot.request, seen);
+    seen = Atomics.load(ints, slot.request);
+    if (seen < 0) return;
+    try {
+      kernels[ints[slot.kernel]].apply(null, Array.from(args.subarray(0, ints[slot.argc])));
+      ints[slot.failed] = 0;
+    } catch {
+      ints[slot.failed] = 1;
+    }
+    Atomics.store(ints, slot.done, seen);
+    Atomics.notify(ints, slot.done);
+  }
+}
+
+const WORKER_SOURCE = `(${workerMain.toString()})(require('node:worker_threads').workerData);`;
 
 interface WorkerLike {
   unref(): void;
@@ -39,23 +74,31 @@ interface WorkerLike {
 }
 
 export class KernelThreads {
-  private control = new SharedArrayBuffer(16 + 16 * 8);
-  private c = new Int32Array(this.control, 0, 4);
-  private args = new Float64Array(this.control, 16, 16);
+  private readonly control = new SharedArrayBuffer(INT_SLOTS * 4 + ARG_SLOTS * 8);
+  private readonly ints = new Int32Array(this.control, 0, INT_SLOTS);
+  private readonly args = new Float64Array(this.control, INT_SLOTS * 4, ARG_SLOTS);
   private seq = 0;
-  private worker: WorkerLike;
-  /** Set when the worker died; callers then run everything themselves. */
+  private readonly worker: WorkerLike;
+  /** Set when the worker died or failed; callers then run everything themselves. */
   broken = false;
+  /** Calls handed to the worker so far. */
+  handOffs = 0;
 
   constructor(
     WorkerClass: new (code: string, options: Record<string, unknown>) => WorkerLike,
     module: WebAssembly.Module,
     memory: WebAssembly.Memory,
   ) {
-    this.worker = new WorkerClass(WORKER_SOURCE, {
-      eval: true,
-      workerData: { module, memory, control: this.control },
-    });
+    const workerData: WorkerInput = {
+      module,
+      memory,
+      control: this.control,
+      kernels: KERNEL_NAMES,
+      slot: SLOT,
+      intSlots: INT_SLOTS,
+      argSlots: ARG_SLOTS,
+    };
+    this.worker = new WorkerClass(WORKER_SOURCE, { eval: true, workerData });
     this.worker.unref();
     this.worker.on('error', () => {
       this.broken = true;
@@ -65,35 +108,37 @@ export class KernelThreads {
     });
   }
 
-  /** Starts `kernel(args)` on the worker; pair with {@link KernelThreads.join}. */
-  start(kernel: number, args: number[]): void {
-    this.args.set(args);
-    this.c[2] = kernel;
-    Atomics.store(this.c, 0, ++this.seq);
-    Atomics.notify(this.c, 0);
+  /** Starts `kernel` with WebAssembly arguments on the worker; pair with {@link KernelThreads.join}. */
+  start(kernel: KernelName, wasmArgs: readonly number[]): void {
+    this.args.set(wasmArgs);
+    this.ints[SLOT.kernel] = KERNEL_NAMES.indexOf(kernel);
+    this.ints[SLOT.argc] = wasmArgs.length;
+    this.handOffs++;
+    Atomics.store(this.ints, SLOT.request, ++this.seq);
+    Atomics.notify(this.ints, SLOT.request);
   }
 
   /** Waits for the worker's half; throws if it failed or stalled (then threads are turned off). */
   join(): void {
     const deadline = Date.now() + 30_000;
-    while (Atomics.load(this.c, 1) !== this.seq) {
-      const seen = Atomics.load(this.c, 1);
-      if (seen === this.seq) break;
-      Atomics.wait(this.c, 1, seen, 100);
+    for (;;) {
+      const done = Atomics.load(this.ints, SLOT.done);
+      if (done === this.seq) break;
+      Atomics.wait(this.ints, SLOT.done, done, 100);
       if (this.broken || Date.now() > deadline) {
         this.broken = true;
         throw new Error('kernel worker thread stopped responding');
       }
     }
-    if (this.c[3] !== 0) {
+    if (this.ints[SLOT.failed] !== 0) {
       this.broken = true;
       throw new Error('kernel worker thread failed');
     }
   }
 
   dispose(): void {
-    Atomics.store(this.c, 0, -1);
-    Atomics.notify(this.c, 0);
+    Atomics.store(this.ints, SLOT.request, -1);
+    Atomics.notify(this.ints, SLOT.request);
     void this.worker.terminate();
   }
 }

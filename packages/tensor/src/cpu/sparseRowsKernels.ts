@@ -1,6 +1,6 @@
-import type { CpuKernels } from './kernels.js';
+import type { CpuKernelFunctions } from './kernelTable.js';
 
-type SparseRowsKernels = Pick<CpuKernels, 'countNonZeros' | 'sparseRowsFromBytes' | 'cscFromCsr'>;
+type SparseRowsKernels = Pick<CpuKernelFunctions, 'countNonZeros' | 'sparseRowsFromBytes' | 'cscFromCsr'>;
 
 /** The TypeScript versions of assembly/sparseRows.ts (same results, value for value). */
 export function sparseRowsKernels(heap: { f32: Float32Array; i32: Int32Array }): SparseRowsKernels {

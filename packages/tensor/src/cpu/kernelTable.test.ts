@@ -1,0 +1,185 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { randomValues } from '../test-support/backends.js';
+import { CpuBackend } from './cpuBackend.js';
+import type { CpuKernels } from './kernels.js';
+import { kernelsWasmBase64 } from './kernels.wasm.generated.js';
+import { CPU_KERNELS, KERNEL_NAMES, type KernelName, splitCall, toWasmArgs } from './kernelTable.js';
+
+// Every kernel of the table on every implementation: the TypeScript kernels, WebAssembly on one
+// thread and WebAssembly split with the worker, on awkward sizes (1, 7, 127, 513 where they fit).
+// The cases are keyed by the table, so a kernel without a case does not compile.
+
+interface Env {
+  kernels: CpuKernels;
+  /** Words in the heap holding `values`; returns their offset. */
+  put(values: ArrayLike<number>): number;
+  /** Zeroed words. */
+  space(words: number): number;
+  f32(offset: number, words: number): number[];
+  i32(offset: number, words: number): number[];
+  bytes(values: Uint8Array): number;
+}
+
+function env(backend: CpuBackend): Env {
+  const { heap } = backend;
+  return {
+    kernels: backend.kernels,
+    put(values) {
+      const off = heap.alloc(values.length);
+      heap.f32.set(values, off);
+      return off;
+    },
+    space(words) {
+      const off = heap.alloc(words);
+      heap.f32.fill(0, off, off + words);
+      return off;
+    },
+    f32: (off, n) => Array.from(heap.f32.subarray(off, off + n)),
+    i32: (off, n) => Array.from(heap.i32.subarray(off, off + n)),
+    bytes(values) {
+      const off = heap.alloc(Math.ceil(values.length / 4) + 1);
+      new Uint8Array(heap.f32.buffer, off * 4, values.length).set(values);
+      return off;
+    },
+  };
+}
+
+const sparseBytes = (n: number, seed: number) =>
+  Uint8Array.from(randomValues(n, seed), (v) => (v > 0.4 ? Math.floor((v + 1) * 127) : 0));
+
+/** Builds inputs, runs the kernel, returns everything it wrote (and returned). */
+const CASES: Record<KernelName, (e: Env, size: number) => number[]> = {
+  gemm(e, size) {
+    const [m, n, k] = [size, 64, 128]; // split with the worker from 127 rows
+    const a = e.put(randomValues(m * k, 1));
+    const b = e.put(randomValues(k * n, 2));
+    const c = e.put(randomValues(m * n, 3));
+    e.kernels.gemm(m, n, k, a, k, 1, b, c, true);
+    return e.f32(c, m * n);
+  },
+  transpose(e, size) {
+    const src = e.put(randomValues(size * 7, 4));
+    const dst = e.space(size * 7);
+    e.kernels.transpose(src, size, 7, dst);
+    return e.f32(dst, size * 7);
+  },
+  spmm(e, size) {
+    const cols = 29;
+    const bytes = e.bytes(sparseBytes(size * cols, 5));
+    const [rowPtr, idx, val] = [e.space(size + 1), e.space(size * cols), e.space(size * cols)];
+    e.kernels.sparseRowsFromBytes(size, cols, bytes, 1 / 255, rowPtr, idx, val);
+    const n = 256; // split with the worker at 513 rows
+    const d = e.put(randomValues(cols * n, 6));
+    const out = e.put(randomValues(size * n, 7));
+    e.kernels.spmm(size, n, rowPtr, idx, val, d, out, true);
+    return e.f32(out, size * n);
+  },
+  biasRelu(e, size) {
+    const x = e.put(randomValues(size * 9, 8));
+    const bias = e.put(randomValues(9, 9));
+    const [out, plain] = [e.space(size * 9), e.space(size * 9)];
+    e.kernels.biasRelu(size, 9, x, bias, out, true);
+    e.kernels.biasRelu(size, 9, x, bias, plain, false);
+    return [...e.f32(out, size * 9), ...e.f32(plain, size * 9)];
+  },
+  reluBackward(e, size) {
+    const [dy, y, out] = [e.put(randomValues(size, 10)), e.put(randomValues(size, 11)), e.space(size)];
+    e.kernels.reluBackward(size, dy, y, out);
+    return e.f32(out, size);
+  },
+  countNonZeros(e, size) {
+    return [e.kernels.countNonZeros(e.bytes(sparseBytes(size * 3, 12)), size * 3)];
+  },
+  sparseRowsFromBytes(e, size) {
+    const cols = 17;
+    const bytes = e.bytes(sparseBytes(size * cols, 13));
+    const [rowPtr, idx, val] = [e.space(size + 1), e.space(size * cols), e.space(size * cols)];
+    const nnz = e.kernels.sparseRowsFromBytes(size, cols, bytes, 0.5, rowPtr, idx, val);
+    return [nnz, ...e.i32(rowPtr, size + 1), ...e.i32(idx, nnz), ...e.f32(val, nnz)];
+  },
+  cscFromCsr(e, size) {
+    const cols = 23;
+    const bytes = e.bytes(sparseBytes(size * cols, 14));
+    const [rowPtr, idx, val] = [e.space(size + 1), e.space(size * cols), e.space(size * cols)];
+    const nnz = e.kernels.sparseRowsFromBytes(size, cols, bytes, 1, rowPtr, idx, val);
+    const [colPtr, colIdx, colVal, cursor] = [e.space(cols + 1), e.space(nnz), e.space(nnz), e.space(cols)];
+    e.kernels.cscFromCsr(size, cols, rowPtr, idx, val, colPtr, colIdx, colVal, cursor);
+    return [...e.i32(colPtr, cols + 1), ...e.i32(colIdx, nnz), ...e.f32(colVal, nnz)];
+  },
+  adam(e, size) {
+    const n = size * 300; // past the size where it splits
+    const [p, g, m] = [11, 12, 13].map((s) => e.put(randomValues(n, s)));
+    const v = e.put(randomValues(n, 14).map(Math.abs)); // a second moment is never negative
+    e.kernels.adam(
+      n,
+      p,
+      g,
+      m,
+      v,
+      e.put(new Float32Array(n).fill(0.9)),
+      e.put(new Float32Array(n).fill(0.99)),
+      1e-3,
+      0.9,
+      0.999,
+      1e-8,
+      0.01,
+    );
+    return [...e.f32(p, n), ...e.f32(m, n)];
+  },
+};
+
+const implementations = {
+  typescript: new CpuBackend({ kernels: 'typescript' }),
+  wasm: new CpuBackend({ kernels: 'wasm-simd', threads: false }),
+  threaded: new CpuBackend({ kernels: 'wasm-simd', threads: true }),
+};
+afterAll(() => {
+  for (const b of Object.values(implementations)) b.dispose();
+});
+
+describe.each(KERNEL_NAMES)('kernel %s', (name) => {
+  it.each([1, 7, 127, 513])('agrees on every implementation at size %i', (size) => {
+    const wasm = CASES[name](env(implementations.wasm), size);
+    // The worker computes whole rows or entries in the same order: bit-identical.
+    const handOffs = implementations.threaded.threadHandOffs;
+    expect(CASES[name](env(implementations.threaded), size)).toEqual(wasm);
+    if (size === 513 && 'split' in CPU_KERNELS[name] && implementations.threaded.kernels.threads > 1)
+      expect(implementations.threaded.threadHandOffs, 'the big case ran on both threads').toBeGreaterThan(
+        handOffs,
+      );
+    const ts = CASES[name](env(implementations.typescript), size);
+    expect(ts).toHaveLength(wasm.length);
+    for (let i = 0; i < ts.length; i++) {
+      const scale = Math.max(1, Math.abs(wasm[i]));
+      expect(Math.abs(ts[i] - wasm[i]) / scale, `${name}[${i}]`).toBeLessThan(2e-5);
+    }
+  });
+});
+
+describe('kernel table', () => {
+  it('every declared kernel is exported by the WebAssembly module with its argument count', () => {
+    const module = new WebAssembly.Module(Buffer.from(kernelsWasmBase64, 'base64'));
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    const { exports } = new WebAssembly.Instance(module, { env: { memory, abort() {} } });
+    for (const name of KERNEL_NAMES) {
+      const exported = exports[name];
+      expect(typeof exported, name).toBe('function');
+      expect((exported as (...args: number[]) => number).length, name).toBe(CPU_KERNELS[name].args.length);
+    }
+  });
+
+  it('converts word offsets to bytes and flags to 0/1, nothing else', () => {
+    expect(toWasmArgs(CPU_KERNELS.biasRelu, [3, 5, 10, 20, 30, true])).toEqual([3, 5, 40, 80, 120, 1]);
+    expect(toWasmArgs(CPU_KERNELS.sparseRowsFromBytes, [2, 3, 7, 0.5, 1, 2, 3])).toEqual([
+      2, 3, 28, 0.5, 4, 8, 12,
+    ]);
+  });
+
+  it('splits a big product at a multiple of 4 rows, moving a and c with the rows', () => {
+    const halves = splitCall(CPU_KERNELS.gemm, [130, 512, 784, 1000, 784, 1, 5000, 9000, false]);
+    expect(halves?.first).toEqual([64, 512, 784, 1000, 784, 1, 5000, 9000, false]);
+    expect(halves?.second).toEqual([66, 512, 784, 1000 + 64 * 784, 784, 1, 5000, 9000 + 64 * 512, false]);
+    // Too little work for a hand-off: no split.
+    expect(splitCall(CPU_KERNELS.gemm, [8, 8, 8, 0, 8, 1, 0, 0, false])).toBeNull();
+  });
+});

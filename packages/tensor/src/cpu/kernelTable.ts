@@ -1,0 +1,231 @@
+// The cpu backend's kernels, each declared once. From a declaration come: the typed signature
+// both implementations (WebAssembly in assembly/*.ts, TypeScript in typescriptKernels.ts) must
+// have, the WebAssembly binding (word offsets become byte offsets here and nowhere else), the
+// split of a call between the caller and the worker thread, and the worker's dispatch (by the
+// kernel's index in this table). Adding a kernel: write it in assembly/ and typescriptKernels.ts,
+// add its entry here, and add its case to kernelTable.test.ts (the compiler asks for each).
+
+/**
+ * How an argument is passed: `words` is an offset into the heap in 4-byte words (the binding
+ * converts it to a byte offset for WebAssembly); `int` and `float` are numbers; `flag` a boolean
+ * (0 or 1 for WebAssembly).
+ */
+export type ArgKind = 'words' | 'int' | 'float' | 'flag';
+
+/**
+ * How a call splits across two threads: units of work (rows, entries) `over` one argument; the
+ * caller runs the first units, the worker the rest. Each half starts at a multiple of `align`
+ * units (SIMD steps), so every output element is computed by one thread in the same order as
+ * without threads: results are bit-identical.
+ */
+export interface SplitRule<Name extends string = string> {
+  /** The argument that counts the units. */
+  readonly over: Name;
+  readonly align: number;
+  /** Heap arguments that move with the units: words per unit, a number or another argument. */
+  readonly advance: Partial<Record<Name, number | Name>>;
+  /** Work in a call, comparable with `minWork` (flops, or entries). */
+  readonly work: (args: Record<Name, number>) => number;
+  /** Below this the hand-off (~20 µs) costs more than half the work saves. */
+  readonly minWork: number;
+}
+
+/** One kernel: its arguments (name and kind, in call order), what it returns, how it splits. */
+export interface KernelDeclaration {
+  readonly args: readonly (readonly [string, ArgKind])[];
+  readonly returns?: 'int';
+  readonly split?: SplitRule;
+}
+
+const MIN_SPLIT_FLOPS = 2_000_000;
+const MIN_SPLIT_ENTRIES = 65_536;
+
+export const CPU_KERNELS = {
+  /** c (+)= a·b for an m×k a read with row/column strides (so aᵀ needs no copy) and a k×n b. */
+  gemm: {
+    args: [
+      ['m', 'int'],
+      ['n', 'int'],
+      ['k', 'int'],
+      ['a', 'words'],
+      ['ars', 'int'],
+      ['acs', 'int'],
+      ['b', 'words'],
+      ['c', 'words'],
+      ['accumulate', 'flag'],
+    ],
+    split: {
+      over: 'm',
+      align: 4,
+      advance: { a: 'ars', c: 'n' },
+      work: ({ m, n, k }) => 2 * m * n * k,
+      minWork: MIN_SPLIT_FLOPS,
+    },
+  },
+  /** dst = srcᵀ for a rows×cols src. */
+  transpose: {
+    args: [
+      ['src', 'words'],
+      ['rows', 'int'],
+      ['cols', 'int'],
+      ['dst', 'words'],
+    ],
+  },
+  /** out (+)= x·d for compressed sparse rows x (rowPtr, idx, val) and a dense d with n columns. */
+  spmm: {
+    args: [
+      ['rows', 'int'],
+      ['n', 'int'],
+      ['rowPtr', 'words'],
+      ['idx', 'words'],
+      ['val', 'words'],
+      ['d', 'words'],
+      ['out', 'words'],
+      ['accumulate', 'flag'],
+    ],
+    split: {
+      over: 'rows',
+      align: 1,
+      advance: { rowPtr: 1, out: 'n' },
+      // ~16 non-zeros per row is MNIST's typical density after the sparse cut.
+      work: ({ rows, n }) => 2 * rows * n * 16,
+      minWork: MIN_SPLIT_FLOPS,
+    },
+  },
+  /** out = x + bias (broadcast over rows), then ReLU when `relu`. */
+  biasRelu: {
+    args: [
+      ['rows', 'int'],
+      ['cols', 'int'],
+      ['x', 'words'],
+      ['bias', 'words'],
+      ['out', 'words'],
+      ['relu', 'flag'],
+    ],
+  },
+  /** out = y > 0 ? dy : 0. */
+  reluBackward: {
+    args: [
+      ['size', 'int'],
+      ['dy', 'words'],
+      ['y', 'words'],
+      ['out', 'words'],
+    ],
+  },
+  /** The non-zero bytes among `n` bytes starting at word offset `bytes`. */
+  countNonZeros: {
+    args: [
+      ['bytes', 'words'],
+      ['n', 'int'],
+    ],
+    returns: 'int',
+  },
+  /** Compressed sparse rows of rows×cols bytes (values byte·scale); returns the non-zeros. */
+  sparseRowsFromBytes: {
+    args: [
+      ['rows', 'int'],
+      ['cols', 'int'],
+      ['bytes', 'words'],
+      ['scale', 'float'],
+      ['rowPtr', 'words'],
+      ['idx', 'words'],
+      ['val', 'words'],
+    ],
+    returns: 'int',
+  },
+  /** Compressed sparse columns of a compressed-rows matrix; `cursor` is scratch of `cols` words. */
+  cscFromCsr: {
+    args: [
+      ['rows', 'int'],
+      ['cols', 'int'],
+      ['rowPtr', 'words'],
+      ['idx', 'words'],
+      ['val', 'words'],
+      ['colPtr', 'words'],
+      ['colIdx', 'words'],
+      ['colVal', 'words'],
+      ['cursor', 'words'],
+    ],
+  },
+  /** Fused Adam(W) with per-entry bias correction (c1, c2 hold β1^t, β2^t per entry), in place. */
+  adam: {
+    args: [
+      ['size', 'int'],
+      ['p', 'words'],
+      ['g', 'words'],
+      ['m', 'words'],
+      ['v', 'words'],
+      ['c1', 'words'],
+      ['c2', 'words'],
+      ['lr', 'float'],
+      ['beta1', 'float'],
+      ['beta2', 'float'],
+      ['eps', 'float'],
+      ['weightDecay', 'float'],
+    ],
+    split: {
+      over: 'size',
+      align: 4,
+      advance: { p: 1, g: 1, m: 1, v: 1, c1: 1, c2: 1 },
+      work: ({ size }) => size,
+      minWork: MIN_SPLIT_ENTRIES,
+    },
+  },
+} as const satisfies Record<string, KernelDeclaration>;
+
+/** A kernel's name. */
+export type KernelName = keyof typeof CPU_KERNELS;
+
+/** The kernels in table order: a kernel's index is its id in the worker protocol. */
+export const KERNEL_NAMES = Object.keys(CPU_KERNELS) as KernelName[];
+
+type ArgValue<K extends ArgKind> = K extends 'flag' ? boolean : number;
+type ArgValues<A extends readonly (readonly [string, ArgKind])[]> = {
+  -readonly [I in keyof A]: A[I] extends readonly [string, infer K extends ArgKind] ? ArgValue<K> : never;
+};
+type KernelFunction<D extends KernelDeclaration> = (
+  ...args: ArgValues<D['args']>
+) => D extends { returns: 'int' } ? number : void;
+
+/** The kernels as functions, typed from their declarations (heap offsets in words). */
+export type CpuKernelFunctions = {
+  [N in KernelName]: KernelFunction<(typeof CPU_KERNELS)[N]>;
+};
+
+/** One call's arguments as WebAssembly takes them: byte offsets, flags as 0/1. */
+export function toWasmArgs(declaration: KernelDeclaration, args: readonly (number | boolean)[]): number[] {
+  const out = new Array<number>(args.length);
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i];
+    const kind = declaration.args[i][1];
+    out[i] = kind === 'words' ? (value as number) * 4 : kind === 'flag' ? (value ? 1 : 0) : (value as number);
+  }
+  return out;
+}
+
+/** The two halves of a call under `rule`, or null when it is too small to split. */
+export function splitCall(
+  declaration: KernelDeclaration & { split: SplitRule },
+  args: readonly (number | boolean)[],
+): { first: (number | boolean)[]; second: (number | boolean)[] } | null {
+  const rule = declaration.split;
+  const named: Record<string, number> = {};
+  declaration.args.forEach(([name], i) => {
+    named[name] = Number(args[i]);
+  });
+  const units = named[rule.over];
+  if (units < 2 * rule.align || rule.work(named) < rule.minWork) return null;
+  const split = Math.floor(units / (2 * rule.align)) * rule.align;
+  const first = args.slice();
+  const second = args.slice();
+  declaration.args.forEach(([name], i) => {
+    if (name === rule.over) {
+      first[i] = split;
+      second[i] = units - split;
+      return;
+    }
+    const per = (rule.advance as Record<string, number | string | undefined>)[name];
+    if (per !== undefined) second[i] = named[name] + split * (typeof per === 'number' ? per : named[per]);
+  });
+  return { first, second };
+}
