@@ -12,16 +12,19 @@ export interface AdamStep {
 }
 
 /**
- * The contract every backend implements. Ops in this package validate shapes and then call
- * exactly one of these methods; outputs are always caller-provided tensors of the same backend.
- * Storage is opaque: only the backend that made it reads or writes it.
+ * The contract every backend implements: storage for tensors (alloc, read, write, free) and the
+ * ops. Ops in this package validate shapes and then call exactly one of these methods; outputs
+ * are always caller-provided tensors of the same backend. Storage belongs to the backend, which
+ * keeps it by tensor (in a typed map of its own): a tensor carries only its shape.
  */
 export interface Backend {
   readonly name: 'cpu' | 'gpu';
   /** One line: what runs (e.g. "cpu (WebAssembly SIMD)"). */
   readonly description: string;
-  alloc(size: number): unknown;
-  free(storage: unknown): void;
+  /** Makes storage for the new tensor `t` (its shape is set), holding zeros. */
+  alloc(t: Tensor): void;
+  /** Releases `t`'s storage; `t` must not be used afterwards. */
+  free(t: Tensor): void;
   write(t: Tensor, data: ArrayLike<number>): void;
   read(t: Tensor): Float32Array;
   /** out (+)= op(a)·op(b). */
@@ -51,8 +54,8 @@ export interface Backend {
   sumSquares(x: Tensor): number;
   /** In-place Adam on p with moments m, v and per-entry decay powers c1 = β1^t, c2 = β2^t. */
   adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, c1: Tensor, c2: Tensor, step: AdamStep): void;
-  /** Upload a batch of byte images (scaled) into sparse-rows form owned by this backend. */
-  setSparseRows(x: SparseRows, bytes: Uint8Array, rows: number, cols: number, scale: number): void;
+  /** Upload a batch of byte images (scaled) into sparse-rows form owned by this backend; returns the non-zeros. */
+  setSparseRows(x: SparseRows, bytes: Uint8Array, rows: number, cols: number, scale: number): number;
   freeSparseRows(x: SparseRows): void;
   /** Frees everything this backend holds. */
   dispose(): void;

@@ -17,8 +17,6 @@ export class SparseRows {
   cols = 0;
   /** Number of stored non-zeros of the current batch. */
   nonZeros = 0;
-  /** Backend-owned storage. */
-  storage: unknown = null;
 
   constructor(readonly backend: Backend) {}
 
@@ -29,7 +27,7 @@ export class SparseRows {
         `SparseRows.set: need ${rows * cols} bytes for ${rows}×${cols}, got ${bytes.length}`,
       );
     }
-    this.backend.setSparseRows(this, bytes, rows, cols, scale);
+    this.nonZeros = this.backend.setSparseRows(this, bytes, rows, cols, scale);
     this.rows = rows;
     this.cols = cols;
     return this;

@@ -14,8 +14,6 @@ import { ShapeError } from './errors.js';
  */
 export class Tensor {
   readonly size: number;
-  /** Backend-owned storage; opaque outside the backend. */
-  storage: unknown;
   private disposed = false;
 
   constructor(
@@ -26,7 +24,7 @@ export class Tensor {
       if (!Number.isInteger(d) || d < 0) throw new ShapeError(`invalid shape [${shape.join(', ')}]`);
     }
     this.size = shape.reduce((a, b) => a * b, 1);
-    this.storage = backend.alloc(this.size);
+    backend.alloc(this);
   }
 
   /** Rows of a 2-D tensor (1 for a vector). */
@@ -63,8 +61,7 @@ export class Tensor {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.backend.free(this.storage);
-    this.storage = null;
+    this.backend.free(this);
   }
 
   /** @internal */
@@ -73,11 +70,9 @@ export class Tensor {
   }
 }
 
-/** A new tensor of zeros. */
+/** A new tensor of zeros (every new tensor starts at zero; this says so where it matters). */
 export function zeros(backend: Backend, shape: readonly number[]): Tensor {
-  const t = new Tensor(backend, shape);
-  backend.fill(t, 0);
-  return t;
+  return new Tensor(backend, shape);
 }
 
 /** A new tensor holding `data` (row-major). */

@@ -57,6 +57,10 @@ export class CpuBackend implements Backend {
   /** Why the SIMD kernels are not used, when they are not. */
   readonly fallbackReason: string | null = null;
   private scratch: Block | null = null;
+  /** Each live tensor's heap block. */
+  private readonly tensors = new WeakMap<Tensor, Block>();
+  /** Each sparse batch's heap blocks. */
+  private readonly batches = new WeakMap<SparseRows, SparseBlocks>();
   private threads: KernelThreads | null = null;
 
   constructor(options: CpuBackendOptions = {}) {
@@ -85,26 +89,49 @@ export class CpuBackend implements Backend {
     return `cpu (${kind} kernels${this.kernels.threads > 1 ? `, ${this.kernels.threads} threads` : ''})`;
   }
 
-  /** Heap words for a tensor, zeroed: a new tensor never shows a freed one's values. */
-  alloc(size: number): Block {
-    const off = this.heap.alloc(size);
-    this.heap.f32.fill(0, off, off + size);
-    return { off, size };
+  /** Heap words for a new tensor, zeroed: a new tensor never shows a freed one's values. */
+  alloc(t: Tensor): void {
+    const block = this.allocBlock(t.size);
+    this.heap.f32.fill(0, block.off, block.off + block.size);
+    this.tensors.set(t, block);
   }
 
-  free(storage: unknown): void {
-    const b = storage as Block;
-    this.heap.release(b.off, b.size);
+  free(t: Tensor): void {
+    const block = this.tensors.get(t);
+    if (!block) return;
+    this.freeBlock(block);
+    this.tensors.delete(t);
+  }
+
+  private allocBlock(words: number): Block {
+    return { off: this.heap.alloc(words), size: words };
+  }
+
+  private freeBlock(block: Block): void {
+    this.heap.release(block.off, block.size);
+  }
+
+  private sparse(x: SparseRows): SparseBlocks {
+    const s = this.batches.get(x);
+    if (!s) throw new Error('SparseRows has no batch: call set() first');
+    return s;
+  }
+
+  /** The heap word offset of a live tensor of this backend. */
+  private off(t: Tensor): number {
+    const block = this.tensors.get(t);
+    if (!block) throw new Error('tensor is disposed or belongs to another backend');
+    return block.off;
   }
 
   /** A live view of a tensor's memory (valid until the next allocation that grows the heap). */
   view(t: Tensor): Float32Array {
-    const b = t.storage as Block;
-    return this.heap.f32.subarray(b.off, b.off + b.size);
+    const off = this.off(t);
+    return this.heap.f32.subarray(off, off + t.size);
   }
 
   write(t: Tensor, data: ArrayLike<number>): void {
-    this.heap.f32.set(data, off(t));
+    this.heap.f32.set(data, this.off(t));
   }
 
   read(t: Tensor): Float32Array {
@@ -115,48 +142,57 @@ export class CpuBackend implements Backend {
     const m = out.rows;
     const n = out.cols;
     const k = transA ? a.rows : a.cols;
-    let bOff = off(b);
+    let bOff = this.off(b);
     if (transB) {
       // Pack bᵀ (k×n) once so the microkernel streams contiguous rows of B.
       bOff = this.scratchWords(k * n);
-      this.kernels.transpose(off(b), b.rows, b.cols, bOff);
+      this.kernels.transpose(this.off(b), b.rows, b.cols, bOff);
     }
     const ars = transA ? 1 : a.cols;
     const acs = transA ? a.cols : 1;
-    this.kernels.gemm(m, n, k, off(a), ars, acs, bOff, off(out), accumulate);
+    this.kernels.gemm(m, n, k, this.off(a), ars, acs, bOff, this.off(out), accumulate);
   }
 
   sparseMatmul(x: SparseRows, w: Tensor, out: Tensor): void {
-    const s = x.storage as SparseBlocks;
-    this.kernels.spmm(x.rows, w.cols, s.rowPtr.off, s.idx.off, s.val.off, off(w), off(out), false);
+    const s = this.sparse(x);
+    this.kernels.spmm(x.rows, w.cols, s.rowPtr.off, s.idx.off, s.val.off, this.off(w), this.off(out), false);
   }
 
   sparseTransposeMatmul(x: SparseRows, d: Tensor, out: Tensor, accumulate: boolean): void {
-    const s = x.storage as SparseBlocks;
+    const s = this.sparse(x);
     if (!s.cscReady) this.buildCsc(s);
-    this.kernels.spmm(x.cols, d.cols, s.colPtr.off, s.colIdx.off, s.colVal.off, off(d), off(out), accumulate);
+    this.kernels.spmm(
+      x.cols,
+      d.cols,
+      s.colPtr.off,
+      s.colIdx.off,
+      s.colVal.off,
+      this.off(d),
+      this.off(out),
+      accumulate,
+    );
   }
 
   addBias(x: Tensor, bias: Tensor, out: Tensor, relu: boolean): void {
-    this.kernels.biasRelu(x.rows, x.cols, off(x), off(bias), off(out), relu);
+    this.kernels.biasRelu(x.rows, x.cols, this.off(x), this.off(bias), this.off(out), relu);
   }
 
   relu(x: Tensor, out: Tensor): void {
     const f = this.heap.f32;
-    const xo = off(x);
-    const oo = off(out);
+    const xo = this.off(x);
+    const oo = this.off(out);
     for (let i = 0; i < x.size; i++) f[oo + i] = Math.max(f[xo + i], 0);
   }
 
   reluBackward(dy: Tensor, y: Tensor, out: Tensor): void {
-    this.kernels.reluBackward(dy.size, off(dy), off(y), off(out));
+    this.kernels.reluBackward(dy.size, this.off(dy), this.off(y), this.off(out));
   }
 
   linear(alpha: number, a: Tensor, beta: number, b: Tensor, out: Tensor): void {
     const f = this.heap.f32;
-    const ao = off(a);
-    const bo = off(b);
-    const oo = off(out);
+    const ao = this.off(a);
+    const bo = this.off(b);
+    const oo = this.off(out);
     for (let i = 0; i < out.size; i++) f[oo + i] = alpha * f[ao + i] + beta * f[bo + i];
   }
 
@@ -167,8 +203,8 @@ export class CpuBackend implements Backend {
   softmax(x: Tensor, out: Tensor): void {
     const f = this.heap.f32;
     const { rows, cols } = x;
-    const xo = off(x);
-    const oo = off(out);
+    const xo = this.off(x);
+    const oo = this.off(out);
     for (let r = 0; r < rows; r++) {
       const xr = xo + r * cols;
       const or = oo + r * cols;
@@ -188,8 +224,8 @@ export class CpuBackend implements Backend {
   ): number {
     const f = this.heap.f32;
     const { rows, cols } = logits;
-    const lo = off(logits);
-    const go = grad ? off(grad) : -1;
+    const lo = this.off(logits);
+    const go = grad ? this.off(grad) : -1;
     let total = 0;
     for (let r = 0; r < rows; r++) {
       const xr = lo + r * cols;
@@ -212,8 +248,8 @@ export class CpuBackend implements Backend {
   columnSums(x: Tensor, out: Tensor, accumulate: boolean): void {
     const f = this.heap.f32;
     const { rows, cols } = x;
-    const xo = off(x);
-    const oo = off(out);
+    const xo = this.off(x);
+    const oo = this.off(out);
     if (!accumulate) f.fill(0, oo, oo + cols);
     for (let r = 0; r < rows; r++) {
       const xr = xo + r * cols;
@@ -224,7 +260,7 @@ export class CpuBackend implements Backend {
   argmaxRows(x: Tensor): Int32Array {
     const f = this.heap.f32;
     const { rows, cols } = x;
-    const xo = off(x);
+    const xo = this.off(x);
     const result = new Int32Array(rows);
     for (let r = 0; r < rows; r++) {
       let best = 0;
@@ -236,7 +272,7 @@ export class CpuBackend implements Backend {
 
   sumSquares(x: Tensor): number {
     const f = this.heap.f32;
-    const xo = off(x);
+    const xo = this.off(x);
     let s = 0;
     for (let i = 0; i < x.size; i++) s += f[xo + i] * f[xo + i];
     return s;
@@ -245,12 +281,12 @@ export class CpuBackend implements Backend {
   adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, c1: Tensor, c2: Tensor, s: AdamStep): void {
     this.kernels.adam(
       p.size,
-      off(p),
-      off(g),
-      off(m),
-      off(v),
-      off(c1),
-      off(c2),
+      this.off(p),
+      this.off(g),
+      this.off(m),
+      this.off(v),
+      this.off(c1),
+      this.off(c2),
       s.lr,
       s.beta1,
       s.beta2,
@@ -259,25 +295,25 @@ export class CpuBackend implements Backend {
     );
   }
 
-  setSparseRows(x: SparseRows, bytes: Uint8Array, rows: number, cols: number, scale: number): void {
+  setSparseRows(x: SparseRows, bytes: Uint8Array, rows: number, cols: number, scale: number): number {
     const total = rows * cols;
-    let s = x.storage as SparseBlocks | null;
+    let s = this.batches.get(x);
     if (!s || s.bytes.size * 4 < total || s.cols !== cols) {
       if (s) this.freeSparseRows(x);
       s = {
         cols,
         rows,
         cscReady: false,
-        bytes: this.alloc(Math.ceil(total / 4)),
+        bytes: this.allocBlock(Math.ceil(total / 4)),
         ...this.sparseBlocks(64, rows, cols),
       };
-      x.storage = s;
+      this.batches.set(x, s);
     }
     // The bytes go into the heap once; the kernels build the compressed form from there.
     new Uint8Array(this.heap.f32.buffer, s.bytes.off * 4, total).set(bytes.subarray(0, total));
     const nnz = this.kernels.countNonZeros(s.bytes.off, total);
     if (s.idx.size < nnz || s.rowPtr.size < rows + 1) {
-      for (const b of [s.rowPtr, s.idx, s.val, s.colIdx, s.colVal]) this.free(b);
+      for (const b of [s.rowPtr, s.idx, s.val, s.colIdx, s.colVal]) this.freeBlock(b);
       Object.assign(
         s,
         this.sparseBlocks(Math.ceil(nnz * 1.25) + 64, Math.max(rows, s.rowPtr.size - 1), cols, s),
@@ -286,19 +322,19 @@ export class CpuBackend implements Backend {
     this.kernels.sparseRowsFromBytes(rows, cols, s.bytes.off, scale, s.rowPtr.off, s.idx.off, s.val.off);
     s.rows = rows;
     s.cscReady = false;
-    x.nonZeros = nnz;
+    return nnz;
   }
 
   /** Blocks for `capacity` non-zeros of up to `rows` rows (colPtr and cursor kept from `keep`). */
   private sparseBlocks(capacity: number, rows: number, cols: number, keep?: SparseBlocks) {
     return {
-      rowPtr: this.alloc(rows + 1),
-      idx: this.alloc(capacity),
-      val: this.alloc(capacity),
-      colIdx: this.alloc(capacity),
-      colVal: this.alloc(capacity),
-      colPtr: keep?.colPtr ?? this.alloc(cols + 1),
-      cursor: keep?.cursor ?? this.alloc(cols),
+      rowPtr: this.allocBlock(rows + 1),
+      idx: this.allocBlock(capacity),
+      val: this.allocBlock(capacity),
+      colIdx: this.allocBlock(capacity),
+      colVal: this.allocBlock(capacity),
+      colPtr: keep?.colPtr ?? this.allocBlock(cols + 1),
+      cursor: keep?.cursor ?? this.allocBlock(cols),
     };
   }
 
@@ -320,14 +356,15 @@ export class CpuBackend implements Backend {
   }
 
   freeSparseRows(x: SparseRows): void {
-    const s = x.storage as SparseBlocks | null;
+    const s = this.batches.get(x);
     if (!s) return;
-    for (const b of [s.bytes, s.rowPtr, s.idx, s.val, s.colPtr, s.colIdx, s.colVal, s.cursor]) this.free(b);
-    x.storage = null;
+    for (const b of [s.bytes, s.rowPtr, s.idx, s.val, s.colPtr, s.colIdx, s.colVal, s.cursor])
+      this.freeBlock(b);
+    this.batches.delete(x);
   }
 
   dispose(): void {
-    if (this.scratch) this.free(this.scratch);
+    if (this.scratch) this.freeBlock(this.scratch);
     this.scratch = null;
     this.threads?.dispose();
     this.threads = null;
@@ -335,15 +372,11 @@ export class CpuBackend implements Backend {
 
   private scratchWords(words: number): number {
     if (!this.scratch || this.scratch.size < words) {
-      if (this.scratch) this.free(this.scratch);
-      this.scratch = this.alloc(words);
+      if (this.scratch) this.freeBlock(this.scratch);
+      this.scratch = this.allocBlock(words);
     }
     return this.scratch.off;
   }
-}
-
-function off(t: Tensor): number {
-  return (t.storage as Block).off;
 }
 
 /** Probabilities below {@link PROBABILITY_FLUSH} become 0 (numericLimits.ts says why). */

@@ -1,7 +1,7 @@
 import type { AdamStep, Backend } from '../backend.js';
 import type { SparseRows } from '../sparseRows.js';
 import { Tensor } from '../tensor.js';
-import type { GpuInstance, GpuJsModule, GpuKernel } from './gpuJsTypes.js';
+import type { GpuInstance, GpuJsModule, GpuKernel, GpuTexture } from './gpuJsTypes.js';
 import * as src from './kernelSources.js';
 import { type GpuStorage, renderInto, type TextureCounter } from './renderTarget.js';
 
@@ -20,6 +20,10 @@ export class GpuBackend implements Backend {
   readonly name = 'gpu' as const;
   private kernels = new Map<string, GpuKernel>();
   private live = new Set<GpuStorage>();
+  /** Each live tensor's storage. */
+  private readonly tensors = new WeakMap<Tensor, GpuStorage>();
+  /** Each sparse batch, kept dense: skipping zeros does not pay off in a fragment shader. */
+  private readonly batches = new WeakMap<SparseRows, Tensor>();
   private textures: TextureCounter = { allocated: 0 };
   private reads = 0;
 
@@ -51,14 +55,20 @@ export class GpuBackend implements Backend {
     return n;
   }
 
-  alloc(size: number): GpuStorage {
-    const s: GpuStorage = { rows: 1, cols: size, front: null, back: null, host: null };
+  /** Storage shaped like `t` (its texture is made when an op first writes it; zeros till then). */
+  alloc(t: Tensor): void {
+    const s: GpuStorage = { rows: t.rows, cols: t.cols, front: null, back: null, host: null };
     this.live.add(s);
-    return s;
+    this.tensors.set(t, s);
   }
 
-  free(storage: unknown): void {
-    const s = storage as GpuStorage;
+  free(t: Tensor): void {
+    const s = this.tensors.get(t);
+    if (s) this.release(s);
+    this.tensors.delete(t);
+  }
+
+  private release(s: GpuStorage): void {
     s.front?.delete();
     s.back?.delete();
     s.front = s.back = s.host = null;
@@ -92,11 +102,11 @@ export class GpuBackend implements Backend {
   }
 
   sparseMatmul(x: SparseRows, w: Tensor, out: Tensor): void {
-    this.matmul(denseOf(x), w, out, false, false, false);
+    this.matmul(this.denseOf(x), w, out, false, false, false);
   }
 
   sparseTransposeMatmul(x: SparseRows, d: Tensor, out: Tensor, accumulate: boolean): void {
-    this.matmul(denseOf(x), d, out, true, false, accumulate);
+    this.matmul(this.denseOf(x), d, out, true, false, accumulate);
   }
 
   addBias(x: Tensor, bias: Tensor, out: Tensor, relu: boolean): void {
@@ -193,13 +203,12 @@ export class GpuBackend implements Backend {
     ]);
   }
 
-  setSparseRows(x: SparseRows, bytes: Uint8Array, rows: number, cols: number, scale: number): void {
-    // The GPU multiplies densely; skipping zeros does not pay off in a fragment shader.
-    let dense = x.storage as Tensor | null;
+  setSparseRows(x: SparseRows, bytes: Uint8Array, rows: number, cols: number, scale: number): number {
+    let dense = this.batches.get(x);
     if (!dense || dense.rows !== rows || dense.cols !== cols) {
       dense?.dispose();
       dense = new Tensor(this, [rows, cols]);
-      x.storage = dense;
+      this.batches.set(x, dense);
     }
     const values = new Float32Array(rows * cols);
     let nnz = 0;
@@ -208,25 +217,30 @@ export class GpuBackend implements Backend {
       values[i] = bytes[i] * scale;
     }
     dense.set(values);
-    x.nonZeros = nnz;
+    return nnz;
   }
 
   freeSparseRows(x: SparseRows): void {
-    (x.storage as Tensor | null)?.dispose();
-    x.storage = null;
+    this.batches.get(x)?.dispose();
+    this.batches.delete(x);
   }
 
   dispose(): void {
-    for (const s of [...this.live]) this.free(s);
+    for (const s of [...this.live]) this.release(s);
     for (const kernel of this.kernels.values()) kernel.destroy?.(true);
     this.kernels.clear();
     this.gpu.destroy();
   }
 
+  private denseOf(x: SparseRows): Tensor {
+    const dense = this.batches.get(x);
+    if (!dense) throw new Error('SparseRows has no batch: call set() first');
+    return dense;
+  }
+
   private storage(t: Tensor): GpuStorage {
-    const s = t.storage as GpuStorage;
-    s.rows = t.rows;
-    s.cols = t.cols;
+    const s = this.tensors.get(t);
+    if (!s) throw new Error('tensor is disposed or belongs to another backend');
     return s;
   }
 
@@ -235,7 +249,7 @@ export class GpuBackend implements Backend {
   }
 
   /** The tensor's texture, uploading pending host values first. */
-  private texture(t: Tensor): unknown {
+  private texture(t: Tensor): GpuTexture | null {
     const s = this.storage(t);
     if (s.host) {
       this.run(t, 'upload', src.copySource, {}, [
@@ -297,7 +311,7 @@ export class GpuBackend implements Backend {
     const s = this.storage(out);
     const kernel = this.kernel(name, source, constants, [s.cols, s.rows], args);
     const values = this.values(args);
-    const readsOut = args.some((a) => typeof a === 'object' && 'tensor' in a && a.tensor.storage === s);
+    const readsOut = args.some((a) => typeof a === 'object' && 'tensor' in a && a.tensor === out);
     renderInto(kernel, values, s, readsOut, this.textures);
     s.host = null;
   }
@@ -314,10 +328,6 @@ export class GpuBackend implements Backend {
     this.reads++;
     return flatten(kernel(...this.values(args)).toArray(), output[0] * output[1]);
   }
-}
-
-function denseOf(x: SparseRows): Tensor {
-  return x.storage as Tensor;
 }
 
 function flatten(raw: Float32Array | Float32Array[], size: number): Float32Array {
