@@ -1,12 +1,4 @@
-import {
-  ConfigError,
-  DatasetMismatchError,
-  evaluateSaved,
-  MemoryBudgetError,
-  MemoryLimitExceededError,
-  RunDirectoryError,
-  train,
-} from '@sprout/trainer';
+import { ConfigError, evaluateSaved, isUsageError, MemoryLimitExceededError, train } from '@sprout/trainer';
 import { CommanderError } from 'commander';
 import { flagOf, parseArgs, UsageError } from './parseArgs.js';
 import { progressHooks } from './progress.js';
@@ -136,23 +128,12 @@ export async function main(argv: string[]): Promise<number> {
     const e = error as Error;
     process.stderr.write(`sprout: error: ${userMessage(e)}\n`);
     if (process.env.SPROUT_DEBUG) process.stderr.write(`${e.stack}\n`);
-    return isUsageError(e) ? EXIT.usage : EXIT.error;
+    return isUsageError(e) || e instanceof UsageError ? EXIT.usage : EXIT.error;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.stdout.off('error', onStdoutError);
   }
-}
-
-/** Errors the user fixes by changing the command line: exit code 2. */
-function isUsageError(e: Error): boolean {
-  return (
-    e instanceof ConfigError ||
-    e instanceof MemoryBudgetError ||
-    e instanceof UsageError ||
-    e instanceof RunDirectoryError ||
-    e instanceof DatasetMismatchError
-  );
 }
 
 /** The message in the user's words: options named by the flag they typed. */

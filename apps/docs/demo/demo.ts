@@ -67,7 +67,6 @@ async function trainEpochs(epochs: number) {
   for (let epoch = 0; epoch < epochs; epoch++) {
     if (width(epoch) > model.widths[1]) {
       for (const g of grow(model, 0, width(epoch), { rng })) adam.grow(g.param, g.map, g.oldShape);
-      adam.setParameters(model.parameters());
     }
     for (let start = 0; start + batch <= data.train; start += batch) {
       x.set(data.trainImages.subarray(start * 784, (start + batch) * 784), batch, 784);

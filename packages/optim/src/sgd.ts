@@ -1,6 +1,6 @@
-import { axpy, fill, scale, Tensor } from '@sprout/tensor';
-import type { OptimizerState } from './adam.js';
-import { type GrowthMap, regrowState, type TrainableParameter } from './parameter.js';
+import { axpy, scale } from '@sprout/tensor';
+import { SlottedOptimizer } from './optimizer.js';
+import type { TrainableParameter } from './parameter.js';
 
 /** Options of {@link SGD}. */
 export interface SgdOptions {
@@ -14,17 +14,12 @@ export interface SgdOptions {
  * Stochastic gradient descent with (Nesterov) momentum: v ← μv + g; p ← p − lr·(g + μv) for
  * Nesterov, p ← p − lr·v otherwise.
  */
-export class SGD {
+export class SGD extends SlottedOptimizer<'velocity'> {
   readonly options: Required<SgdOptions>;
-  steps = 0;
-  private velocity = new Map<string, Tensor>();
 
-  constructor(
-    private params: TrainableParameter[],
-    options: SgdOptions = {},
-  ) {
+  constructor(params: TrainableParameter[], options: SgdOptions = {}) {
+    super('sgd', params, { velocity: 0 });
     this.options = { lr: 0.01, momentum: 0, nesterov: false, weightDecay: 0, ...options };
-    for (const p of params) this.velocity.set(p.name, fill(new Tensor(p.value.backend, p.value.shape), 0));
   }
 
   step(lr = this.options.lr): void {
@@ -35,7 +30,7 @@ export class SGD {
         axpy(-lr, p.grad, p.value);
         continue;
       }
-      const v = this.velocity.get(p.name)!;
+      const v = this.slotsOf(p).velocity;
       scale(v, momentum, v);
       axpy(1, p.grad, v);
       if (nesterov) {
@@ -46,27 +41,5 @@ export class SGD {
       }
     }
     this.steps++;
-  }
-
-  grow(param: TrainableParameter, map: GrowthMap, oldShape: readonly number[]): void {
-    const v = this.velocity.get(param.name)!;
-    const next = regrowState(v, param, map, oldShape, 0);
-    this.velocity.set(param.name, next);
-  }
-
-  setParameters(params: TrainableParameter[]): void {
-    this.params = params;
-  }
-
-  state(): OptimizerState {
-    const slots: OptimizerState['slots'] = {};
-    for (const [name, v] of this.velocity) slots[name] = { velocity: v.toArray() };
-    return { kind: 'sgd', step: this.steps, slots };
-  }
-
-  loadState(state: OptimizerState): void {
-    if (state.kind !== 'sgd') throw new Error(`cannot load "${state.kind}" state into SGD`);
-    for (const [name, v] of this.velocity) v.set(state.slots[name].velocity);
-    this.steps = state.step;
   }
 }

@@ -1,3 +1,5 @@
+import { MemoryBudgetError } from '@sprout/memwatch';
+
 /** A training option has a bad value; `field` names it. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -32,4 +34,17 @@ export class TrainingDivergedError extends Error {
 /** A dataset does not fit a model or a checkpoint (image size, classes, changed contents). */
 export class DatasetMismatchError extends Error {
   override name = 'DatasetMismatchError';
+}
+
+/**
+ * Errors the user fixes by changing what they asked for (an option, the run directory, the
+ * dataset) rather than a failure while running: the CLI exits 2 for these, 1 for the rest.
+ */
+export function isUsageError(error: unknown): boolean {
+  return (
+    error instanceof ConfigError ||
+    error instanceof MemoryBudgetError ||
+    error instanceof RunDirectoryError ||
+    error instanceof DatasetMismatchError
+  );
 }

@@ -6,6 +6,7 @@ export {
   CheckpointError,
   ConfigError,
   DatasetMismatchError,
+  isUsageError,
   RunDirectoryError,
   RunFileError,
   TrainingDivergedError,

@@ -1,5 +1,5 @@
 import { createMlp, loadModel, type Sequential } from '@sprout/layers';
-import { Adam } from '@sprout/optim';
+import { Adam, type Optimizer } from '@sprout/optim';
 import { type Backend, Random } from '@sprout/tensor';
 import type { CheckpointState } from './checkpoint.js';
 import { bytesToFloats, type CheckpointBlobs } from './checkpoint.js';
@@ -9,8 +9,13 @@ import { CheckpointError } from './errors.js';
 /** The mutable objects of a run: model, optimizer and the RNG that growth draws from. */
 export interface Session {
   model: Sequential;
-  optimizer: Adam;
+  optimizer: Optimizer;
   rng: Random;
+}
+
+/** Where a checkpoint keeps one optimizer state array. */
+export function optimizerBlobName(parameter: string, slot: string): string {
+  return `optimizer/${parameter}/${slot}`;
 }
 
 /** A fresh network at the initial width. */
@@ -25,17 +30,18 @@ export function restoreSession(backend: Backend, state: CheckpointState, blobs: 
   if (!blobs.model) throw new CheckpointError('checkpoint has no model');
   const model = loadModel(backend, blobs.model, 'checkpoint model');
   const optimizer = new Adam(model.parameters(), { lr: state.config.learningRate });
+  // The optimizer's state, by the slot names it declares (optimizer/<parameter>/<slot> blobs).
   const slots: Record<string, Record<string, Float32Array>> = {};
   for (const p of model.parameters()) {
     slots[p.name] = {};
-    for (const key of ['m', 'v', 'beta1Power', 'beta2Power']) {
-      const blob = blobs[`optimizer/${p.name}/${key}`];
-      if (!blob) throw new CheckpointError(`checkpoint lacks optimizer state ${p.name}/${key}`);
-      slots[p.name][key] = bytesToFloats(blob);
+    for (const slot of optimizer.slotNames) {
+      const blob = blobs[optimizerBlobName(p.name, slot)];
+      if (!blob) throw new CheckpointError(`checkpoint lacks optimizer state ${p.name}/${slot}`);
+      slots[p.name][slot] = bytesToFloats(blob);
     }
   }
   try {
-    optimizer.loadState({ kind: 'adam', step: state.optimizerSteps, slots });
+    optimizer.loadState({ kind: optimizer.kind, step: state.optimizerSteps, slots });
   } catch (error) {
     throw new CheckpointError(
       `checkpoint optimizer state does not fit the model: ${(error as Error).message}`,

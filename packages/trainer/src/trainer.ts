@@ -3,7 +3,7 @@ import { type ImageDataset, loadDataset, stratifiedSplit } from '@sprout/data-mn
 import { evaluate, grow, saveModel } from '@sprout/layers';
 import { MemoryWatch } from '@sprout/memwatch';
 import { EarlyStopping, growthSchedule, warmupDecay } from '@sprout/schedule';
-import { createBackend } from '@sprout/tensor';
+import { type Backend, createBackend } from '@sprout/tensor';
 import {
   type CheckpointState,
   checkpointPath,
@@ -26,7 +26,7 @@ import {
   restoreReplacedRun,
   setAsideRun,
 } from './runOwnership.js';
-import { newSession, restoreSession, type Session } from './session.js';
+import { newSession, optimizerBlobName, restoreSession, type Session } from './session.js';
 import { writeRunOutputs } from './writeRunOutputs.js';
 
 /** Options of {@link train}. */
@@ -131,200 +131,283 @@ function absoluteDataDir<T extends { dataDir?: string }>(config: T): T {
   return config.dataDir === undefined ? config : { ...config, dataDir: resolve(config.dataDir) };
 }
 
+/**
+ * One run, in three phases — prepare (backend, memory watch, model and optimizer, schedules,
+ * epoch 0), the epoch loop, finish (best model, metrics, plots, report) — and one cleanup path
+ * for everything it started, whatever happened.
+ */
 async function trainLocked(
   config: TrainConfig,
   data: ImageDataset,
   dataset: DatasetIdentity,
-  checkpoint: { state: CheckpointState; blobs: Record<string, Uint8Array> } | null,
+  checkpoint: Checkpoint | null,
   hooks: TrainHooks,
   memoryWatch: MemoryWatch | undefined,
 ): Promise<TrainResult> {
-  const file = checkpointPath(config.outDir);
-  const { backend, report: backendReport } = await createBackend({ backend: config.backend });
-  const memory = memoryWatch ?? new MemoryWatch({ budget: `${config.maxMemoryPercent}%` });
-  let session: Session | null = null;
+  const resources = await openResources(config, memoryWatch);
   try {
-    const split = stratifiedSplit(data.train.labels, config.devSize, config.seed);
-    const pixels = data.train.rows * data.train.cols;
-    if (checkpoint) {
-      session = restoreSession(backend, checkpoint.state, checkpoint.blobs);
-      const expected = session.model.widths[0];
-      if (expected !== pixels)
-        throw new DatasetMismatchError(
-          `cannot continue: the images are ${data.train.rows}×${data.train.cols} (${pixels} pixels) but the model in ${config.outDir} takes ${expected}`,
-        );
-    } else {
-      session = newSession(backend, config, pixels, data.classes);
-    }
-    const run = session;
-    const devImages = gatherImages(data.train.images, split.dev, pixels);
-    const devLabels = gatherImages(data.train.labels, split.dev, 1);
-    const modelMetadata = {
-      input: { rows: data.train.rows, cols: data.train.cols },
-      classes: run.model.widths[run.model.widths.length - 1],
-      dataset,
-    };
+    const run = prepareRun(resources, config, data, dataset, checkpoint, hooks);
+    const ending = await trainEpochs(run, hooks);
+    resources.memory.stop();
+    return await writeRunOutputs({
+      session: run.session,
+      backend: resources.backend,
+      config,
+      data,
+      history: run.history,
+      bestModel: run.bestModel,
+      memory: resources.memory,
+      interrupted: ending.interrupted,
+      stoppedEarly: ending.stoppedEarly,
+      wallSeconds: run.elapsed(),
+      backendReport: resources.backendReport,
+      hooks,
+      modelMetadata: run.modelMetadata,
+    });
+  } finally {
+    closeResources(resources);
+  }
+}
 
-    const learningRate = warmupDecay({
+type Checkpoint = { state: CheckpointState; blobs: Record<string, Uint8Array> };
+
+/** What a run starts and must stop: no worker thread, GPU context or timer outlives the run. */
+interface RunResources {
+  backend: Backend;
+  backendReport: string;
+  memory: MemoryWatch;
+  /** Set once the model and optimizer exist. */
+  session: Session | null;
+}
+
+async function openResources(
+  config: TrainConfig,
+  memoryWatch: MemoryWatch | undefined,
+): Promise<RunResources> {
+  const { backend, report } = await createBackend({ backend: config.backend });
+  const memory = memoryWatch ?? new MemoryWatch({ budget: `${config.maxMemoryPercent}%` });
+  return { backend, backendReport: report, memory, session: null };
+}
+
+function closeResources(resources: RunResources): void {
+  resources.memory.stop();
+  resources.session?.optimizer.dispose();
+  resources.session?.model.dispose();
+  resources.backend.dispose();
+}
+
+/** Everything the epoch loop reads and updates. */
+interface Run {
+  config: TrainConfig;
+  data: ImageDataset;
+  dataset: DatasetIdentity;
+  session: Session;
+  memory: MemoryWatch;
+  split: { train: Int32Array; dev: Int32Array };
+  pixels: number;
+  devImages: Uint8Array;
+  devLabels: Uint8Array;
+  modelMetadata: ModelMetadata;
+  learningRate: (epoch: number) => number;
+  width: (epoch: number) => number;
+  stopper: EarlyStopping;
+  history: EpochRecord[];
+  bestModel: Uint8Array | null;
+  /** Epochs finished. */
+  epoch: number;
+  /** Batches of the next epoch already trained before an interruption. */
+  skip: number;
+  sums: EpochSums;
+  batchSize: number;
+  /** The untrained network's dev loss: the yardstick for an exploding loss. */
+  untrainedLoss: number;
+  elapsed: () => number;
+}
+
+type ModelMetadata = Parameters<typeof saveModel>[1] & {};
+
+/** Phase 1: the model (new or from the checkpoint), schedules, and epoch 0 for a new run. */
+function prepareRun(
+  resources: RunResources,
+  config: TrainConfig,
+  data: ImageDataset,
+  dataset: DatasetIdentity,
+  checkpoint: Checkpoint | null,
+  hooks: TrainHooks,
+): Run {
+  const split = stratifiedSplit(data.train.labels, config.devSize, config.seed);
+  const pixels = data.train.rows * data.train.cols;
+  if (checkpoint) {
+    resources.session = restoreSession(resources.backend, checkpoint.state, checkpoint.blobs);
+    const expected = resources.session.model.widths[0];
+    if (expected !== pixels)
+      throw new DatasetMismatchError(
+        `cannot continue: the images are ${data.train.rows}×${data.train.cols} (${pixels} pixels) but the model in ${config.outDir} takes ${expected}`,
+      );
+  } else {
+    resources.session = newSession(resources.backend, config, pixels, data.classes);
+  }
+  const session = resources.session;
+  const stopper = new EarlyStopping({
+    patience: config.patience || Number.POSITIVE_INFINITY,
+    minDelta: config.minDelta,
+    mode: 'max',
+  });
+  if (checkpoint) stopper.setState(checkpoint.state.earlyStopping);
+  const startedAt = performance.now() - (checkpoint?.state.elapsedSeconds ?? 0) * 1000;
+  const run: Run = {
+    config,
+    data,
+    dataset,
+    session,
+    memory: resources.memory,
+    split,
+    pixels,
+    devImages: gatherImages(data.train.images, split.dev, pixels),
+    devLabels: gatherImages(data.train.labels, split.dev, 1),
+    modelMetadata: {
+      input: { rows: data.train.rows, cols: data.train.cols },
+      classes: session.model.widths[session.model.widths.length - 1],
+      dataset,
+    },
+    learningRate: warmupDecay({
       lr0: config.learningRate,
       warmup: config.warmupEpochs,
       decay: config.decay,
       decayPatience: config.decayPatience,
-    });
-    const width = growthSchedule({
+    }),
+    width: growthSchedule({
       initial: config.initialHiddenSize,
       final: config.finalHiddenSize,
       growthEpochs: config.growthEpochs,
-    });
-    const stopper = new EarlyStopping({
-      patience: config.patience || Number.POSITIVE_INFINITY,
-      minDelta: config.minDelta,
-      mode: 'max',
-    });
-    memory.start();
-
-    const history: EpochRecord[] = checkpoint?.state.history ?? [];
-    let bestModel: Uint8Array | null = checkpoint?.blobs.bestModel ?? null;
-    if (checkpoint) stopper.setState(checkpoint.state.earlyStopping);
-    const startedAt = performance.now() - (checkpoint?.state.elapsedSeconds ?? 0) * 1000;
-    const elapsed = () => (performance.now() - startedAt) / 1000;
-    let batchSize = checkpoint ? resumedBatchSize(checkpoint.state, config) : config.batchSize;
-    let epoch = checkpoint?.state.epoch ?? 0;
-    let skip = checkpoint?.state.batchInEpoch ?? 0;
-    let sums: EpochSums = checkpoint?.state.partial ?? { loss: 0, correct: 0, seen: 0, seconds: 0 };
-    hooks.onStart?.({
-      backendReport,
-      config,
-      resumedFromEpoch: checkpoint ? epoch : null,
-      trainSize: split.train.length,
-    });
-
-    const evaluateAll = () => {
-      memory.setPhase(`epoch ${epoch} eval`);
-      memory.check();
-      const dev = evaluate(run.model, devImages, devLabels, split.dev.length, pixels);
-      const test = evaluate(run.model, data.test.images, data.test.labels, data.test.count, pixels);
-      return { dev, test };
-    };
-    const save = (state: Partial<CheckpointState> = {}) =>
-      writeCheckpoint(
-        file,
-        snapshot(run, config, {
-          epoch,
-          history,
-          batchSize,
-          elapsedSeconds: elapsed(),
-          earlyStopping: stopper.state(),
-          dataset,
-          ...state,
-        }),
-        {
-          ...sessionBlobs(run),
-          ...(bestModel ? { bestModel } : {}),
-        },
-      );
-
-    if (!checkpoint) {
-      // Epoch 0: the untrained network, at chance.
-      const { dev, test } = evaluateAll();
-      history.push(record(0, null, dev, test.accuracy, 0, run, batchSize, 0, elapsed()));
-      hooks.onEpoch?.(history[0]);
-      save();
-    }
-    const untrainedLoss = history[0]?.devLoss ?? Math.log(data.classes);
-    if (checkpoint && epoch >= config.epochs)
-      hooks.onMessage?.(
-        `the run already has ${epoch} epochs (--epochs ${config.epochs}): nothing to train; give a larger --epochs to go on`,
-      );
-
-    let stoppedEarly = false;
-    let interrupted = false;
-    while (epoch < config.epochs) {
-      const e = epoch + 1;
-      const target = width(e - 1);
-      if (target > run.model.widths[1]) {
-        for (const g of grow(run.model, 0, target, { strategy: config.growthStrategy, rng: run.rng })) {
-          run.optimizer.grow(g.param, g.map, g.oldShape);
-        }
-        run.optimizer.setParameters(run.model.parameters());
-        hooks.onMessage?.(`epoch ${e}: hidden layer grew to ${target} units`);
-      }
-      const lr = learningRate(e - 1);
-      memory.setPhase(`epoch ${e} train`);
-      const outcome = await runEpoch({
-        session: run,
-        config,
-        train: data.train,
-        trainIndex: split.train,
-        epoch: e,
-        learningRate: lr,
-        skip,
-        sums,
-        batchSize,
-        memory,
-        hooks,
-      });
-      batchSize = outcome.batchSize;
-      if (outcome.interrupted) {
-        save({ batchInEpoch: outcome.batchesDone, partial: outcome.sums });
-        interrupted = true;
-        hooks.onMessage?.(`interrupted: saved a checkpoint after batch ${outcome.batchesDone} of epoch ${e}`);
-        break;
-      }
-      const trainLoss = outcome.sums.loss / Math.max(1, outcome.sums.seen);
-      const { dev, test } = evaluateAll();
-      checkDiverged(e, trainLoss, dev.loss, untrainedLoss, config, epoch);
-      epoch = e;
-      skip = 0;
-      const rec = record(
-        epoch,
-        outcome.sums,
-        dev,
-        test.accuracy,
-        lr,
-        run,
-        batchSize,
-        outcome.sums.seconds,
-        elapsed(),
-      );
-      history.push(rec);
-      const decision = stopper.update(epoch, dev.accuracy);
-      if (decision.improved) bestModel = saveModel(run.model, modelMetadata);
-      sums = { loss: 0, correct: 0, seen: 0, seconds: 0 };
-      save();
-      hooks.onEpoch?.(rec);
-      if (decision.stop) {
-        stoppedEarly = true;
-        hooks.onMessage?.(
-          `early stopping: dev accuracy has not improved for ${config.patience} epochs (best ${(decision.best * 100).toFixed(2)}% at epoch ${decision.bestEpoch})`,
-        );
-        break;
-      }
-    }
-    memory.stop();
-
-    return await writeRunOutputs({
-      session: run,
-      backend,
-      config,
-      data,
-      history,
-      bestModel,
-      memory,
-      interrupted,
-      stoppedEarly,
-      wallSeconds: elapsed(),
-      backendReport,
-      hooks,
-      modelMetadata,
-    });
-  } finally {
-    // One cleanup path, whatever happened: no worker thread, GPU context or timer outlives the run.
-    memory.stop();
-    session?.optimizer.dispose();
-    session?.model.dispose();
-    backend.dispose();
+    }),
+    stopper,
+    history: checkpoint?.state.history ?? [],
+    bestModel: checkpoint?.blobs.bestModel ?? null,
+    epoch: checkpoint?.state.epoch ?? 0,
+    skip: checkpoint?.state.batchInEpoch ?? 0,
+    sums: checkpoint?.state.partial ?? emptySums(),
+    batchSize: checkpoint ? resumedBatchSize(checkpoint.state, config) : config.batchSize,
+    untrainedLoss: Math.log(data.classes),
+    elapsed: () => (performance.now() - startedAt) / 1000,
+  };
+  resources.memory.start();
+  hooks.onStart?.({
+    backendReport: resources.backendReport,
+    config,
+    resumedFromEpoch: checkpoint ? run.epoch : null,
+    trainSize: split.train.length,
+  });
+  if (!checkpoint) {
+    // Epoch 0: the untrained network, at chance.
+    const { dev, test } = evaluateAll(run, 0);
+    run.history.push(
+      epochRecord(run, { epoch: 0, sums: null, dev, testAccuracy: test.accuracy, learningRate: 0 }),
+    );
+    hooks.onEpoch?.(run.history[0]);
+    saveCheckpoint(run);
   }
+  run.untrainedLoss = run.history[0]?.devLoss ?? run.untrainedLoss;
+  if (checkpoint && run.epoch >= config.epochs)
+    hooks.onMessage?.(
+      `the run already has ${run.epoch} epochs (--epochs ${config.epochs}): nothing to train; give a larger --epochs to go on`,
+    );
+  return run;
+}
+
+/** Phase 2: epochs until the last, early stopping or an interruption; a checkpoint after each. */
+async function trainEpochs(
+  run: Run,
+  hooks: TrainHooks,
+): Promise<{ interrupted: boolean; stoppedEarly: boolean }> {
+  const { config, session } = run;
+  while (run.epoch < config.epochs) {
+    const e = run.epoch + 1;
+    const target = run.width(e - 1);
+    if (target > session.model.widths[1]) {
+      // Parameters keep their identity as they grow, so the optimizer only regrows its state.
+      for (const g of grow(session.model, 0, target, { strategy: config.growthStrategy, rng: session.rng }))
+        session.optimizer.grow(g.param, g.map, g.oldShape);
+      hooks.onMessage?.(`epoch ${e}: hidden layer grew to ${target} units`);
+    }
+    const lr = run.learningRate(e - 1);
+    run.memory.setPhase(`epoch ${e} train`);
+    const outcome = await runEpoch({
+      session,
+      config,
+      train: run.data.train,
+      trainIndex: run.split.train,
+      epoch: e,
+      learningRate: lr,
+      skip: run.skip,
+      sums: run.sums,
+      batchSize: run.batchSize,
+      memory: run.memory,
+      hooks,
+    });
+    run.batchSize = outcome.batchSize;
+    if (outcome.interrupted) {
+      saveCheckpoint(run, { batchInEpoch: outcome.batchesDone, partial: outcome.sums });
+      hooks.onMessage?.(`interrupted: saved a checkpoint after batch ${outcome.batchesDone} of epoch ${e}`);
+      return { interrupted: true, stoppedEarly: false };
+    }
+    const trainLoss = outcome.sums.loss / Math.max(1, outcome.sums.seen);
+    const { dev, test } = evaluateAll(run, e);
+    checkDiverged(e, trainLoss, dev.loss, run.untrainedLoss, config, run.epoch);
+    run.epoch = e;
+    run.skip = 0;
+    const rec = epochRecord(run, {
+      epoch: e,
+      sums: outcome.sums,
+      dev,
+      testAccuracy: test.accuracy,
+      learningRate: lr,
+    });
+    run.history.push(rec);
+    const decision = run.stopper.update(e, dev.accuracy);
+    if (decision.improved) run.bestModel = saveModel(session.model, run.modelMetadata);
+    run.sums = emptySums();
+    saveCheckpoint(run);
+    hooks.onEpoch?.(rec);
+    if (decision.stop) {
+      hooks.onMessage?.(
+        `early stopping: dev accuracy has not improved for ${config.patience} epochs (best ${(decision.best * 100).toFixed(2)}% at epoch ${decision.bestEpoch})`,
+      );
+      return { interrupted: false, stoppedEarly: true };
+    }
+  }
+  return { interrupted: false, stoppedEarly: false };
+}
+
+function emptySums(): EpochSums {
+  return { loss: 0, correct: 0, seen: 0, seconds: 0 };
+}
+
+/** Dev and test metrics of the model after `epoch` epochs. */
+function evaluateAll(run: Run, epoch: number) {
+  run.memory.setPhase(`epoch ${epoch} eval`);
+  run.memory.check();
+  const { model } = run.session;
+  const dev = evaluate(model, run.devImages, run.devLabels, run.split.dev.length, run.pixels);
+  const test = evaluate(model, run.data.test.images, run.data.test.labels, run.data.test.count, run.pixels);
+  return { dev, test };
+}
+
+/** The checkpoint of where the run is now (atomically replacing the previous one). */
+function saveCheckpoint(run: Run, state: Partial<CheckpointState> = {}): void {
+  writeCheckpoint(
+    checkpointPath(run.config.outDir),
+    snapshot(run.session, run.config, {
+      epoch: run.epoch,
+      history: run.history,
+      batchSize: run.batchSize,
+      elapsedSeconds: run.elapsed(),
+      earlyStopping: run.stopper.state(),
+      dataset: run.dataset,
+      ...state,
+    }),
+    { ...sessionBlobs(run.session), ...(run.bestModel ? { bestModel: run.bestModel } : {}) },
+  );
 }
 
 /** Non-finite values or an exploding loss stop the run before its checkpoint is replaced. */
@@ -403,29 +486,31 @@ function gatherImages(source: Uint8Array, index: Int32Array, size: number): Uint
   return out;
 }
 
-function record(
-  epoch: number,
-  sums: EpochSums | null,
-  dev: { loss: number; accuracy: number },
-  testAccuracy: number,
-  learningRate: number,
-  session: Session,
-  batchSize: number,
-  seconds: number,
-  elapsed: number,
+/** The history entry of an epoch (epoch 0: the untrained network, `sums` null). */
+function epochRecord(
+  run: Run,
+  e: {
+    epoch: number;
+    sums: EpochSums | null;
+    dev: { loss: number; accuracy: number };
+    testAccuracy: number;
+    learningRate: number;
+  },
 ): EpochRecord {
+  const { sums } = e;
+  const seconds = sums?.seconds ?? 0;
   return {
-    epoch,
+    epoch: e.epoch,
     trainLoss: sums ? sums.loss / Math.max(1, sums.seen) : null,
     trainAccuracy: sums ? sums.correct / Math.max(1, sums.seen) : null,
-    devLoss: dev.loss,
-    devAccuracy: dev.accuracy,
-    testAccuracy,
-    learningRate,
-    hiddenSize: session.model.widths[1],
-    batchSize,
+    devLoss: e.dev.loss,
+    devAccuracy: e.dev.accuracy,
+    testAccuracy: e.testAccuracy,
+    learningRate: e.learningRate,
+    hiddenSize: run.session.model.widths[1],
+    batchSize: run.batchSize,
     seconds,
-    elapsed,
+    elapsed: run.elapsed(),
     samplesPerSecond: sums && seconds > 0 ? sums.seen / seconds : 0,
     rssMB: process.memoryUsage.rss() / 2 ** 20,
   };
@@ -451,7 +536,8 @@ function sessionBlobs(session: Session): Record<string, Uint8Array> {
   const blobs: Record<string, Uint8Array> = { model: saveModel(session.model) };
   const state = session.optimizer.state();
   for (const [name, slot] of Object.entries(state.slots)) {
-    for (const [key, values] of Object.entries(slot)) blobs[`optimizer/${name}/${key}`] = floatBytes(values);
+    for (const [key, values] of Object.entries(slot))
+      blobs[optimizerBlobName(name, key)] = floatBytes(values);
   }
   return blobs;
 }
