@@ -1,5 +1,4 @@
 import type { AdamStep, Backend } from '../backend.js';
-import { PROBABILITY_FLUSH } from '../numericLimits.js';
 import type { SparseRows } from '../sparseRows.js';
 import type { Tensor } from '../tensor.js';
 import { Heap } from './heap.js';
@@ -76,7 +75,15 @@ export class CpuBackend implements Backend {
       }
     }
     this.heap = new Heap(loaded?.memory ?? null, 1024);
-    this.kernels = loaded?.kernels ?? { kind: 'typescript', threads: 1, ...typescriptKernels(this.heap) };
+    // The TypeScript kernels run where WebAssembly has no version of a kernel, or none at all.
+    this.kernels = loaded
+      ? {
+          kind: 'wasm-simd',
+          threads: loaded.threads ? 2 : 1,
+          ...typescriptKernels(this.heap),
+          ...loaded.kernels,
+        }
+      : { kind: 'typescript', threads: 1, ...typescriptKernels(this.heap) };
   }
 
   /** Kernel calls whose second half ran on the worker thread so far (0 without threads). */
@@ -178,10 +185,7 @@ export class CpuBackend implements Backend {
   }
 
   relu(x: Tensor, out: Tensor): void {
-    const f = this.heap.f32;
-    const xo = this.off(x);
-    const oo = this.off(out);
-    for (let i = 0; i < x.size; i++) f[oo + i] = Math.max(f[xo + i], 0);
+    this.kernels.relu(x.size, this.off(x), this.off(out));
   }
 
   reluBackward(dy: Tensor, y: Tensor, out: Tensor): void {
@@ -189,31 +193,15 @@ export class CpuBackend implements Backend {
   }
 
   linear(alpha: number, a: Tensor, beta: number, b: Tensor, out: Tensor): void {
-    const f = this.heap.f32;
-    const ao = this.off(a);
-    const bo = this.off(b);
-    const oo = this.off(out);
-    for (let i = 0; i < out.size; i++) f[oo + i] = alpha * f[ao + i] + beta * f[bo + i];
+    this.kernels.linear(out.size, alpha, this.off(a), beta, this.off(b), this.off(out));
   }
 
   fill(t: Tensor, value: number): void {
-    this.view(t).fill(value);
+    this.kernels.fill(this.off(t), t.size, value);
   }
 
   softmax(x: Tensor, out: Tensor): void {
-    const f = this.heap.f32;
-    const { rows, cols } = x;
-    const xo = this.off(x);
-    const oo = this.off(out);
-    for (let r = 0; r < rows; r++) {
-      const xr = xo + r * cols;
-      const or = oo + r * cols;
-      let max = Number.NEGATIVE_INFINITY;
-      for (let j = 0; j < cols; j++) max = Math.max(max, f[xr + j]);
-      let sum = 0;
-      for (let j = 0; j < cols; j++) sum += Math.exp(f[xr + j] - max);
-      for (let j = 0; j < cols; j++) f[or + j] = flushTiny(Math.exp(f[xr + j] - max) / sum);
-    }
+    this.kernels.softmax(x.rows, x.cols, this.off(x), this.off(out));
   }
 
   softmaxCrossEntropy(
@@ -222,60 +210,31 @@ export class CpuBackend implements Backend {
     grad: Tensor | null,
     gradScale: number,
   ): number {
-    const f = this.heap.f32;
     const { rows, cols } = logits;
-    const lo = this.off(logits);
-    const go = grad ? this.off(grad) : -1;
-    let total = 0;
-    for (let r = 0; r < rows; r++) {
-      const xr = lo + r * cols;
-      let max = Number.NEGATIVE_INFINITY;
-      for (let j = 0; j < cols; j++) max = Math.max(max, f[xr + j]);
-      let sum = 0;
-      for (let j = 0; j < cols; j++) sum += Math.exp(f[xr + j] - max);
-      const label = labels[r];
-      total += Math.log(sum) - (f[xr + label] - max);
-      if (go >= 0) {
-        const gr = go + r * cols;
-        for (let j = 0; j < cols; j++) {
-          f[gr + j] = (flushTiny(Math.exp(f[xr + j] - max) / sum) - (j === label ? 1 : 0)) * gradScale;
-        }
-      }
-    }
-    return rows === 0 ? 0 : total / rows;
+    const at = grad ? this.off(grad) : 0;
+    return this.kernels.softmaxCrossEntropy(
+      rows,
+      cols,
+      this.off(logits),
+      labels,
+      grad !== null,
+      at,
+      gradScale,
+    );
   }
 
   columnSums(x: Tensor, out: Tensor, accumulate: boolean): void {
-    const f = this.heap.f32;
-    const { rows, cols } = x;
-    const xo = this.off(x);
-    const oo = this.off(out);
-    if (!accumulate) f.fill(0, oo, oo + cols);
-    for (let r = 0; r < rows; r++) {
-      const xr = xo + r * cols;
-      for (let j = 0; j < cols; j++) f[oo + j] += f[xr + j];
-    }
+    this.kernels.columnSums(x.rows, x.cols, this.off(x), this.off(out), accumulate);
   }
 
   argmaxRows(x: Tensor): Int32Array {
-    const f = this.heap.f32;
-    const { rows, cols } = x;
-    const xo = this.off(x);
-    const result = new Int32Array(rows);
-    for (let r = 0; r < rows; r++) {
-      let best = 0;
-      for (let j = 1; j < cols; j++) if (f[xo + r * cols + j] > f[xo + r * cols + best]) best = j;
-      result[r] = best;
-    }
-    return result;
+    const out = new Int32Array(x.rows);
+    this.kernels.argmaxRows(x.rows, x.cols, this.off(x), out);
+    return out;
   }
 
   sumSquares(x: Tensor): number {
-    const f = this.heap.f32;
-    const xo = this.off(x);
-    let s = 0;
-    for (let i = 0; i < x.size; i++) s += f[xo + i] * f[xo + i];
-    return s;
+    return this.kernels.sumSquares(x.size, this.off(x));
   }
 
   adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, c1: Tensor, c2: Tensor, s: AdamStep): void {
@@ -377,9 +336,4 @@ export class CpuBackend implements Backend {
     }
     return this.scratch.off;
   }
-}
-
-/** Probabilities below {@link PROBABILITY_FLUSH} become 0 (numericLimits.ts says why). */
-function flushTiny(p: number): number {
-  return p < PROBABILITY_FLUSH ? 0 : p;
 }

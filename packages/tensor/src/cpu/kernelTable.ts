@@ -1,16 +1,18 @@
 // The cpu backend's kernels, each declared once. From a declaration come: the typed signature
-// both implementations (WebAssembly in assembly/*.ts, TypeScript in typescriptKernels.ts) must
-// have, the WebAssembly binding (word offsets become byte offsets here and nowhere else), the
-// split of a call between the caller and the worker thread, and the worker's dispatch (by the
-// kernel's index in this table). Adding a kernel: write it in assembly/ and typescriptKernels.ts,
-// add its entry here, and add its case to kernelTable.test.ts (the compiler asks for each).
+// its implementations (TypeScript in typescriptKernels.ts, and WebAssembly in assembly/*.ts unless
+// it `runs: 'typescript'`) must have, the WebAssembly binding (word offsets become byte offsets
+// here and nowhere else), the split of a call between the caller and the worker thread, and the
+// worker's dispatch (by the kernel's index among the WebAssembly kernels). Adding a kernel: write
+// it in typescriptKernels.ts (and assembly/), add its entry here, and, for a WebAssembly kernel,
+// its case in kernelTable.test.ts (the compiler asks for each).
 
 /**
  * How an argument is passed: `words` is an offset into the heap in 4-byte words (the binding
  * converts it to a byte offset for WebAssembly); `int` and `float` are numbers; `flag` a boolean
- * (0 or 1 for WebAssembly).
+ * (0 or 1 for WebAssembly). TypeScript-only kernels may also take JavaScript arrays: `labels`
+ * (class indices to read) and `indices` (an Int32Array to write).
  */
-export type ArgKind = 'words' | 'int' | 'float' | 'flag';
+export type ArgKind = 'words' | 'int' | 'float' | 'flag' | 'labels' | 'indices';
 
 /**
  * How a call splits across two threads: units of work (rows, entries) `over` one argument; the
@@ -33,8 +35,13 @@ export interface SplitRule<Name extends string = string> {
 /** One kernel: its arguments (name and kind, in call order), what it returns, how it splits. */
 export interface KernelDeclaration {
   readonly args: readonly (readonly [string, ArgKind])[];
-  readonly returns?: 'int';
+  readonly returns?: 'int' | 'float';
   readonly split?: SplitRule;
+  /**
+   * `typescript`: no WebAssembly version (light ops where SIMD would not pay for its code); both
+   * kinds of cpu backend run the TypeScript one.
+   */
+  readonly runs?: 'typescript';
 }
 
 const MIN_SPLIT_FLOPS = 2_000_000;
@@ -171,26 +178,129 @@ export const CPU_KERNELS = {
       minWork: MIN_SPLIT_ENTRIES,
     },
   },
+  /** out = max(x, 0). */
+  relu: {
+    args: [
+      ['size', 'int'],
+      ['x', 'words'],
+      ['out', 'words'],
+    ],
+    runs: 'typescript',
+  },
+  /** out = alpha·a + beta·b (add, sub, scale and axpy). */
+  linear: {
+    args: [
+      ['size', 'int'],
+      ['alpha', 'float'],
+      ['a', 'words'],
+      ['beta', 'float'],
+      ['b', 'words'],
+      ['out', 'words'],
+    ],
+    runs: 'typescript',
+  },
+  /** Every word of [at, at + size) = value. */
+  fill: {
+    args: [
+      ['at', 'words'],
+      ['size', 'int'],
+      ['value', 'float'],
+    ],
+    runs: 'typescript',
+  },
+  /** Row-wise softmax, probabilities below PROBABILITY_FLUSH written as 0. */
+  softmax: {
+    args: [
+      ['rows', 'int'],
+      ['cols', 'int'],
+      ['x', 'words'],
+      ['out', 'words'],
+    ],
+    runs: 'typescript',
+  },
+  /**
+   * Mean cross-entropy of softmax(logits) against labels; with `withGrad`, writes
+   * (softmax − one-hot)·gradScale into grad.
+   */
+  softmaxCrossEntropy: {
+    args: [
+      ['rows', 'int'],
+      ['cols', 'int'],
+      ['logits', 'words'],
+      ['labels', 'labels'],
+      ['withGrad', 'flag'],
+      ['grad', 'words'],
+      ['gradScale', 'float'],
+    ],
+    returns: 'float',
+    runs: 'typescript',
+  },
+  /** out[j] (+)= Σ_i x[i, j]. */
+  columnSums: {
+    args: [
+      ['rows', 'int'],
+      ['cols', 'int'],
+      ['x', 'words'],
+      ['out', 'words'],
+      ['accumulate', 'flag'],
+    ],
+    runs: 'typescript',
+  },
+  /** out[i] = the column of row i's largest value (the first on ties). */
+  argmaxRows: {
+    args: [
+      ['rows', 'int'],
+      ['cols', 'int'],
+      ['x', 'words'],
+      ['out', 'indices'],
+    ],
+    runs: 'typescript',
+  },
+  /** Σ x². */
+  sumSquares: {
+    args: [
+      ['size', 'int'],
+      ['x', 'words'],
+    ],
+    returns: 'float',
+    runs: 'typescript',
+  },
 } as const satisfies Record<string, KernelDeclaration>;
 
 /** A kernel's name. */
 export type KernelName = keyof typeof CPU_KERNELS;
 
-/** The kernels in table order: a kernel's index is its id in the worker protocol. */
-export const KERNEL_NAMES = Object.keys(CPU_KERNELS) as KernelName[];
+/** The kernels with a WebAssembly version. */
+export type WasmKernelName = {
+  [N in KernelName]: (typeof CPU_KERNELS)[N] extends { runs: 'typescript' } ? never : N;
+}[KernelName];
 
-type ArgValue<K extends ArgKind> = K extends 'flag' ? boolean : number;
+/** The WebAssembly kernels in table order: a kernel's index is its id in the worker protocol. */
+export const WASM_KERNEL_NAMES = (Object.keys(CPU_KERNELS) as KernelName[]).filter(
+  (name): name is WasmKernelName => !('runs' in CPU_KERNELS[name]),
+);
+
+type ArgValue<K extends ArgKind> = K extends 'flag'
+  ? boolean
+  : K extends 'labels'
+    ? ArrayLike<number>
+    : K extends 'indices'
+      ? Int32Array
+      : number;
 type ArgValues<A extends readonly (readonly [string, ArgKind])[]> = {
   -readonly [I in keyof A]: A[I] extends readonly [string, infer K extends ArgKind] ? ArgValue<K> : never;
 };
 type KernelFunction<D extends KernelDeclaration> = (
   ...args: ArgValues<D['args']>
-) => D extends { returns: 'int' } ? number : void;
+) => D extends { returns: 'int' | 'float' } ? number : void;
 
 /** The kernels as functions, typed from their declarations (heap offsets in words). */
 export type CpuKernelFunctions = {
   [N in KernelName]: KernelFunction<(typeof CPU_KERNELS)[N]>;
 };
+
+/** The WebAssembly kernels as functions. */
+export type WasmKernelFunctions = Pick<CpuKernelFunctions, WasmKernelName>;
 
 /** One call's arguments as WebAssembly takes them: byte offsets, flags as 0/1. */
 export function toWasmArgs(declaration: KernelDeclaration, args: readonly (number | boolean)[]): number[] {

@@ -12,7 +12,7 @@
  * 3. the caller's join waits until `done` equals its sequence number, then reads `failed`.
  * Exactly one call is in flight, so no slot is written by both sides at once.
  */
-import { CPU_KERNELS, KERNEL_NAMES, type KernelName } from './kernelTable.js';
+import { CPU_KERNELS, WASM_KERNEL_NAMES, type WasmKernelName } from './kernelTable.js';
 
 /** Int32 slots at the start of the control block. `request` < 0 asks the worker to exit. */
 export const SLOT = { request: 0, done: 1, kernel: 2, argc: 3, failed: 4 } as const;
@@ -93,7 +93,7 @@ export class KernelThreads {
       module,
       memory,
       control: this.control,
-      kernels: KERNEL_NAMES,
+      kernels: WASM_KERNEL_NAMES,
       slot: SLOT,
       intSlots: INT_SLOTS,
       argSlots: ARG_SLOTS,
@@ -109,9 +109,9 @@ export class KernelThreads {
   }
 
   /** Starts `kernel` with WebAssembly arguments on the worker; pair with {@link KernelThreads.join}. */
-  start(kernel: KernelName, wasmArgs: readonly number[]): void {
+  start(kernel: WasmKernelName, wasmArgs: readonly number[]): void {
     this.args.set(wasmArgs);
-    this.ints[SLOT.kernel] = KERNEL_NAMES.indexOf(kernel);
+    this.ints[SLOT.kernel] = WASM_KERNEL_NAMES.indexOf(kernel);
     this.ints[SLOT.argc] = wasmArgs.length;
     this.handOffs++;
     Atomics.store(this.ints, SLOT.request, ++this.seq);

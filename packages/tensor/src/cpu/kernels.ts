@@ -2,11 +2,12 @@ import { kernelsSharedWasmBase64, kernelsWasmBase64 } from './kernels.wasm.gener
 import {
   CPU_KERNELS,
   type CpuKernelFunctions,
-  KERNEL_NAMES,
   type KernelDeclaration,
-  type KernelName,
   splitCall,
   toWasmArgs,
+  WASM_KERNEL_NAMES,
+  type WasmKernelFunctions,
+  type WasmKernelName,
 } from './kernelTable.js';
 import { KernelThreads } from './kernelThreads.js';
 import { typescriptKernels } from './typescriptKernels.js';
@@ -38,7 +39,7 @@ function workerClass(): (new (code: string, options: Record<string, unknown>) =>
 type WasmFunction = (...args: number[]) => number;
 
 /** The module's export for `name`, checked to be a function. */
-function exportedKernel(instance: WebAssembly.Instance, name: KernelName): WasmFunction {
+function exportedKernel(instance: WebAssembly.Instance, name: WasmKernelName): WasmFunction {
   const value = instance.exports[name];
   if (typeof value !== 'function') throw new Error(`wasm kernels: export "${name}" missing`);
   return value as WasmFunction;
@@ -49,7 +50,7 @@ function exportedKernel(instance: WebAssembly.Instance, name: KernelName): WasmF
  * split with the worker thread when the declaration allows and the call is big enough.
  */
 function bindKernel(
-  name: KernelName,
+  name: WasmKernelName,
   wasm: WasmFunction,
   threads: KernelThreads | null,
 ): (...args: (number | boolean)[]) => number {
@@ -73,7 +74,7 @@ function bindKernel(
  */
 export function loadWasmKernels(options: { threads?: boolean } = {}): {
   memory: WebAssembly.Memory;
-  kernels: CpuKernels;
+  kernels: WasmKernelFunctions;
   threads: KernelThreads | null;
 } {
   const Worker = options.threads ? workerClass() : null;
@@ -93,9 +94,8 @@ export function loadWasmKernels(options: { threads?: boolean } = {}): {
   const threads = shared && Worker ? new KernelThreads(Worker, module, memory) : null;
   // Built by name from the table; each entry's type is its declaration's, which TypeScript cannot
   // follow through Object.fromEntries.
-  const bound = Object.fromEntries(
-    KERNEL_NAMES.map((name) => [name, bindKernel(name, exportedKernel(instance, name), threads)]),
-  ) as unknown as CpuKernelFunctions;
-  const kernels: CpuKernels = { kind: 'wasm-simd', threads: threads ? 2 : 1, ...bound };
+  const kernels = Object.fromEntries(
+    WASM_KERNEL_NAMES.map((name) => [name, bindKernel(name, exportedKernel(instance, name), threads)]),
+  ) as unknown as WasmKernelFunctions;
   return { memory, kernels, threads };
 }
