@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Backend } from './backend.js';
 import { initTensor } from './init.js';
 import { addBias, relu, reluBackward, softmax } from './ops/activation.js';
 import { adamUpdate } from './ops/adamUpdate.js';
-import { add, axpy, scale, sub, sumSquares } from './ops/elementwise.js';
+import { add, axpy, fill, scale, sub, sumSquares } from './ops/elementwise.js';
 import { matmul, sparseMatmul, sparseTransposeMatmul } from './ops/matmul.js';
 import { argmaxRows, columnSums } from './ops/reduce.js';
 import { softmaxCrossEntropy } from './ops/softmaxCrossEntropy.js';
@@ -51,8 +52,60 @@ it('reports which backends run', () => {
   if (gpuSkipped) console.warn(`gpu skipped: ${gpuSkipped}`);
 });
 
+/**
+ * Every op of the Backend contract. The compiler checks the list is complete (an op added to
+ * Backend without a place here does not compile); the suite checks each one ran on each backend.
+ */
+const BACKEND_OPS = [
+  'alloc',
+  'free',
+  'write',
+  'read',
+  'matmul',
+  'sparseMatmul',
+  'sparseTransposeMatmul',
+  'addBias',
+  'relu',
+  'reluBackward',
+  'linear',
+  'fill',
+  'softmax',
+  'softmaxCrossEntropy',
+  'columnSums',
+  'argmaxRows',
+  'sumSquares',
+  'adam',
+  'setSparseRows',
+  'freeSparseRows',
+] as const satisfies readonly (keyof Backend)[];
+type Unlisted = Exclude<keyof Backend, (typeof BACKEND_OPS)[number] | 'name' | 'description' | 'dispose'>;
+const everyOpListed: [Unlisted] extends [never] ? true : Unlisted = true;
+
+/** Counts the calls of each op on `backend` (wrapping its methods in place). */
+function countCalls(backend: Backend): Record<(typeof BACKEND_OPS)[number], number> {
+  const calls = Object.fromEntries(BACKEND_OPS.map((op) => [op, 0])) as Record<
+    (typeof BACKEND_OPS)[number],
+    number
+  >;
+  const methods = backend as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const op of BACKEND_OPS) {
+    const original = methods[op].bind(backend);
+    methods[op] = (...args: unknown[]) => {
+      calls[op]++;
+      return original(...args);
+    };
+  }
+  return calls;
+}
+
 describe.each(backends)('$label backend', ({ backend, label }) => {
   const isGpu = label === 'gpu';
+  const calls = countCalls(backend);
+  afterAll(() => {
+    expect(everyOpListed).toBe(true);
+    const unexercised = BACKEND_OPS.filter((op) => calls[op] === 0);
+    expect(unexercised, `ops this suite never ran on ${label}`).toEqual([]);
+  });
   it.each(shapes)('matmul %i×%i·%i×n in all four transpose modes, and accumulate', (m, k, n) => {
     const av = randomValues(m * k, m + k);
     const bv = randomValues(k * n, k + n + 1);
@@ -172,6 +225,7 @@ describe.each(backends)('$label backend', ({ backend, label }) => {
       z.toArray(),
       yv.map((v, i) => v + 0.5 * xv[i]),
     );
+    expectClose(fill(z, -1.25).toArray(), new Float32Array(r * c).fill(-1.25));
     const biased = xv.map((v, i) => v + bv[i % c]);
     expectClose(addBias(x, bias).toArray(), biased);
     expectClose(
