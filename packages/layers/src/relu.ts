@@ -1,4 +1,4 @@
-import { relu, reluBackward, type Tensor } from '@sprout/tensor';
+import { relu, reluBackward, Tensor } from '@sprout/tensor';
 import { Buffers } from './buffers.js';
 import type { Layer, LayerInput } from './layer.js';
 import type { Parameter } from './parameter.js';
@@ -13,7 +13,7 @@ export class ReLU implements Layer {
   private buffers: Buffers | null = null;
 
   forward(x: LayerInput): Tensor {
-    if (!('storage' in x) || !('shape' in x)) throw new Error('ReLU needs a dense input');
+    if (!(x instanceof Tensor)) throw new Error('ReLU needs a dense input (a Tensor, not SparseRows)');
     this.buffers ??= new Buffers(x.backend);
     const out = this.buffers.get('out', x.rows, x.cols);
     relu(x, out);

@@ -124,6 +124,104 @@ function benchStep(backend, secs) {
   return BATCH / sec;
 }
 
+/**
+ * Where a training step's time goes: the same step as benchStep, with the clock read between its
+ * phases (performance.now() costs ~0.1 µs; the shortest phase is tens of µs). A GPU queues work,
+ * so its phases would be misattributed: profiled on cpu backends only.
+ */
+function profileStep(backend, steps) {
+  const rng = new sprout.Random(1);
+  const w1 = sprout.initTensor(backend, [784, HIDDEN], { kind: 'he' }, rng);
+  const b1 = sprout.zeros(backend, [HIDDEN]);
+  const w2 = sprout.initTensor(backend, [HIDDEN, 10], { kind: 'glorot' }, rng);
+  const b2 = sprout.zeros(backend, [10]);
+  const params = [w1, b1, w2, b2];
+  const grads = params.map((p) => new sprout.Tensor(backend, p.shape));
+  const state = params.map((p) =>
+    [0, 0, 1, 1].map((f) => sprout.fill(new sprout.Tensor(backend, p.shape), f)),
+  );
+  const x = new sprout.SparseRows(backend);
+  const h = new sprout.Tensor(backend, [BATCH, HIDDEN]);
+  const z1 = new sprout.Tensor(backend, [BATCH, HIDDEN]);
+  const z2 = new sprout.Tensor(backend, [BATCH, 10]);
+  const dz2 = new sprout.Tensor(backend, [BATCH, 10]);
+  const dh = new sprout.Tensor(backend, [BATCH, HIDDEN]);
+  const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+  const phases = {
+    'batch → sparse rows': 0,
+    'forward: X·W1 (sparse)': 0,
+    'forward: + b1, ReLU': 0,
+    'forward: H·W2 + b2': 0,
+    'loss: softmax cross-entropy + dZ2': 0,
+    'backward: dW2 = Hᵀ·dZ2, db2': 0,
+    'backward: dH = dZ2·W2ᵀ, ReLU mask, db1': 0,
+    'backward: dW1 = Xᵀ·dH (sparse, incl. transpose)': 0,
+    'Adam (4 parameters)': 0,
+  };
+  const names = Object.keys(phases);
+  let t = 0;
+  const lap = (i) => {
+    const now = performance.now();
+    phases[names[i]] += now - t;
+    t = now;
+  };
+  const run = (count, record) => {
+    for (let s = 0; s < count; s++) {
+      const start = (s % 468) * BATCH;
+      t = performance.now();
+      x.set(images.subarray(start * 784, (start + BATCH) * 784), BATCH, 784);
+      if (record) lap(0);
+      sprout.sparseMatmul(x, w1, z1);
+      if (record) lap(1);
+      sprout.addBias(z1, b1, { out: h, relu: true });
+      if (record) lap(2);
+      sprout.matmul(h, w2, { out: z2 });
+      sprout.addBias(z2, b2, { out: z2 });
+      if (record) lap(3);
+      sprout.softmaxCrossEntropy(z2, labels.subarray(start, start + BATCH), { grad: dz2 });
+      if (record) lap(4);
+      sprout.matmul(h, dz2, { transA: true, out: grads[2] });
+      sprout.columnSums(dz2, { out: grads[3] });
+      if (record) lap(5);
+      sprout.matmul(dz2, w2, { transB: true, out: dh });
+      sprout.reluBackward(dh, h, dh);
+      sprout.columnSums(dh, { out: grads[1] });
+      if (record) lap(6);
+      sprout.sparseTransposeMatmul(x, dh, grads[0]);
+      if (record) lap(7);
+      params.forEach((p, i) => {
+        sprout.adamUpdate(p, grads[i], ...state[i], hp);
+      });
+      if (record) lap(8);
+    }
+  };
+  run(20, false);
+  const handOffs0 = backend.threadHandOffs ?? 0;
+  run(steps, true);
+  const handOffsPerStep = ((backend.threadHandOffs ?? 0) - handOffs0) / steps;
+  // Evaluation: forward only, 1,000 images at a time, as @sprout/layers' evaluate does.
+  const evalBatch = 1000;
+  const xe = new sprout.SparseRows(backend);
+  const he = new sprout.Tensor(backend, [evalBatch, HIDDEN]);
+  const ze = new sprout.Tensor(backend, [evalBatch, 10]);
+  const evalOnce = () => {
+    for (let start = 0; start + evalBatch <= 10_000; start += evalBatch) {
+      xe.set(images.subarray(start * 784, (start + evalBatch) * 784), evalBatch, 784);
+      sprout.sparseMatmul(xe, w1, he);
+      sprout.addBias(he, b1, { out: he, relu: true });
+      sprout.matmul(he, w2, { out: ze });
+      sprout.addBias(ze, b2, { out: ze });
+      sprout.argmaxRows(ze);
+    }
+  };
+  evalOnce();
+  const e0 = performance.now();
+  evalOnce();
+  const evalMs = performance.now() - e0;
+  const perStep = Object.fromEntries(names.map((n) => [n, phases[n] / steps]));
+  return { perStep, handOffsPerStep, evalMsPer10k: evalMs };
+}
+
 async function benchTfjs(backendName, secs) {
   const tf = await import('@tensorflow/tfjs');
   if (backendName === 'wasm') {
@@ -174,6 +272,10 @@ if (wanted('cpu')) {
   const cpu = sprout.createCpuBackend();
   results.matmul.cpu = benchMatmul(cpu, secs);
   results.mlpStep.cpu = benchStep(cpu, secs * 2);
+  results.profile = { cpu: profileStep(cpu, quick ? 100 : 400) };
+  const single = sprout.createCpuBackend({ threads: false });
+  results.profile['cpu, 1 thread'] = profileStep(single, quick ? 100 : 400);
+  single.dispose();
 }
 if (wanted('cpu-typescript')) {
   const ts = sprout.createCpuBackend({ kernels: 'typescript' });
@@ -215,4 +317,23 @@ for (const s of [...new Set(cols.flatMap((c) => Object.keys(results.matmul[c])))
 console.log('\nMLP 784-512-10 training step, batch 128, real MNIST: samples/s');
 for (const [k, v] of Object.entries(results.mlpStep))
   console.log(`${k}: ${v === null ? 'n/a' : Math.round(v)}`);
+if (results.profile) {
+  const runs = Object.keys(results.profile);
+  console.log('\nwhere a step goes (ms per step of 128)');
+  console.log(['phase', ...runs].join(' | '));
+  for (const phase of Object.keys(results.profile[runs[0]].perStep))
+    console.log([phase, ...runs.map((r) => results.profile[r].perStep[phase].toFixed(3))].join(' | '));
+  const total = (r) => Object.values(results.profile[r].perStep).reduce((a, b) => a + b, 0);
+  console.log(['total (profiled step)', ...runs.map((r) => total(r).toFixed(3))].join(' | '));
+  console.log(
+    ['thread hand-offs per step', ...runs.map((r) => results.profile[r].handOffsPerStep.toFixed(1))].join(
+      ' | ',
+    ),
+  );
+  console.log(
+    ['evaluation, ms per 10,000 images', ...runs.map((r) => results.profile[r].evalMsPer10k.toFixed(1))].join(
+      ' | ',
+    ),
+  );
+}
 if (args.has('--json')) console.log(JSON.stringify(results));

@@ -1,6 +1,8 @@
-// End-to-end benchmark: Sprout's trainer vs TensorFlow.js on the same machine, data and model.
-// Each system runs in its own child process (so peak RSS is its own) and reports per-epoch test
-// accuracy; the parent prints a table and writes BENCHMARKS.md at the repository root.
+// End-to-end benchmark: Sprout's trainer vs TensorFlow.js and (where python3 has NumPy) NumPy +
+// OpenBLAS on the same machine, data and model. Each system runs in its own child process (so
+// peak RSS is its own) and reports per-epoch test accuracy; the parent prints a table and writes
+// BENCHMARKS.md at the repository root. NumPy runs twice: with the machine's OPENBLAS_* settings
+// and with them unset (OpenBLAS then picks its kernel for this CPU); the table names the kernel.
 //   pnpm bench:e2e            full runs (to 98% test accuracy or the epoch/time limits)
 //   pnpm bench:e2e --quick    ~300 batches per system, s/epoch extrapolated (said so in the table)
 import { spawnSync } from 'node:child_process';
@@ -140,9 +142,55 @@ if (worker) {
   process.exit(0);
 }
 
-const systems = ['sprout-fixed', 'sprout-default', 'tfjs-wasm', 'tfjs-cpu'];
+/** NumPy in a child python3 on Sprout's own split (the indices go through a file); null if absent. */
+async function runNumpy(name) {
+  const { loadBundledMnist, stratifiedSplit, bundledMnistDir } = await import('@sprout/data-mnist');
+  const mnist = await loadBundledMnist({ verify: false });
+  const { train } = stratifiedSplit(mnist.train.labels, 5000, 42);
+  const indexFile = join('/tmp', `sprout-bench-split-${process.pid}.bin`);
+  writeFileSync(indexFile, Buffer.from(train.buffer, train.byteOffset, train.byteLength));
+  const env = { ...process.env };
+  // The environment notes: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are set together on some
+  // machines for old OpenBLAS builds; unset them together to let a current one choose.
+  if (name === 'numpy-unset') {
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+  }
+  const child = spawnSync(
+    'python3',
+    [
+      join(here, 'numpy_mlp.py'),
+      bundledMnistDir(),
+      indexFile,
+      String(quick ? 1 : MAX_EPOCHS),
+      String(TIME_BUDGET_S),
+    ],
+    { encoding: 'utf8', env, maxBuffer: 1 << 24 },
+  );
+  const line = child.stdout.trim().split('\n').at(-1);
+  try {
+    return JSON.parse(line);
+  } catch {
+    return { error: (child.stderr || child.stdout).trim().split('\n').slice(-3).join(' ') };
+  }
+}
+
+const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+const systems = [
+  'sprout-fixed',
+  'sprout-default',
+  ...(hasNumpy ? ['numpy', 'numpy-unset'] : []),
+  'tfjs-wasm',
+  'tfjs-cpu',
+];
+if (!hasNumpy) process.stderr.write('bench:e2e: python3 with NumPy not found: the NumPy peer is not run\n');
 const results = {};
 for (const s of systems) {
+  if (s.startsWith('numpy')) {
+    process.stderr.write(`bench:e2e: running ${s}${quick ? ' (quick: 1 epoch)' : ''}…\n`);
+    results[s] = await runNumpy(s);
+    continue;
+  }
   process.stderr.write(`bench:e2e: running ${s}${quick ? ' (quick)' : ''}…\n`);
   const child = spawnSync(
     process.execPath,
@@ -206,9 +254,23 @@ lines.push(
   '| system | s/epoch | epochs to 98% | seconds to 98% | best test acc | peak RSS (MiB) | s/epoch ratio | to-98% ratio | RSS ratio |',
 );
 lines.push('|---|---|---|---|---|---|---|---|---|');
+const numpyLabel = (s) => {
+  const r = results[s];
+  const settings =
+    s === 'numpy'
+      ? Object.keys(r?.env ?? {}).length
+        ? `this machine's ${Object.entries(r.env)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')}`
+        : 'no OPENBLAS_* set here'
+      : 'OPENBLAS_* unset';
+  return `NumPy ${r?.numpy ?? ''} + OpenBLAS, ${settings}; kernel ${r?.openblas?.corename ?? '?'}, ${r?.openblas?.threads ?? '?'} threads`;
+};
 const label = {
   'sprout-fixed': 'Sprout, fixed 784-512-10, no augmentation (cpu, WebAssembly SIMD)',
   'sprout-default': 'Sprout default run (growth 128→512, augmentation, warmup/decay)',
+  numpy: numpyLabel('numpy'),
+  'numpy-unset': numpyLabel('numpy-unset'),
   'tfjs-wasm': 'TensorFlow.js 4.22, wasm backend',
   'tfjs-cpu': 'TensorFlow.js 4.22, cpu backend',
 };
@@ -244,10 +306,16 @@ if (!quick && S['sprout-default'] && base) {
     'FLOPs count the dense products (1.636 MFLOP per sample at width 512); the sparse first-layer kernels skip zero pixels, so actual work is lower.',
   );
 }
-lines.push(
-  '',
-  'Peers measured on a comparable machine (`anchors.md`): NumPy + OpenBLAS ≈ 9–16 s to 98% (312 MiB), PyTorch + OpenBLAS ≈ 12 s (537 MiB).',
-);
+const numpyRuns = ['numpy', 'numpy-unset'].map((s) => S[s]).filter((r) => r?.secondsTo98);
+if (numpyRuns.length && base?.secondsTo98) {
+  const best = Math.min(...numpyRuns.map((r) => r.secondsTo98));
+  lines.push(
+    '',
+    `Sprout fixed-512 vs the best NumPy run, seconds to 98% (from the start of training): ${fmt(base.secondsTo98)} s vs ${fmt(best)} s — Sprout takes ${(base.secondsTo98 / best).toFixed(2)}× NumPy's time.`,
+  );
+} else if (!hasNumpy) {
+  lines.push('', 'NumPy peer: not run (python3 with NumPy not found on this machine).');
+}
 const table = lines.join('\n');
 console.log(table);
 const root = join(here, '..', '..', '..');

@@ -62,9 +62,12 @@ function bindKernel(
     const halves = threads.broken ? null : splitCall(splittable, args);
     if (!halves) return wasm(...toWasmArgs(declaration, args));
     threads.start(name, toWasmArgs(declaration, halves.second));
-    const result = wasm(...toWasmArgs(declaration, halves.first));
-    threads.join();
-    return result;
+    try {
+      return wasm(...toWasmArgs(declaration, halves.first));
+    } finally {
+      // Even when this half threw: the next call must not start while the worker still runs.
+      threads.join();
+    }
   };
 }
 
