@@ -176,13 +176,15 @@ async function runNumpy(name) {
 }
 
 const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+// --only=sprout-fixed,numpy runs some systems and prints their table without writing BENCHMARKS.md.
+const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const systems = [
   'sprout-fixed',
   'sprout-default',
   ...(hasNumpy ? ['numpy', 'numpy-unset'] : []),
   'tfjs-wasm',
   'tfjs-cpu',
-];
+].filter((s) => !only || only.includes(s));
 if (!hasNumpy) process.stderr.write('bench:e2e: python3 with NumPy not found: the NumPy peer is not run\n');
 const results = {};
 for (const s of systems) {
@@ -319,4 +321,4 @@ if (numpyRuns.length && base?.secondsTo98) {
 const table = lines.join('\n');
 console.log(table);
 const root = join(here, '..', '..', '..');
-writeFileSync(join(root, quick ? 'BENCHMARKS.quick.md' : 'BENCHMARKS.md'), `${table}\n`);
+if (!only) writeFileSync(join(root, quick ? 'BENCHMARKS.quick.md' : 'BENCHMARKS.md'), `${table}\n`);
