@@ -49,7 +49,9 @@ async function runSprout(name) {
   let batches = 0;
   let speed = 0;
   const started = performance.now();
+  // The scratch directory holds the previous benchmark's run: replace it (a run refuses another's).
   const result = await train(config, {
+    overwrite: true,
     hooks: {
       onEpoch: (r) => {
         if (r.epoch === 0) return;
