@@ -179,7 +179,10 @@ async function runNumpy(name) {
 
 const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
 // --only=sprout-fixed,numpy runs some systems and prints their table without writing BENCHMARKS.md.
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const systems = [
   'sprout-fixed',
   'sprout-default',
