@@ -82,8 +82,25 @@ function benchMatmul(backend, secs) {
   return out;
 }
 
-/** One training step of 784-512-10 built from this package's ops, like @sprout/layers does. */
-function benchStep(backend, secs) {
+/** The phases of a training step, in order (the profile's rows). */
+const STEP_PHASES = [
+  'batch → sparse rows',
+  'forward: X·W1 (sparse)',
+  'forward: + b1, ReLU',
+  'forward: H·W2 + b2',
+  'loss: softmax cross-entropy + dZ2',
+  'backward: dW2 = Hᵀ·dZ2, db2',
+  'backward: dH = dZ2·W2ᵀ, ReLU mask, db1',
+  'backward: dW1 = Xᵀ·dH (sparse, incl. transpose)',
+  'Adam (4 parameters)',
+];
+
+/**
+ * One training step of 784-512-10 built from this package's ops, like @sprout/layers does:
+ * `step(start, mark)` trains on the batch of 128 images from `start`, calling `mark(i)` (if given)
+ * after phase `STEP_PHASES[i]`.
+ */
+function trainingStep(backend) {
   const rng = new sprout.Random(1);
   const w1 = sprout.initTensor(backend, [784, HIDDEN], { kind: 'he' }, rng);
   const b1 = sprout.zeros(backend, [HIDDEN]);
@@ -101,26 +118,39 @@ function benchStep(backend, secs) {
   const dz2 = new sprout.Tensor(backend, [BATCH, 10]);
   const dh = new sprout.Tensor(backend, [BATCH, HIDDEN]);
   const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
-  let batch = 0;
-  const step = () => {
-    const start = (batch++ % 468) * BATCH;
+  const step = (start, mark) => {
     x.set(images.subarray(start * 784, (start + BATCH) * 784), BATCH, 784);
+    mark?.(0);
     sprout.sparseMatmul(x, w1, z1);
+    mark?.(1);
     sprout.addBias(z1, b1, { out: h, relu: true });
+    mark?.(2);
     sprout.matmul(h, w2, { out: z2 });
     sprout.addBias(z2, b2, { out: z2 });
+    mark?.(3);
     sprout.softmaxCrossEntropy(z2, labels.subarray(start, start + BATCH), { grad: dz2 });
+    mark?.(4);
     sprout.matmul(h, dz2, { transA: true, out: grads[2] });
     sprout.columnSums(dz2, { out: grads[3] });
+    mark?.(5);
     sprout.matmul(dz2, w2, { transB: true, out: dh });
     sprout.reluBackward(dh, h, dh);
     sprout.columnSums(dh, { out: grads[1] });
+    mark?.(6);
     sprout.sparseTransposeMatmul(x, dh, grads[0]);
+    mark?.(7);
     params.forEach((p, i) => {
       sprout.adamUpdate(p, grads[i], ...state[i], hp);
     });
+    mark?.(8);
   };
-  const sec = timeIt(step, secs);
+  return { step, w1, b1, w2, b2 };
+}
+
+function benchStep(backend, secs) {
+  const { step } = trainingStep(backend);
+  let batch = 0;
+  const sec = timeIt(() => step((batch++ % 468) * BATCH), secs);
   return BATCH / sec;
 }
 
@@ -130,74 +160,20 @@ function benchStep(backend, secs) {
  * so its phases would be misattributed: profiled on cpu backends only.
  */
 function profileStep(backend, steps) {
-  const rng = new sprout.Random(1);
-  const w1 = sprout.initTensor(backend, [784, HIDDEN], { kind: 'he' }, rng);
-  const b1 = sprout.zeros(backend, [HIDDEN]);
-  const w2 = sprout.initTensor(backend, [HIDDEN, 10], { kind: 'glorot' }, rng);
-  const b2 = sprout.zeros(backend, [10]);
-  const params = [w1, b1, w2, b2];
-  const grads = params.map((p) => new sprout.Tensor(backend, p.shape));
-  const state = params.map((p) =>
-    [0, 0, 1, 1].map((f) => sprout.fill(new sprout.Tensor(backend, p.shape), f)),
-  );
-  const x = new sprout.SparseRows(backend);
-  const h = new sprout.Tensor(backend, [BATCH, HIDDEN]);
-  const z1 = new sprout.Tensor(backend, [BATCH, HIDDEN]);
-  const z2 = new sprout.Tensor(backend, [BATCH, 10]);
-  const dz2 = new sprout.Tensor(backend, [BATCH, 10]);
-  const dh = new sprout.Tensor(backend, [BATCH, HIDDEN]);
-  const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
-  const phases = {
-    'batch → sparse rows': 0,
-    'forward: X·W1 (sparse)': 0,
-    'forward: + b1, ReLU': 0,
-    'forward: H·W2 + b2': 0,
-    'loss: softmax cross-entropy + dZ2': 0,
-    'backward: dW2 = Hᵀ·dZ2, db2': 0,
-    'backward: dH = dZ2·W2ᵀ, ReLU mask, db1': 0,
-    'backward: dW1 = Xᵀ·dH (sparse, incl. transpose)': 0,
-    'Adam (4 parameters)': 0,
-  };
-  const names = Object.keys(phases);
+  const { step, w1, b1, w2, b2 } = trainingStep(backend);
+  const totals = STEP_PHASES.map(() => 0);
   let t = 0;
   const lap = (i) => {
     const now = performance.now();
-    phases[names[i]] += now - t;
+    totals[i] += now - t;
     t = now;
   };
-  const run = (count, record) => {
-    for (let s = 0; s < count; s++) {
-      const start = (s % 468) * BATCH;
-      t = performance.now();
-      x.set(images.subarray(start * 784, (start + BATCH) * 784), BATCH, 784);
-      if (record) lap(0);
-      sprout.sparseMatmul(x, w1, z1);
-      if (record) lap(1);
-      sprout.addBias(z1, b1, { out: h, relu: true });
-      if (record) lap(2);
-      sprout.matmul(h, w2, { out: z2 });
-      sprout.addBias(z2, b2, { out: z2 });
-      if (record) lap(3);
-      sprout.softmaxCrossEntropy(z2, labels.subarray(start, start + BATCH), { grad: dz2 });
-      if (record) lap(4);
-      sprout.matmul(h, dz2, { transA: true, out: grads[2] });
-      sprout.columnSums(dz2, { out: grads[3] });
-      if (record) lap(5);
-      sprout.matmul(dz2, w2, { transB: true, out: dh });
-      sprout.reluBackward(dh, h, dh);
-      sprout.columnSums(dh, { out: grads[1] });
-      if (record) lap(6);
-      sprout.sparseTransposeMatmul(x, dh, grads[0]);
-      if (record) lap(7);
-      params.forEach((p, i) => {
-        sprout.adamUpdate(p, grads[i], ...state[i], hp);
-      });
-      if (record) lap(8);
-    }
-  };
-  run(20, false);
+  for (let s = 0; s < 20; s++) step((s % 468) * BATCH);
   const handOffs0 = backend.threadHandOffs ?? 0;
-  run(steps, true);
+  for (let s = 0; s < steps; s++) {
+    t = performance.now();
+    step((s % 468) * BATCH, lap);
+  }
   const handOffsPerStep = ((backend.threadHandOffs ?? 0) - handOffs0) / steps;
   // Evaluation: forward only, 1,000 images at a time, as @sprout/layers' evaluate does.
   const evalBatch = 1000;
@@ -218,7 +194,7 @@ function profileStep(backend, steps) {
   const e0 = performance.now();
   evalOnce();
   const evalMs = performance.now() - e0;
-  const perStep = Object.fromEntries(names.map((n) => [n, phases[n] / steps]));
+  const perStep = Object.fromEntries(STEP_PHASES.map((n, i) => [n, totals[i] / steps]));
   return { perStep, handOffsPerStep, evalMsPer10k: evalMs };
 }
 

@@ -78,14 +78,19 @@ async function runSprout(name) {
   return { epochs, quickRate, wallSeconds: result.wallSeconds, testAccuracy: result.testAccuracy };
 }
 
+/** The bundled MNIST and the 55,000 training images Sprout's default split (dev 5,000, seed 42) keeps. */
+async function sproutSplit() {
+  const { loadBundledMnist, stratifiedSplit } = await import('@sprout/data-mnist');
+  const mnist = await loadBundledMnist();
+  return { mnist, train: stratifiedSplit(mnist.train.labels, 5000, 42).train };
+}
+
 async function runTfjs(name) {
   const tf = await import('@tensorflow/tfjs');
   if (name === 'tfjs-wasm') await import('@tensorflow/tfjs-backend-wasm');
   await tf.setBackend(name === 'tfjs-wasm' ? 'wasm' : 'cpu');
   await tf.ready();
-  const { loadBundledMnist, stratifiedSplit } = await import('@sprout/data-mnist');
-  const mnist = await loadBundledMnist();
-  const { train } = stratifiedSplit(mnist.train.labels, 5000, 42); // the same 55,000 images as Sprout
+  const { mnist, train } = await sproutSplit();
   const xTrain = new Float32Array(train.length * 784);
   const yTrain = new Int32Array(train.length);
   train.forEach((k, i) => {
@@ -146,9 +151,8 @@ if (worker) {
 
 /** NumPy in a child python3 on Sprout's own split (the indices go through a file); null if absent. */
 async function runNumpy(name) {
-  const { loadBundledMnist, stratifiedSplit, bundledMnistDir } = await import('@sprout/data-mnist');
-  const mnist = await loadBundledMnist({ verify: false });
-  const { train } = stratifiedSplit(mnist.train.labels, 5000, 42);
+  const { bundledMnistDir } = await import('@sprout/data-mnist');
+  const { train } = await sproutSplit();
   const indexFile = join('/tmp', `sprout-bench-split-${process.pid}.bin`);
   writeFileSync(indexFile, Buffer.from(train.buffer, train.byteOffset, train.byteLength));
   const env = { ...process.env };
