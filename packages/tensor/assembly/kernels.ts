@@ -3,7 +3,15 @@ import { ADAM_GRAD_FLUSH, ADAM_STATE_FLUSH } from './numericLimits.generated';
 // Every pointer is a byte offset into the module's memory; the JS side owns allocation.
 // Loops are written for V8's register allocator: at most ~12 live v128 values.
 
+// acc + a·b: one fused multiply-add where the module is built with relaxed SIMD (rounded once, so
+// results differ in the last bits from the SIMD128 build, which rounds the product and the sum).
 @inline function madd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+// acc + a·b rounded twice in every build.
+@inline function addProduct(acc: v128, a: v128, b: v128): v128 {
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
@@ -69,21 +77,67 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: us
       v128.store(c0, x0); v128.store(c0, x1, 16);
     }
   }
-  // Remaining columns (n not a multiple of 8): scalar, one output at a time.
-  for (; j < n; j++) {
-    for (let i = 0; i < m; i++) {
-      const cp = c + (<usize>(i * n + j) << 2);
-      let s: f32 = accumulate ? load<f32>(cp) : 0;
-      let ap = a + (<usize>(i * ars) << 2);
-      let bp = b + (<usize>j << 2);
-      for (let p = 0; p < k; p++) {
-        s += load<f32>(ap) * load<f32>(bp);
-        ap += <usize>acs << 2;
-        bp += <usize>n << 2;
+  // Remaining columns (n not a multiple of 8, e.g. the last 2 of MNIST's 10 classes): the same
+  // 4-row tiles on partial vectors; the lanes past n are zero and never stored.
+  const r = n - j;
+  if (r > 0) {
+    const rLo = min(r, 4), rHi = r - rLo;
+    let i = 0;
+    for (; i < m; i += 4) {
+      const rows = min(m - i, 4);
+      const c0 = c + (<usize>(i * n + j) << 2);
+      const rowStep = <usize>n << 2;
+      let x00 = zero, x01 = zero, x10 = zero, x11 = zero, x20 = zero, x21 = zero, x30 = zero, x31 = zero;
+      if (accumulate) {
+        x00 = loadPartial(c0, rLo); x01 = loadPartial(c0 + 16, rHi);
+        if (rows > 1) { x10 = loadPartial(c0 + rowStep, rLo); x11 = loadPartial(c0 + rowStep + 16, rHi); }
+        if (rows > 2) { x20 = loadPartial(c0 + 2 * rowStep, rLo); x21 = loadPartial(c0 + 2 * rowStep + 16, rHi); }
+        if (rows > 3) { x30 = loadPartial(c0 + 3 * rowStep, rLo); x31 = loadPartial(c0 + 3 * rowStep + 16, rHi); }
       }
-      store<f32>(cp, s);
+      let ap = a + (<usize>(i * ars) << 2);
+      const aStep = <usize>acs << 2;
+      const rs = <usize>ars << 2;
+      let bp = b + (<usize>j << 2);
+      const bStep = <usize>n << 2;
+      for (let p = 0; p < k; p++) {
+        const b0 = loadPartial(bp, rLo);
+        const b1 = loadPartial(bp + 16, rHi);
+        let av = f32x4.splat(load<f32>(ap));
+        x00 = madd(x00, av, b0); x01 = madd(x01, av, b1);
+        // Rows past m read a's memory but are never stored; clamp so they stay inside a.
+        av = f32x4.splat(load<f32>(ap + (rows > 1 ? rs : 0)));
+        x10 = madd(x10, av, b0); x11 = madd(x11, av, b1);
+        av = f32x4.splat(load<f32>(ap + (rows > 2 ? 2 * rs : 0)));
+        x20 = madd(x20, av, b0); x21 = madd(x21, av, b1);
+        av = f32x4.splat(load<f32>(ap + (rows > 3 ? 3 * rs : 0)));
+        x30 = madd(x30, av, b0); x31 = madd(x31, av, b1);
+        ap += aStep;
+        bp += bStep;
+      }
+      storePartial(c0, x00, rLo); storePartial(c0 + 16, x01, rHi);
+      if (rows > 1) { storePartial(c0 + rowStep, x10, rLo); storePartial(c0 + rowStep + 16, x11, rHi); }
+      if (rows > 2) { storePartial(c0 + 2 * rowStep, x20, rLo); storePartial(c0 + 2 * rowStep + 16, x21, rHi); }
+      if (rows > 3) { storePartial(c0 + 3 * rowStep, x30, rLo); storePartial(c0 + 3 * rowStep + 16, x31, rHi); }
     }
   }
+}
+
+/** The first `count` (0–4) floats at p in the low lanes, zeros above: never reads past them. */
+@inline function loadPartial(p: usize, count: i32): v128 {
+  if (count >= 4) return v128.load(p);
+  let v = f32x4.splat(0);
+  if (count > 0) v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (count > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (count > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+/** Stores the low `count` (0–4) lanes of v at p. */
+@inline function storePartial(p: usize, v: v128, count: i32): void {
+  if (count >= 4) { v128.store(p, v); return; }
+  if (count > 0) store<f32>(p, f32x4.extract_lane(v, 0));
+  if (count > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (count > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
 /** dst[cols×rows] = srcᵀ, where src is rows×cols row-major (packing for A·Bᵀ). */
@@ -96,39 +150,64 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
 }
 
 /**
- * Sparse rows times dense: out[r,:] (+)= Σ_{p in row r} val[p] · D[idx[p], :], D row-major with n columns.
+ * Sparse rows times dense: out[r,:] (+)= Σ_{p in row r} val[p] · D[idx[p], :] over n columns of D
+ * and out, whose rows are `ldm` floats apart (ldm > n when a thread takes some of the columns).
  * With a CSR input this is X·W; with the CSC of X (rows = input features) it is Xᵀ·dZ.
- * Works on 32-column chunks so a chunk of the output row lives in registers.
+ * Works on 24-column chunks so a chunk of the output row lives in registers: six accumulators
+ * and the six values they take fit V8's 16 SIMD registers (at 32 columns it spilled one
+ * accumulator to the stack, and the store-reload chain, not the arithmetic, set the pace).
+ * The products are never fused here: the chain through each accumulator bounds this loop, and
+ * an FMA's latency is longer than an add's.
  */
-export function spmm(rows: i32, n: i32, rowPtr: usize, idx: usize, val: usize, d: usize, out: usize, accumulate: i32): void {
+export function spmm(rows: i32, n: i32, ldm: i32, rowPtr: usize, idx: usize, val: usize, d: usize, out: usize, accumulate: i32): void {
   const zero = f32x4.splat(0);
-  const ld = <usize>n << 2;
-  // Column chunks outermost: one chunk of d (its rows × 32 columns, 100 KB for MNIST's 784 rows)
+  const ld = <usize>ldm << 2;
+  // Column chunks outermost: one chunk of d (its rows × 24 columns, 75 KB for MNIST's 784 rows)
   // stays in L2 while every output row takes from it, instead of whole rows of d (1.6 MB for a
-  // 784×512 weight) streaming from L3 for every output row. Each output element still sums its
-  // non-zeros in the same order, so results are bit-identical to row-first.
+  // 784×512 weight) streaming from L3 for every output row. Each output element sums its
+  // non-zeros in order, whatever the chunking, so results do not depend on it.
   let j = 0;
-  for (; j + 32 <= n; j += 32) {
+  for (; j + 24 <= n; j += 24) {
     const dj = d + (<usize>j << 2);
     for (let r = 0; r < rows; r++) {
       const p0 = load<i32>(rowPtr + (<usize>r << 2));
       const p1 = load<i32>(rowPtr + (<usize>(r + 1) << 2));
       const oj = out + <usize>r * ld + (<usize>j << 2);
-      let x0 = zero, x1 = zero, x2 = zero, x3 = zero, x4 = zero, x5 = zero, x6 = zero, x7 = zero;
+      let x0 = zero, x1 = zero, x2 = zero, x3 = zero, x4 = zero, x5 = zero;
       if (accumulate) {
-        x0 = v128.load(oj); x1 = v128.load(oj, 16); x2 = v128.load(oj, 32); x3 = v128.load(oj, 48);
-        x4 = v128.load(oj, 64); x5 = v128.load(oj, 80); x6 = v128.load(oj, 96); x7 = v128.load(oj, 112);
+        x0 = v128.load(oj); x1 = v128.load(oj, 16); x2 = v128.load(oj, 32);
+        x3 = v128.load(oj, 48); x4 = v128.load(oj, 64); x5 = v128.load(oj, 80);
       }
+      let vp = val + (<usize>p0 << 2);
+      let ip = idx + (<usize>p0 << 2);
+      const end = val + (<usize>p1 << 2);
+      while (vp < end) {
+        const v = v128.load32_splat(vp);
+        const dp = dj + <usize>load<i32>(ip) * ld;
+        x0 = addProduct(x0, v, v128.load(dp)); x1 = addProduct(x1, v, v128.load(dp, 16));
+        x2 = addProduct(x2, v, v128.load(dp, 32)); x3 = addProduct(x3, v, v128.load(dp, 48));
+        x4 = addProduct(x4, v, v128.load(dp, 64)); x5 = addProduct(x5, v, v128.load(dp, 80));
+        vp += 4;
+        ip += 4;
+      }
+      v128.store(oj, x0); v128.store(oj, x1, 16); v128.store(oj, x2, 32);
+      v128.store(oj, x3, 48); v128.store(oj, x4, 64); v128.store(oj, x5, 80);
+    }
+  }
+  for (; j + 8 <= n; j += 8) {
+    const dj = d + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) {
+      const p0 = load<i32>(rowPtr + (<usize>r << 2));
+      const p1 = load<i32>(rowPtr + (<usize>(r + 1) << 2));
+      const oj = out + <usize>r * ld + (<usize>j << 2);
+      let x0 = accumulate ? v128.load(oj) : zero;
+      let x1 = accumulate ? v128.load(oj, 16) : zero;
       for (let p = p0; p < p1; p++) {
-        const v = f32x4.splat(load<f32>(val + (<usize>p << 2)));
+        const v = v128.load32_splat(val + (<usize>p << 2));
         const dp = dj + <usize>load<i32>(idx + (<usize>p << 2)) * ld;
-        x0 = madd(x0, v, v128.load(dp)); x1 = madd(x1, v, v128.load(dp, 16));
-        x2 = madd(x2, v, v128.load(dp, 32)); x3 = madd(x3, v, v128.load(dp, 48));
-        x4 = madd(x4, v, v128.load(dp, 64)); x5 = madd(x5, v, v128.load(dp, 80));
-        x6 = madd(x6, v, v128.load(dp, 96)); x7 = madd(x7, v, v128.load(dp, 112));
+        x0 = addProduct(x0, v, v128.load(dp)); x1 = addProduct(x1, v, v128.load(dp, 16));
       }
-      v128.store(oj, x0); v128.store(oj, x1, 16); v128.store(oj, x2, 32); v128.store(oj, x3, 48);
-      v128.store(oj, x4, 64); v128.store(oj, x5, 80); v128.store(oj, x6, 96); v128.store(oj, x7, 112);
+      v128.store(oj, x0); v128.store(oj, x1, 16);
     }
   }
   for (let r = 0; r < rows && j < n; r++) {

@@ -45,10 +45,14 @@ const shapes: [number, number, number][] = [
   [127, 129, 33],
   [128, 784, 10],
   [513, 20, 127],
+  [9, 11, 4],
+  [6, 3, 14],
+  [3, 5, 3],
 ];
 
 it('reports which backends run', () => {
   expect(backends.map((b) => b.label)).toContain('cpu/wasm-simd');
+  expect(backends.map((b) => b.label)).toContain('cpu/wasm-fma');
   if (gpuSkipped) console.warn(`gpu skipped: ${gpuSkipped}`);
 });
 
@@ -136,6 +140,8 @@ describe.each(backends)('$label backend', ({ backend, label }) => {
     [7, 13, 5],
     [128, 784, 512],
     [33, 784, 10],
+    [127, 129, 33],
+    [513, 7, 127],
   ])('sparse rows %i×%i times dense (x·w and xᵀ·d) match dense products', (n, k, m) => {
     const rng = new Random(n * k);
     const bytes = new Uint8Array(n * k).map(() => (rng.next() < 0.8 ? 0 : rng.int(256)));

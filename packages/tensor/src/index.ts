@@ -1,5 +1,6 @@
 export type { AdamStep, Backend } from './backend.js';
 export { CpuBackend, type CpuBackendOptions } from './cpu/cpuBackend.js';
+export { enableRelaxedSimd, relaxedSimdSupported } from './cpu/kernels.js';
 export { BackendUnavailableError, ShapeError } from './errors.js';
 export { GpuBackend, type GpuJsModule } from './gpu/gpuBackend.js';
 export { type Initializer, initialValues, initTensor } from './init.js';

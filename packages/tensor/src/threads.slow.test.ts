@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { afterAll, expect, it } from 'vitest';
 import { CpuBackend } from './cpu/cpuBackend.js';
+import { enableRelaxedSimd } from './cpu/kernels.js';
 import { adamUpdate } from './ops/adamUpdate.js';
 import { matmul, sparseMatmul, sparseTransposeMatmul } from './ops/matmul.js';
 import { Random } from './random.js';
@@ -8,19 +9,28 @@ import { SparseRows } from './sparseRows.js';
 import { fromArray } from './tensor.js';
 import { randomValues } from './test-support/backends.js';
 
-const threaded = new CpuBackend({ threads: true });
-const single = new CpuBackend({ threads: false });
+const threaded = new CpuBackend({ threads: true, fma: false });
+const single = new CpuBackend({ threads: false, fma: false });
+// The fused multiply-add build, on Node 20 through its V8 flag.
+const fmaReady = enableRelaxedSimd();
+const threadedFma = new CpuBackend({ threads: true, fma: true });
+const singleFma = new CpuBackend({ threads: false, fma: true });
 afterAll(() => {
-  threaded.dispose();
-  single.dispose();
+  for (const b of [threaded, single, threadedFma, singleFma]) b.dispose();
 });
 
 it.skipIf(availableParallelism() < 2)('uses a second thread where there are 2+ cores, and says so', () => {
   expect(threaded.description).toBe('cpu (WebAssembly SIMD kernels, 2 threads)');
   expect(single.description).toBe('cpu (WebAssembly SIMD kernels)');
+  expect(fmaReady).toBe(true);
+  expect(threadedFma.description).toBe('cpu (WebAssembly relaxed SIMD kernels, FMA, 2 threads)');
+  expect(singleFma.description).toBe('cpu (WebAssembly relaxed SIMD kernels, FMA)');
 });
 
-it('gives bit-identical results with and without the worker thread', () => {
+it.each([
+  ['SIMD128', threaded, single],
+  ['FMA', threadedFma, singleFma],
+])('gives bit-identical results with and without the worker thread (%s kernels)', (_, threaded, single) => {
   const run = (b: CpuBackend) => {
     const rng = new Random(3);
     const bytes = Uint8Array.from({ length: 128 * 784 }, () => (rng.next() < 0.8 ? 0 : rng.int(256)));

@@ -35,6 +35,15 @@ export interface CpuBackendOptions {
    * cores). Default: on where possible, unless env SPROUT_THREADS=0. Results are bit-identical.
    */
   threads?: boolean;
+  /**
+   * Use the fused multiply-add (relaxed SIMD) kernels where the runtime validates them. Default:
+   * on, unless env SPROUT_FMA=0. FMA and SIMD128 kernels round differently in the last bits.
+   */
+  fma?: boolean;
+}
+
+function defaultFma(): boolean {
+  return typeof process === 'undefined' || process.env?.SPROUT_FMA !== '0';
 }
 
 function defaultThreads(): boolean {
@@ -67,7 +76,10 @@ export class CpuBackend implements Backend {
     let loaded: ReturnType<typeof loadWasmKernels> | null = null;
     if (want !== 'typescript') {
       try {
-        loaded = loadWasmKernels({ threads: options.threads ?? defaultThreads() });
+        loaded = loadWasmKernels({
+          threads: options.threads ?? defaultThreads(),
+          fma: options.fma ?? defaultFma(),
+        });
         this.threads = loaded.threads;
       } catch (error) {
         if (want === 'wasm-simd') throw error;
@@ -79,11 +91,12 @@ export class CpuBackend implements Backend {
     this.kernels = loaded
       ? {
           kind: 'wasm-simd',
+          fma: loaded.fma,
           threads: loaded.threads ? 2 : 1,
           ...typescriptKernels(this.heap),
           ...loaded.kernels,
         }
-      : { kind: 'typescript', threads: 1, ...typescriptKernels(this.heap) };
+      : { kind: 'typescript', fma: false, threads: 1, ...typescriptKernels(this.heap) };
   }
 
   /** Kernel calls whose second half ran on the worker thread so far (0 without threads). */
@@ -92,8 +105,13 @@ export class CpuBackend implements Backend {
   }
 
   get description(): string {
-    const kind = this.kernels.kind === 'wasm-simd' ? 'WebAssembly SIMD' : 'TypeScript';
-    return `cpu (${kind} kernels${this.kernels.threads > 1 ? `, ${this.kernels.threads} threads` : ''})`;
+    const parts = [
+      this.kernels.kind === 'typescript'
+        ? 'TypeScript kernels'
+        : `WebAssembly ${this.kernels.fma ? 'relaxed SIMD kernels, FMA' : 'SIMD kernels'}`,
+    ];
+    if (this.kernels.threads > 1) parts.push(`${this.kernels.threads} threads`);
+    return `cpu (${parts.join(', ')})`;
   }
 
   /** Heap words for a new tensor, zeroed: a new tensor never shows a freed one's values. */
@@ -162,7 +180,17 @@ export class CpuBackend implements Backend {
 
   sparseMatmul(x: SparseRows, w: Tensor, out: Tensor): void {
     const s = this.sparse(x);
-    this.kernels.spmm(x.rows, w.cols, s.rowPtr.off, s.idx.off, s.val.off, this.off(w), this.off(out), false);
+    this.kernels.spmm(
+      x.rows,
+      w.cols,
+      w.cols,
+      s.rowPtr.off,
+      s.idx.off,
+      s.val.off,
+      this.off(w),
+      this.off(out),
+      false,
+    );
   }
 
   sparseTransposeMatmul(x: SparseRows, d: Tensor, out: Tensor, accumulate: boolean): void {
@@ -170,6 +198,7 @@ export class CpuBackend implements Backend {
     if (!s.cscReady) this.buildCsc(s);
     this.kernels.spmm(
       x.cols,
+      d.cols,
       d.cols,
       s.colPtr.off,
       s.colIdx.off,

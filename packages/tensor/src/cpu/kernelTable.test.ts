@@ -78,9 +78,10 @@ const CASES: Record<WasmKernelName, (e: Env, size: number) => number[]> = {
     const [rowPtr, idx, val] = [e.space(size + 1), e.space(size * cols), e.space(size * cols)];
     e.kernels.sparseRowsFromBytes(size, cols, bytes, 1 / 255, rowPtr, idx, val);
     const n = 256; // split with the worker at 513 rows
+    // The product over 200 of the 256 columns: the other 56 of out must stay as they were.
     const d = e.put(randomValues(cols * n, 6));
     const out = e.put(randomValues(size * n, 7));
-    e.kernels.spmm(size, n, rowPtr, idx, val, d, out, true);
+    e.kernels.spmm(size, 200, n, rowPtr, idx, val, d, out, true);
     return e.f32(out, size * n);
   },
   biasRelu(e, size) {
@@ -193,5 +194,12 @@ describe('kernel table', () => {
     expect(halves?.second).toEqual([66, 512, 784, 1000 + 64 * 784, 784, 1, 5000, 9000 + 64 * 512, false]);
     // Too little work for a hand-off: no split.
     expect(splitCall(CPU_KERNELS.gemm, [8, 8, 8, 0, 8, 1, 0, 0, false])).toBeNull();
+  });
+
+  it('splits a sparse product by columns at a multiple of 8, rows keeping their stride', () => {
+    // Xᵀ·dH for a 100-wide hidden layer (784 input rows).
+    const product = splitCall(CPU_KERNELS.spmm, [784, 100, 100, 10, 20, 30, 1000, 90000, false]);
+    expect(product?.first).toEqual([784, 48, 100, 10, 20, 30, 1000, 90000, false]);
+    expect(product?.second).toEqual([784, 52, 100, 10, 20, 30, 1048, 90048, false]);
   });
 });

@@ -78,11 +78,15 @@ export const CPU_KERNELS = {
       ['dst', 'words'],
     ],
   },
-  /** out (+)= x·d for compressed sparse rows x (rowPtr, idx, val) and a dense d with n columns. */
+  /**
+   * out (+)= x·d for compressed sparse rows x (rowPtr, idx, val), over n columns of d and out, whose
+   * rows are `ld` words apart.
+   */
   spmm: {
     args: [
       ['rows', 'int'],
       ['n', 'int'],
+      ['ld', 'int'],
       ['rowPtr', 'words'],
       ['idx', 'words'],
       ['val', 'words'],
@@ -90,10 +94,15 @@ export const CPU_KERNELS = {
       ['out', 'words'],
       ['accumulate', 'flag'],
     ],
+    // By columns: each thread reads only its columns of the dense operand (in a training step, the
+    // first layer's weight or the hidden gradient) instead of all of it, and writes only its
+    // columns of out. Measured in the tensor bench, 2 threads against 1: X·W1 1.6× by columns,
+    // 1.2× by rows. (Adam, elementwise, splits its flat entries: by columns it was slower than on
+    // one thread, two threads interleaving 1 KB pieces of each row.)
     split: {
-      over: 'rows',
-      align: 1,
-      advance: { rowPtr: 1, out: 'n' },
+      over: 'n',
+      align: 8,
+      advance: { d: 1, out: 1 },
       // ~16 non-zeros per row is MNIST's typical density after the sparse cut.
       work: ({ rows, n }) => 2 * rows * n * 16,
       minWork: MIN_SPLIT_FLOPS,

@@ -1,4 +1,9 @@
-import { kernelsSharedWasmBase64, kernelsWasmBase64 } from './kernels.wasm.generated.js';
+import {
+  kernelsRelaxedSharedWasmBase64,
+  kernelsRelaxedWasmBase64,
+  kernelsSharedWasmBase64,
+  kernelsWasmBase64,
+} from './kernels.wasm.generated.js';
 import {
   CPU_KERNELS,
   type CpuKernelFunctions,
@@ -17,6 +22,11 @@ export { typescriptKernels };
 /** The cpu backend's hot loops (kernelTable.ts declares them), and what runs them. */
 export interface CpuKernels extends CpuKernelFunctions {
   readonly kind: 'wasm-simd' | 'typescript';
+  /**
+   * Whether the products use fused multiply-add (the relaxed-SIMD build). FMA rounds a·b + c once,
+   * SIMD128 twice, so the two builds differ in the last bits; each is deterministic on its own.
+   */
+  readonly fma: boolean;
   /** Threads that share the big kernels (1 or 2). */
   readonly threads: number;
 }
@@ -72,20 +82,52 @@ function bindKernel(
 }
 
 /**
+ * Whether this runtime runs WebAssembly relaxed SIMD (browsers, Node ≥ 22; Node 20 only with
+ * `--experimental-wasm-relaxed-simd`, see {@link enableRelaxedSimd}), by validating the relaxed
+ * build itself. Not cached: enabling the V8 flag later changes the answer.
+ */
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(decodeBase64(kernelsRelaxedWasmBase64));
+}
+
+/**
+ * Turns on relaxed SIMD in a Node whose V8 has it behind a flag (Node 20), as
+ * `--experimental-wasm-relaxed-simd` would, for this process and the worker threads it starts
+ * afterwards; affects only modules compiled afterwards. A process-wide switch, so a library never
+ * flips it: the CLI does, at start-up. Returns whether relaxed SIMD now validates.
+ */
+export function enableRelaxedSimd(): boolean {
+  if (relaxedSimdSupported()) return true;
+  // biome-ignore lint/suspicious/noExplicitAny: getBuiltinModule is Node ≥ 20.16
+  const get = typeof process !== 'undefined' ? (process as any).getBuiltinModule : undefined;
+  get?.('node:v8')?.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return relaxedSimdSupported();
+}
+
+/**
  * Instantiates the SIMD module against a fresh memory; throws where WebAssembly SIMD is missing.
  * With `threads`, the memory is shared and a worker thread runs half of each big kernel.
  */
-export function loadWasmKernels(options: { threads?: boolean } = {}): {
+export function loadWasmKernels(options: { threads?: boolean; fma?: boolean } = {}): {
   memory: WebAssembly.Memory;
   kernels: WasmKernelFunctions;
   threads: KernelThreads | null;
+  fma: boolean;
 } {
+  const fma = (options.fma ?? true) && relaxedSimdSupported();
   const Worker = options.threads ? workerClass() : null;
   const shared = Worker !== null && typeof SharedArrayBuffer !== 'undefined';
   const memory = new WebAssembly.Memory(
     shared ? { initial: 16, maximum: 65536, shared: true } : { initial: 16, maximum: 65536 },
   );
-  const module = new WebAssembly.Module(decodeBase64(shared ? kernelsSharedWasmBase64 : kernelsWasmBase64));
+  const base64 = fma
+    ? shared
+      ? kernelsRelaxedSharedWasmBase64
+      : kernelsRelaxedWasmBase64
+    : shared
+      ? kernelsSharedWasmBase64
+      : kernelsWasmBase64;
+  const module = new WebAssembly.Module(decodeBase64(base64));
   const instance = new WebAssembly.Instance(module, {
     env: {
       memory,
@@ -100,5 +142,5 @@ export function loadWasmKernels(options: { threads?: boolean } = {}): {
   const kernels = Object.fromEntries(
     WASM_KERNEL_NAMES.map((name) => [name, bindKernel(name, exportedKernel(instance, name), threads)]),
   ) as unknown as WasmKernelFunctions;
-  return { memory, kernels, threads };
+  return { memory, kernels, threads, fma };
 }

@@ -27,15 +27,15 @@ export function typescriptKernels(heap: { f32: Float32Array; i32: Int32Array }):
       for (let i = 0; i < rows; i++)
         for (let j = 0; j < cols; j++) f[dst + j * rows + i] = f[src + i * cols + j];
     },
-    spmm(rows, n, rowPtr, idx, val, d, out, acc) {
+    spmm(rows, n, ld, rowPtr, idx, val, d, out, acc) {
       const f = heap.f32;
       const ix = heap.i32;
       for (let r = 0; r < rows; r++) {
-        const o = out + r * n;
+        const o = out + r * ld;
         if (!acc) f.fill(0, o, o + n);
         for (let p = ix[rowPtr + r]; p < ix[rowPtr + r + 1]; p++) {
           const v = f[val + p];
-          const dp = d + ix[idx + p] * n;
+          const dp = d + ix[idx + p] * ld;
           for (let j = 0; j < n; j++) f[o + j] += v * f[dp + j];
         }
       }

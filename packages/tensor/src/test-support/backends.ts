@@ -1,6 +1,7 @@
 // Test-only: the backends the conformance suite runs on. Not exported from the package.
 import type { Backend } from '../backend.js';
 import { CpuBackend } from '../cpu/cpuBackend.js';
+import { enableRelaxedSimd } from '../cpu/kernels.js';
 import { createGpuBackend } from '../select.js';
 
 export interface NamedBackend {
@@ -8,10 +9,15 @@ export interface NamedBackend {
   backend: Backend;
 }
 
-/** cpu (SIMD), cpu (TypeScript) and, where it can run, gpu (software GL allowed for testing). */
+/**
+ * cpu (SIMD128), cpu (relaxed SIMD, FMA), cpu (TypeScript) and, where it can run, gpu (software
+ * GL allowed for testing). Node 20 gets relaxed SIMD from its V8 flag; a Node without it fails here.
+ */
 export async function testBackends(): Promise<{ backends: NamedBackend[]; gpuSkipped: string | null }> {
+  if (!enableRelaxedSimd()) throw new Error('this Node cannot run WebAssembly relaxed SIMD');
   const backends: NamedBackend[] = [
-    { label: 'cpu/wasm-simd', backend: new CpuBackend({ kernels: 'wasm-simd' }) },
+    { label: 'cpu/wasm-simd', backend: new CpuBackend({ kernels: 'wasm-simd', fma: false }) },
+    { label: 'cpu/wasm-fma', backend: new CpuBackend({ kernels: 'wasm-simd', fma: true }) },
     { label: 'cpu/typescript', backend: new CpuBackend({ kernels: 'typescript' }) },
   ];
   let gpuSkipped: string | null = null;
