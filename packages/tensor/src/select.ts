@@ -123,6 +123,10 @@ async function loadGpuJs(given: CreateBackendOptions['gpuJs']): Promise<GpuJsMod
     } catch {
       throw new BackendUnavailableError('gpu', `gpu.js not installed (${GPU_JS_HINT})`);
     }
+    // Before loading gpu.js and headless-gl (~30 MB of resident memory for a process that then
+    // trains on the cpu): without a display there is no GL context to be had.
+    if (!process.env.DISPLAY)
+      throw new BackendUnavailableError('gpu', 'no display: run under xvfb-run or set DISPLAY');
     return require('gpu.js') as GpuJsModule;
   }
   // No import('gpu.js') here: a bundler would then require gpu.js of every browser app.

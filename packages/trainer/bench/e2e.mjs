@@ -75,7 +75,13 @@ async function runSprout(name) {
   });
   // Quick mode: the epoch's training speed so far, extrapolated to a full epoch of 55,000 images.
   const quickRate = quick && speed > 0 ? 55000 / speed : null;
-  return { epochs, quickRate, wallSeconds: result.wallSeconds, testAccuracy: result.testAccuracy };
+  return {
+    epochs,
+    quickRate,
+    wallSeconds: result.wallSeconds,
+    testAccuracy: result.testAccuracy,
+    backend: result.backend,
+  };
 }
 
 /** The bundled MNIST and the 55,000 training images Sprout's default split (dev 5,000, seed 42) keeps. */
@@ -205,7 +211,14 @@ for (const s of systems) {
   process.stderr.write(`bench:e2e: running ${s}${quick ? ' (quick)' : ''}…\n`);
   const child = spawnSync(
     process.execPath,
-    [fileURLToPath(import.meta.url), '--worker', s, ...(quick ? ['--quick'] : [])],
+    [
+      // As the sprout CLI does: relaxed SIMD (the FMA kernels) is behind a flag before Node 22.
+      ...(Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : []),
+      fileURLToPath(import.meta.url),
+      '--worker',
+      s,
+      ...(quick ? ['--quick'] : []),
+    ],
     {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
@@ -278,7 +291,7 @@ const numpyLabel = (s) => {
   return `NumPy ${r?.numpy ?? ''} + OpenBLAS, ${settings}; kernel ${r?.openblas?.corename ?? '?'}, ${r?.openblas?.threads ?? '?'} threads`;
 };
 const label = {
-  'sprout-fixed': 'Sprout, fixed 784-512-10, no augmentation (cpu, WebAssembly SIMD)',
+  'sprout-fixed': `Sprout, fixed 784-512-10, no augmentation (${results['sprout-fixed']?.backend ?? 'cpu'})`,
   'sprout-default': 'Sprout default run (growth 128→512, augmentation, warmup/decay)',
   numpy: numpyLabel('numpy'),
   'numpy-unset': numpyLabel('numpy-unset'),
