@@ -1,4 +1,4 @@
-import { affineWarp } from './affineWarp.js';
+import { affineWarp, type InkBox } from './affineWarp.js';
 
 /** Random geometric augmentation of digit images; all ranges are ± around identity. */
 export interface AugmentOptions {
@@ -17,7 +17,9 @@ const GRID = 4;
 /**
  * Writes a randomly transformed copy of a rows×cols byte image into `out` (inverse mapping with
  * bilinear sampling; outside pixels are 0). Deterministic for a given `random` stream. Without
- * elastic distortion the warp runs in fixed point (see affineWarp.ts).
+ * elastic distortion the warp runs in fixed point (see affineWarp.ts). The image may start at
+ * `srcAt` in `src` and go to `outAt` in `out` (a set of images and a batch buffer, no views);
+ * `ink`, the image's ink box if known (see affineWarp.ts), saves finding it.
  */
 export function augmentImage(
   src: Uint8Array,
@@ -26,6 +28,9 @@ export function augmentImage(
   cols: number,
   random: () => number,
   options: AugmentOptions = {},
+  srcAt = 0,
+  outAt = 0,
+  ink?: InkBox,
 ): void {
   const t = options.translate ?? 2;
   const angle = ((options.rotateDegrees ?? 10) * Math.PI) / 180;
@@ -42,14 +47,23 @@ export function augmentImage(
   if (elastic <= 0) {
     // sx = cos·(x − cx − tx) + sin·(y − cy − ty) + cx, sy = −sin·(x − cx − tx) + cos·(y − cy − ty) + cy.
     const [ox, oy] = [cx + tx, cy + ty];
-    affineWarp(src, out, rows, cols, {
-      a: cos,
-      b: sin,
-      c: cx - cos * ox - sin * oy,
-      d: -sin,
-      e: cos,
-      f: cy + sin * ox - cos * oy,
-    });
+    affineWarp(
+      src,
+      out,
+      rows,
+      cols,
+      {
+        a: cos,
+        b: sin,
+        c: cx - cos * ox - sin * oy,
+        d: -sin,
+        e: cos,
+        f: cy + sin * ox - cos * oy,
+      },
+      srcAt,
+      outAt,
+      ink,
+    );
     return;
   }
   // Elastic: a coarse random displacement grid, bilinearly upsampled (smooth by construction).
@@ -63,7 +77,7 @@ export function augmentImage(
       const dy = y - cy - ty + sampleField(field, gx, gy, 1);
       const sx = cos * dx + sin * dy + cx;
       const sy = -sin * dx + cos * dy + cy;
-      out[y * cols + x] = bilinear(src, rows, cols, sx, sy);
+      out[outAt + y * cols + x] = bilinear(src, srcAt, rows, cols, sx, sy);
     }
   }
 }
@@ -82,13 +96,13 @@ function sampleField(field: Float32Array, gx: number, gy: number, c: number): nu
   );
 }
 
-function bilinear(src: Uint8Array, rows: number, cols: number, x: number, y: number): number {
+function bilinear(src: Uint8Array, srcAt: number, rows: number, cols: number, x: number, y: number): number {
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
   const fx = x - x0;
   const fy = y - y0;
   const at = (xx: number, yy: number) =>
-    xx < 0 || yy < 0 || xx >= cols || yy >= rows ? 0 : src[yy * cols + xx];
+    xx < 0 || yy < 0 || xx >= cols || yy >= rows ? 0 : src[srcAt + yy * cols + xx];
   const v =
     at(x0, y0) * (1 - fx) * (1 - fy) +
     at(x0 + 1, y0) * fx * (1 - fy) +

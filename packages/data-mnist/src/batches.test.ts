@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { augmentImage } from './augment.js';
 import { Batches } from './batches.js';
 import type { LabeledImages } from './dataset.js';
-import { seededRandom } from './seededRandom.js';
+import { mixSeed, seededRandom } from './seededRandom.js';
 
 const count = 50;
 const set: LabeledImages = {
@@ -49,6 +49,30 @@ describe('Batches', () => {
     const got: number[] = [];
     for await (const batch of b.epoch(0)) got.push(batch.size);
     expect(got).toEqual([10, 20, 5, 10, 5]);
+  });
+
+  it('augments each image as augmentImage alone does, epoch after epoch (ink boxes kept)', () => {
+    // Digit-like images: a block of ink at a different place in each.
+    const inked: LabeledImages = {
+      ...set,
+      images: Uint8Array.from({ length: count * 784 }, (_, i) => {
+        const [k, y, x] = [Math.floor(i / 784), Math.floor((i % 784) / 28), i % 28];
+        return Math.abs(y - 4 - (k % 20)) < 4 && Math.abs(x - 8 - ((3 * k) % 13)) < 3 ? 200 : 0;
+      }),
+    };
+    const batches = new Batches(inked, all, { batchSize: 16, seed: 9, augment: {} });
+    for (const epoch of [0, 1]) {
+      // The stream Batches draws its transforms from, image after image.
+      const random = seededRandom(mixSeed(9 ^ 0xa5a5, epoch));
+      const alone = new Uint8Array(784);
+      for (const batch of batches.epoch(epoch)) {
+        for (let i = 0; i < batch.size; i++) {
+          const k = batch.indices[i];
+          augmentImage(inked.images.subarray(k * 784, (k + 1) * 784), alone, 28, 28, random);
+          expect(batch.images.subarray(i * 784, (i + 1) * 784)).toEqual(alone);
+        }
+      }
+    }
   });
 });
 

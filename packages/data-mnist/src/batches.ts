@@ -1,3 +1,4 @@
+import { type InkBox, inkBox } from './affineWarp.js';
 import { type AugmentOptions, augmentImage } from './augment.js';
 import type { LabeledImages } from './dataset.js';
 import { mixSeed, seededRandom, shuffleInPlace } from './seededRandom.js';
@@ -40,6 +41,8 @@ export class Batches {
   private imageBuffer = new Uint8Array(0);
   private labelBuffer = new Uint8Array(0);
   private order: Int32Array;
+  /** Each image's ink box, found the first time it is augmented (top = -1: not yet). */
+  private inkBoxes: Int16Array | null = null;
   readonly pixels: number;
 
   constructor(
@@ -49,6 +52,19 @@ export class Batches {
   ) {
     this.pixels = set.rows * set.cols;
     this.order = new Int32Array(indices.length);
+  }
+
+  private ink(k: number): InkBox {
+    // The boxes are kept in an Int16Array: images up to 32767 pixels on a side.
+    if (this.set.rows > 32767 || this.set.cols > 32767)
+      return inkBox(this.set.images, this.set.rows, this.set.cols, k * this.pixels);
+    this.inkBoxes ??= new Int16Array(this.set.count * 4).fill(-1);
+    const boxes = this.inkBoxes;
+    if (boxes[4 * k] === -1) {
+      const box = inkBox(this.set.images, this.set.rows, this.set.cols, k * this.pixels);
+      boxes.set([box.top, box.bottom, box.left, box.right], 4 * k);
+    }
+    return { top: boxes[4 * k], bottom: boxes[4 * k + 1], left: boxes[4 * k + 2], right: boxes[4 * k + 3] };
   }
 
   /** Number of examples per epoch. */
@@ -88,10 +104,9 @@ export class Batches {
       }
       for (let i = 0; i < size; i++) {
         const k = this.order[start + i];
-        const src = images.subarray(k * px, (k + 1) * px);
         if (augment)
-          augmentImage(src, this.imageBuffer.subarray(i * px, (i + 1) * px), rows, cols, random, augment);
-        else this.imageBuffer.set(src, i * px);
+          augmentImage(images, this.imageBuffer, rows, cols, random, augment, k * px, i * px, this.ink(k));
+        else this.imageBuffer.set(images.subarray(k * px, (k + 1) * px), i * px);
         this.labelBuffer[i] = labels[k];
       }
       yield {

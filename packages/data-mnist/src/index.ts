@@ -1,3 +1,4 @@
+export { type InkBox, inkBox } from './affineWarp.js';
 export { type AugmentOptions, augmentImage } from './augment.js';
 export { type Batch, Batches, type BatchOptions, toFloat } from './batches.js';
 export { bundledMnistDir, loadBundledMnist, MNIST_DATA_HINT, MNIST_FILES } from './bundledMnist.js';
