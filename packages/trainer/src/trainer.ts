@@ -16,6 +16,7 @@ import { type DatasetIdentity, datasetIdentity } from './datasetIdentity.js';
 import { ConfigError, DatasetMismatchError, TrainingDivergedError } from './errors.js';
 import type { TrainHooks } from './events.js';
 import type { EpochRecord, TrainResult } from './history.js';
+import { releaseMemory } from './releaseMemory.js';
 import { type EpochSums, runEpoch } from './runEpoch.js';
 import { ensureDirectory, removeOrphanTemps } from './runFiles.js';
 import { acquireRunLock } from './runLock.js';
@@ -27,7 +28,7 @@ import {
   setAsideRun,
 } from './runOwnership.js';
 import { newSession, optimizerBlobName, restoreSession, type Session } from './session.js';
-import { writeRunOutputs } from './writeRunOutputs.js';
+import { type ReportJob, writeReport, writeRunOutputs } from './writeRunOutputs.js';
 
 /** Options of {@link train}. */
 export interface TrainOptions {
@@ -86,17 +87,8 @@ export async function train(input: TrainConfigInput = {}, options: TrainOptions 
   if (!options.resume) refuseOccupied(config.outDir, options.overwrite);
 
   // Load (and check) the data before touching the disk: a bad dataset leaves no empty run directory.
-  const full = await loadDataset({ dir: config.dataDir, classes: config.classes });
-  const dataset = datasetIdentity(full, config.dataDir);
-  if (checkpoint?.state.dataset && checkpoint.state.dataset.sha256 !== dataset.sha256) {
-    throw new DatasetMismatchError(
-      `cannot continue: the data in ${dataset.source} changed since the checkpoint in ${config.outDir} was written`,
-    );
-  }
-  const data = limit(full, config);
-  if (config.devSize >= data.train.count) {
-    throw new ConfigError('devSize', `must be smaller than the ${data.train.count} training images`);
-  }
+  // Held in a variable the report step clears: see below.
+  let loaded: { data: ImageDataset; dataset: DatasetIdentity } | null = await loadRunData(config, checkpoint);
 
   ensureDirectory(config.outDir);
   const release = acquireRunLock(config.outDir);
@@ -109,7 +101,23 @@ export async function train(input: TrainConfigInput = {}, options: TrainOptions 
       refuseOccupied(config.outDir, options.overwrite); // again, now that the directory is ours
       if (options.overwrite) replacing = setAsideRun(config.outDir).length > 0;
     }
-    const result = await trainLocked(config, data, dataset, checkpoint, options.hooks ?? {}, options.memory);
+    const { result, reportJob } = await trainLocked(
+      config,
+      loaded.data,
+      loaded.dataset,
+      checkpoint,
+      options.hooks ?? {},
+      options.memory,
+    );
+    // The report comes after the run has let go of its data (the training images are most of its
+    // memory), backend and worker thread, so rendering it reuses their memory instead of adding
+    // to the run's peak.
+    loaded = null;
+    if (reportJob) {
+      await releaseMemory();
+      await writeReport(reportJob);
+      options.hooks?.onMessage?.(`report: ${join(config.outDir, 'report.html')}`);
+    }
     // The replaced run goes only once this one has finished; interrupted, both are kept.
     if (!result.interrupted) discardReplacedRun(config.outDir);
     else if (replacing)
@@ -124,6 +132,25 @@ export async function train(input: TrainConfigInput = {}, options: TrainOptions 
     process.off('exit', release);
     release();
   }
+}
+
+/** The run's data: loaded, checked against a resumed checkpoint, limited as the config asks. */
+async function loadRunData(
+  config: TrainConfig,
+  checkpoint: Checkpoint | null,
+): Promise<{ data: ImageDataset; dataset: DatasetIdentity }> {
+  const full = await loadDataset({ dir: config.dataDir, classes: config.classes });
+  const dataset = datasetIdentity(full, config.dataDir);
+  if (checkpoint?.state.dataset && checkpoint.state.dataset.sha256 !== dataset.sha256) {
+    throw new DatasetMismatchError(
+      `cannot continue: the data in ${dataset.source} changed since the checkpoint in ${config.outDir} was written`,
+    );
+  }
+  const data = limit(full, config);
+  if (config.devSize >= data.train.count) {
+    throw new ConfigError('devSize', `must be smaller than the ${data.train.count} training images`);
+  }
+  return { data, dataset };
 }
 
 /** dataDir as an absolute path, so a run can be continued or evaluated from any directory. */
@@ -143,7 +170,7 @@ async function trainLocked(
   checkpoint: Checkpoint | null,
   hooks: TrainHooks,
   memoryWatch: MemoryWatch | undefined,
-): Promise<TrainResult> {
+): Promise<{ result: TrainResult; reportJob: ReportJob | null }> {
   const resources = await openResources(config, memoryWatch);
   try {
     const run = prepareRun(resources, config, data, dataset, checkpoint, hooks);
@@ -161,7 +188,6 @@ async function trainLocked(
       stoppedEarly: ending.stoppedEarly,
       wallSeconds: run.elapsed(),
       backendReport: resources.backendReport,
-      hooks,
       modelMetadata: run.modelMetadata,
     });
   } finally {

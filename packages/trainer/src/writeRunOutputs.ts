@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { type ImageDataset, renderDigitGridSvg } from '@sprout/data-mnist';
+import { type DigitCell, type ImageDataset, renderDigitGridSvg } from '@sprout/data-mnist';
 import { evaluate, loadModel, type ModelMetadata, type Sequential, saveModel } from '@sprout/layers';
 import type { MemoryWatch } from '@sprout/memwatch';
 import type { Backend } from '@sprout/tensor';
 import type { TrainConfig } from './config.js';
-import type { TrainHooks } from './events.js';
 import type { EpochRecord, TrainResult } from './history.js';
 import { type ClassificationReport, classificationReport } from './metrics.js';
 import {
@@ -23,10 +22,27 @@ import { writeFileAtomic } from './runFiles.js';
 import type { ChartName } from './runOwnership.js';
 import type { Session } from './session.js';
 
+/** What the report needs, and nothing of the training data: see {@link writeReport}. */
+export interface ReportJob {
+  out: string;
+  result: TrainResult;
+  report: ClassificationReport;
+  history: EpochRecord[];
+  memorySamples: { seconds: number; rssMB: number; heapMB: number; phase: string }[];
+  /** The digits shown (copies: 30 misclassified, then 30 right). */
+  cells: DigitCell[];
+  rows: number;
+  cols: number;
+  backendReport: string;
+}
+
 /**
  * The end of a run: restore the best weights (by dev accuracy), evaluate on the test set, and
- * write model.sprout, history.json, metrics.json, memory.{json,csv}, plots (SVG+PNG) and report.html,
- * each atomically (a failure names the file and leaves the earlier version in place).
+ * write model.sprout, history.json, metrics.json and memory.{json,csv}, each atomically (a failure
+ * names the file and leaves the earlier version in place). Returns the result and, when the run
+ * asks for one, what its report needs: the caller renders it with {@link writeReport} once the
+ * training data, the backend and its worker are gone, so the report does not add to the run's
+ * peak memory.
  */
 export async function writeRunOutputs(args: {
   session: Session;
@@ -40,11 +56,10 @@ export async function writeRunOutputs(args: {
   stoppedEarly: boolean;
   wallSeconds: number;
   backendReport: string;
-  hooks: TrainHooks;
   /** Stored in model.sprout: input size, classes, dataset identity. */
   modelMetadata: ModelMetadata;
-}): Promise<TrainResult> {
-  const { session, backend, config, data, history, memory, hooks } = args;
+}): Promise<{ result: TrainResult; reportJob: ReportJob | null }> {
+  const { session, backend, config, data, history, memory } = args;
   const out = config.outDir;
   const trained = history.filter((h) => h.epoch > 0);
   const bestDev = trained.reduce((best, h) => Math.max(best, h.devAccuracy), 0);
@@ -78,41 +93,61 @@ export async function writeRunOutputs(args: {
   writeFileAtomic(join(out, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);
   writeFileAtomic(join(out, 'memory.json'), JSON.stringify(memory.toJSON()));
   writeFileAtomic(join(out, 'memory.csv'), memory.toCSV());
-  if (config.report && !args.interrupted) {
-    await writeReport(out, {
-      result,
-      report,
-      history,
-      memory,
-      data,
-      predictions: test.predictions,
-      backendReport: args.backendReport,
-    });
-    hooks.onMessage?.(`report: ${join(out, 'report.html')}`);
-  }
+  const reportJob =
+    config.report && !args.interrupted
+      ? reportJobOf(out, result, report, history, memory, data, test.predictions, args.backendReport)
+      : null;
   if (model !== session.model) model.dispose();
-  return result;
+  return { result, reportJob };
 }
 
-async function writeReport(
+function reportJobOf(
   out: string,
-  r: {
-    result: TrainResult;
-    report: ClassificationReport;
-    history: EpochRecord[];
-    memory: MemoryWatch;
-    data: ImageDataset;
-    predictions: Int32Array;
-    backendReport: string;
-  },
-): Promise<void> {
-  const t0 = r.memory.timeline[0]?.time ?? 0;
-  const samples = r.memory.timeline.map((e) => ({
+  result: TrainResult,
+  report: ClassificationReport,
+  history: EpochRecord[],
+  memory: MemoryWatch,
+  data: ImageDataset,
+  predictions: Int32Array,
+  backendReport: string,
+): ReportJob {
+  const t0 = memory.timeline[0]?.time ?? 0;
+  const memorySamples = memory.timeline.map((e) => ({
     seconds: (e.time - t0) / 1000,
     rssMB: e.rss / 2 ** 20,
     heapMB: e.heapUsed / 2 ** 20,
     phase: e.phase,
   }));
+  const { test } = data;
+  const px = test.rows * test.cols;
+  const wrong: number[] = [];
+  const right: number[] = [];
+  for (let i = 0; i < test.count && (wrong.length < 30 || right.length < 30); i++) {
+    (predictions[i] === test.labels[i] ? right : wrong).push(i);
+  }
+  const cells = [...wrong.slice(0, 30), ...right.slice(0, 30)].map((i) => ({
+    image: test.images.slice(i * px, (i + 1) * px),
+    caption:
+      predictions[i] === test.labels[i] ? `${test.labels[i]}` : `${predictions[i]} (true ${test.labels[i]})`,
+    highlight: predictions[i] !== test.labels[i],
+  }));
+  return {
+    out,
+    result,
+    report,
+    history,
+    memorySamples,
+    cells,
+    rows: test.rows,
+    cols: test.cols,
+    backendReport,
+  };
+}
+
+/** Plots (SVG + PNG) and report.html, each written atomically. */
+export async function writeReport(r: ReportJob): Promise<void> {
+  const { out } = r;
+  const samples = r.memorySamples;
   // Typed by CHART_NAMES: a plot written here is one that --overwrite knows to set aside.
   const specs: readonly (readonly [ChartName, string, VegaLiteSpec])[] = [
     ['cost', 'Cost curves', costChart(r.history)],
@@ -130,23 +165,7 @@ async function writeReport(
     writeFileAtomic(join(out, `${name}.png`), png);
     charts.push({ title, svg });
   }
-  const { test } = r.data;
-  const px = test.rows * test.cols;
-  const wrong: number[] = [];
-  const right: number[] = [];
-  for (let i = 0; i < test.count && (wrong.length < 30 || right.length < 30); i++) {
-    (r.predictions[i] === test.labels[i] ? right : wrong).push(i);
-  }
-  const picks = [...wrong.slice(0, 30), ...right.slice(0, 30)];
-  const cells = picks.map((i) => ({
-    image: test.images.subarray(i * px, (i + 1) * px),
-    caption:
-      r.predictions[i] === test.labels[i]
-        ? `${test.labels[i]}`
-        : `${r.predictions[i]} (true ${test.labels[i]})`,
-    highlight: r.predictions[i] !== test.labels[i],
-  }));
-  const samplesSvg = renderDigitGridSvg(cells, { rows: test.rows, cols: test.cols, columns: 10, zoom: 2 });
+  const samplesSvg = renderDigitGridSvg(r.cells, { rows: r.rows, cols: r.cols, columns: 10, zoom: 2 });
   const { Resvg } = await import('@resvg/resvg-js');
   const samplesPng = Buffer.from(new Resvg(samplesSvg, { font: { loadSystemFonts: true } }).render().asPng());
   const predictions: ChartName = 'predictions';
