@@ -152,6 +152,7 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
 /**
  * Sparse rows times dense: out[r,:] (+)= Σ_{p in row r} val[p] · D[idx[p], :] over n columns of D
  * and out, whose rows are `ldm` floats apart (ldm > n when a thread takes some of the columns).
+ * `nnz` (all the non-zeros) is for the JavaScript side's split rule; unused here.
  * With a CSR input this is X·W; with the CSC of X (rows = input features) it is Xᵀ·dZ.
  * Works on 24-column chunks so a chunk of the output row lives in registers: six accumulators
  * and the six values they take fit V8's 16 SIMD registers (at 32 columns it spilled one
@@ -159,7 +160,7 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
  * The products are never fused here: the chain through each accumulator bounds this loop, and
  * an FMA's latency is longer than an add's.
  */
-export function spmm(rows: i32, n: i32, ldm: i32, rowPtr: usize, idx: usize, val: usize, d: usize, out: usize, accumulate: i32): void {
+export function spmm(rows: i32, n: i32, ldm: i32, nnz: i32, rowPtr: usize, idx: usize, val: usize, d: usize, out: usize, accumulate: i32): void {
   const zero = f32x4.splat(0);
   const ld = <usize>ldm << 2;
   // Column chunks outermost: one chunk of d (its rows × 24 columns, 75 KB for MNIST's 784 rows)

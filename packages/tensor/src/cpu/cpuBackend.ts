@@ -13,6 +13,8 @@ interface Block {
 interface SparseBlocks {
   cols: number;
   rows: number;
+  /** Non-zeros of the current batch. */
+  nnz: number;
   /** The CSC (transpose) is built on first use: evaluation never needs it. */
   cscReady: boolean;
   /** The batch's bytes, copied into the heap for the kernels. */
@@ -184,6 +186,7 @@ export class CpuBackend implements Backend {
       x.rows,
       w.cols,
       w.cols,
+      s.nnz,
       s.rowPtr.off,
       s.idx.off,
       s.val.off,
@@ -200,6 +203,7 @@ export class CpuBackend implements Backend {
       x.cols,
       d.cols,
       d.cols,
+      s.nnz,
       s.colPtr.off,
       s.colIdx.off,
       s.colVal.off,
@@ -291,6 +295,7 @@ export class CpuBackend implements Backend {
       s = {
         cols,
         rows,
+        nnz: 0,
         cscReady: false,
         bytes: this.allocBlock(Math.ceil(total / 4)),
         ...this.sparseBlocks(64, rows, cols),
@@ -309,6 +314,7 @@ export class CpuBackend implements Backend {
     }
     this.kernels.sparseRowsFromBytes(rows, cols, s.bytes.off, scale, s.rowPtr.off, s.idx.off, s.val.off);
     s.rows = rows;
+    s.nnz = nnz;
     s.cscReady = false;
     return nnz;
   }

@@ -73,15 +73,15 @@ const CASES: Record<WasmKernelName, (e: Env, size: number) => number[]> = {
     return e.f32(dst, size * 7);
   },
   spmm(e, size) {
-    const cols = 29;
+    const cols = 40; // ~30% non-zeros: 2·nnz·200 flops pass the split threshold at 513 rows
     const bytes = e.bytes(sparseBytes(size * cols, 5));
     const [rowPtr, idx, val] = [e.space(size + 1), e.space(size * cols), e.space(size * cols)];
-    e.kernels.sparseRowsFromBytes(size, cols, bytes, 1 / 255, rowPtr, idx, val);
-    const n = 256; // split with the worker at 513 rows
+    const nnz = e.kernels.sparseRowsFromBytes(size, cols, bytes, 1 / 255, rowPtr, idx, val);
+    const n = 256;
     // The product over 200 of the 256 columns: the other 56 of out must stay as they were.
     const d = e.put(randomValues(cols * n, 6));
     const out = e.put(randomValues(size * n, 7));
-    e.kernels.spmm(size, 200, n, rowPtr, idx, val, d, out, true);
+    e.kernels.spmm(size, 200, n, nnz, rowPtr, idx, val, d, out, true);
     return e.f32(out, size * n);
   },
   biasRelu(e, size) {
@@ -198,8 +198,10 @@ describe('kernel table', () => {
 
   it('splits a sparse product by columns at a multiple of 8, rows keeping their stride', () => {
     // Xᵀ·dH for a 100-wide hidden layer (784 input rows).
-    const product = splitCall(CPU_KERNELS.spmm, [784, 100, 100, 10, 20, 30, 1000, 90000, false]);
-    expect(product?.first).toEqual([784, 48, 100, 10, 20, 30, 1000, 90000, false]);
-    expect(product?.second).toEqual([784, 52, 100, 10, 20, 30, 1048, 90048, false]);
+    const product = splitCall(CPU_KERNELS.spmm, [784, 100, 100, 40_000, 10, 20, 30, 1000, 90000, false]);
+    expect(product?.first).toEqual([784, 48, 100, 40_000, 10, 20, 30, 1000, 90000, false]);
+    expect(product?.second).toEqual([784, 52, 100, 40_000, 10, 20, 30, 1048, 90048, false]);
+    // The work is the non-zeros' (here 2·40,000·100 flops), not the rows'.
+    expect(splitCall(CPU_KERNELS.spmm, [784, 100, 100, 400, 10, 20, 30, 1000, 90000, false])).toBeNull();
   });
 });

@@ -79,14 +79,15 @@ export const CPU_KERNELS = {
     ],
   },
   /**
-   * out (+)= x·d for compressed sparse rows x (rowPtr, idx, val), over n columns of d and out, whose
-   * rows are `ld` words apart.
+   * out (+)= x·d for compressed sparse rows x (rowPtr, idx, val; nnz non-zeros in all, which only
+   * the split rule reads), over n columns of d and out, whose rows are `ld` words apart.
    */
   spmm: {
     args: [
       ['rows', 'int'],
       ['n', 'int'],
       ['ld', 'int'],
+      ['nnz', 'int'],
       ['rowPtr', 'words'],
       ['idx', 'words'],
       ['val', 'words'],
@@ -103,8 +104,7 @@ export const CPU_KERNELS = {
       over: 'n',
       align: 8,
       advance: { d: 1, out: 1 },
-      // ~16 non-zeros per row is MNIST's typical density after the sparse cut.
-      work: ({ rows, n }) => 2 * rows * n * 16,
+      work: ({ nnz, n }) => 2 * nnz * n,
       minWork: MIN_SPLIT_FLOPS,
     },
   },

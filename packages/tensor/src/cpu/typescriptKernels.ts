@@ -27,7 +27,7 @@ export function typescriptKernels(heap: { f32: Float32Array; i32: Int32Array }):
       for (let i = 0; i < rows; i++)
         for (let j = 0; j < cols; j++) f[dst + j * rows + i] = f[src + i * cols + j];
     },
-    spmm(rows, n, ld, rowPtr, idx, val, d, out, acc) {
+    spmm(rows, n, ld, _nnz, rowPtr, idx, val, d, out, acc) {
       const f = heap.f32;
       const ix = heap.i32;
       for (let r = 0; r < rows; r++) {
