@@ -94,7 +94,8 @@ export function relaxedSimdSupported(): boolean {
  * Turns on relaxed SIMD in a Node whose V8 has it behind a flag (Node 20), as
  * `--experimental-wasm-relaxed-simd` would, for this process and the worker threads it starts
  * afterwards; affects only modules compiled afterwards. A process-wide switch, so a library never
- * flips it: the CLI does, at start-up. Returns whether relaxed SIMD now validates.
+ * flips it: the CLI does, at start-up. Needs Node ≥ 20.16 (`process.getBuiltinModule`); returns
+ * whether relaxed SIMD now validates.
  */
 export function enableRelaxedSimd(): boolean {
   if (relaxedSimdSupported()) return true;
@@ -102,6 +103,22 @@ export function enableRelaxedSimd(): boolean {
   const get = typeof process !== 'undefined' ? (process as any).getBuiltinModule : undefined;
   get?.('node:v8')?.setFlagsFromString('--experimental-wasm-relaxed-simd');
   return relaxedSimdSupported();
+}
+
+/**
+ * Whether the relaxed build's multiply-add is fused on this CPU: x = 1 + 2⁻²³ gives
+ * x·x − (1 + 2⁻²²) = 2⁻⁴⁶ when rounded once and 0 when the product is rounded first. Uses the
+ * first words of the memory, which the heap keeps out of its blocks, and clears them.
+ */
+function fusesMultiplyAdd(instance: WebAssembly.Instance, memory: WebAssembly.Memory): boolean {
+  const words = new Float32Array(memory.buffer, 0, 3);
+  const x = 1 + 2 ** -23;
+  words.set([x, x, -(1 + 2 ** -22)]);
+  // A 1×1·1×1 product accumulated into the third word (the kernels' partial-vector path).
+  exportedKernel(instance, 'gemm')(1, 1, 1, 0, 1, 1, 4, 8, 1);
+  const fused = words[2] === 2 ** -46;
+  words.fill(0);
+  return fused;
 }
 
 /**
@@ -114,28 +131,35 @@ export function loadWasmKernels(options: { threads?: boolean; fma?: boolean } = 
   threads: KernelThreads | null;
   fma: boolean;
 } {
-  const fma = (options.fma ?? true) && relaxedSimdSupported();
   const Worker = options.threads ? workerClass() : null;
   const shared = Worker !== null && typeof SharedArrayBuffer !== 'undefined';
   const memory = new WebAssembly.Memory(
     shared ? { initial: 16, maximum: 65536, shared: true } : { initial: 16, maximum: 65536 },
   );
-  const base64 = fma
-    ? shared
-      ? kernelsRelaxedSharedWasmBase64
-      : kernelsRelaxedWasmBase64
-    : shared
-      ? kernelsSharedWasmBase64
-      : kernelsWasmBase64;
-  const module = new WebAssembly.Module(decodeBase64(base64));
-  const instance = new WebAssembly.Instance(module, {
-    env: {
-      memory,
-      abort: () => {
-        throw new Error('wasm kernel abort');
+  const instantiate = (base64: string) => {
+    const module = new WebAssembly.Module(decodeBase64(base64));
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        memory,
+        abort: () => {
+          throw new Error('wasm kernel abort');
+        },
       },
-    },
-  });
+    });
+    return { module, instance };
+  };
+  let built: ReturnType<typeof instantiate> | null = null;
+  let fma = false;
+  const relaxed = shared ? kernelsRelaxedSharedWasmBase64 : kernelsRelaxedWasmBase64;
+  if ((options.fma ?? true) && WebAssembly.validate(decodeBase64(relaxed))) {
+    built = instantiate(relaxed);
+    fma = fusesMultiplyAdd(built.instance, memory);
+    // Without an FMA instruction (an x64 CPU without FMA3) relaxed_madd multiplies and adds apart,
+    // exactly as the SIMD128 build does: load that one, and say there is no FMA.
+    if (!fma) built = null;
+  }
+  built ??= instantiate(shared ? kernelsSharedWasmBase64 : kernelsWasmBase64);
+  const { module, instance } = built;
   const threads = shared && Worker ? new KernelThreads(Worker, module, memory) : null;
   // Built by name from the table; each entry's type is its declaration's, which TypeScript cannot
   // follow through Object.fromEntries.
