@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-import { setFlagsFromString } from 'node:v8';
+import { enableRelaxedSimd } from '@sprout/trainer';
 import { main } from './main.js';
 
 // The tensor kernels' fused multiply-add build needs WebAssembly relaxed SIMD: on by default from
-// Node 22, behind this flag in Node 20. Set before any module compiles, it holds for this process
-// and the worker threads it starts, as `node --experimental-wasm-relaxed-simd` would.
-if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--experimental-wasm-relaxed-simd');
+// Node 22, behind a V8 flag in Node 20, which this sets (before any module compiles) for this
+// process and the worker threads it starts.
+enableRelaxedSimd();
 
 // A reader that went away (`sprout --help | head -1`) is not an error worth a stack trace; main()
 // stops a run when it happens, and output written after main() returns is simply dropped.

@@ -3,16 +3,16 @@ import { ADAM_GRAD_FLUSH, ADAM_STATE_FLUSH } from './numericLimits.generated';
 // Every pointer is a byte offset into the module's memory; the JS side owns allocation.
 // Loops are written for V8's register allocator: at most ~12 live v128 values.
 
+// acc + a·b rounded twice in every build.
+@inline function addProduct(acc: v128, a: v128, b: v128): v128 {
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
 // acc + a·b: one fused multiply-add where the module is built with relaxed SIMD (rounded once, so
 // results differ in the last bits from the SIMD128 build, which rounds the product and the sum).
 @inline function madd(acc: v128, a: v128, b: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
-
-// acc + a·b rounded twice in every build.
-@inline function addProduct(acc: v128, a: v128, b: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
+  return addProduct(acc, a, b);
 }
 
 /**

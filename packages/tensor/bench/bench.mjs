@@ -210,13 +210,7 @@ function profileStep(backend, steps) {
       sprout.argmaxRows(ze);
     }
   };
-  evalOnce();
-  let evalMs = Number.POSITIVE_INFINITY;
-  for (let slice = 0; slice < 3; slice++) {
-    const e0 = performance.now();
-    evalOnce();
-    evalMs = Math.min(evalMs, performance.now() - e0);
-  }
+  const evalMs = timeIt(evalOnce, quick ? 0.5 : 1) * 1000;
   const perStep = Object.fromEntries(STEP_PHASES.map((n, i) => [n, best[i]]));
   return { perStep, handOffsPerStep, evalMsPer10k: evalMs };
 }

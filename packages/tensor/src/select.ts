@@ -47,6 +47,12 @@ interface GlProbe {
   renderer: string;
 }
 
+/** headless-gl needs an X display: throws the one reason `auto` reports when there is none. */
+function requireDisplay(): void {
+  if (!process.env.DISPLAY)
+    throw new BackendUnavailableError('gpu', 'no display: run under xvfb-run or set DISPLAY');
+}
+
 /** Creates a GL context the way gpu.js will, and reads its renderer string; throws with a reason. */
 async function probeGl(): Promise<GlProbe> {
   if (isNode) {
@@ -71,8 +77,7 @@ async function probeGl(): Promise<GlProbe> {
         `headless-gl not installed or not built (${(error as Error).message.split('\n')[0]})`,
       );
     }
-    if (!process.env.DISPLAY)
-      throw new BackendUnavailableError('gpu', 'no display: run under xvfb-run or set DISPLAY');
+    requireDisplay();
     const gl = createGl(1, 1);
     if (!gl)
       throw new BackendUnavailableError(
@@ -125,8 +130,7 @@ async function loadGpuJs(given: CreateBackendOptions['gpuJs']): Promise<GpuJsMod
     }
     // Before loading gpu.js and headless-gl (~30 MB of resident memory for a process that then
     // trains on the cpu): without a display there is no GL context to be had.
-    if (!process.env.DISPLAY)
-      throw new BackendUnavailableError('gpu', 'no display: run under xvfb-run or set DISPLAY');
+    requireDisplay();
     return require('gpu.js') as GpuJsModule;
   }
   // No import('gpu.js') here: a bundler would then require gpu.js of every browser app.

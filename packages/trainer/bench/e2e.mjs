@@ -27,7 +27,9 @@ const peakRssMB = () => {
 const flopsPerSample = (h) => 4 * 794 * h + 20 * h;
 
 async function runSprout(name) {
-  const { train } = await import('../dist/index.js');
+  const { enableRelaxedSimd, train } = await import('../dist/index.js');
+  // As the sprout CLI does: the FMA kernels, behind a V8 flag before Node 22.
+  enableRelaxedSimd();
   const fixed = {
     initialHiddenSize: 512,
     finalHiddenSize: 512,
@@ -179,6 +181,11 @@ async function runNumpy(name) {
     ],
     { encoding: 'utf8', env, maxBuffer: 1 << 24 },
   );
+  return resultOf(child);
+}
+
+/** A child's result: its last stdout line as JSON, else the last lines it printed as the error. */
+function resultOf(child) {
   const line = child.stdout.trim().split('\n').at(-1);
   try {
     return JSON.parse(line);
@@ -211,26 +218,14 @@ for (const s of systems) {
   process.stderr.write(`bench:e2e: running ${s}${quick ? ' (quick)' : ''}…\n`);
   const child = spawnSync(
     process.execPath,
-    [
-      // As the sprout CLI does: relaxed SIMD (the FMA kernels) is behind a flag before Node 22.
-      ...(Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : []),
-      fileURLToPath(import.meta.url),
-      '--worker',
-      s,
-      ...(quick ? ['--quick'] : []),
-    ],
+    [fileURLToPath(import.meta.url), '--worker', s, ...(quick ? ['--quick'] : [])],
     {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
       env: { ...process.env, SPROUT_BACKEND: 'cpu' },
     },
   );
-  const line = child.stdout.trim().split('\n').at(-1);
-  try {
-    results[s] = JSON.parse(line);
-  } catch {
-    results[s] = { error: (child.stderr || child.stdout).trim().split('\n').slice(-3).join(' ') };
-  }
+  results[s] = resultOf(child);
 }
 
 const summary = (r) => {

@@ -136,8 +136,8 @@ export function loadWasmKernels(options: { threads?: boolean; fma?: boolean } = 
   const memory = new WebAssembly.Memory(
     shared ? { initial: 16, maximum: 65536, shared: true } : { initial: 16, maximum: 65536 },
   );
-  const instantiate = (base64: string) => {
-    const module = new WebAssembly.Module(decodeBase64(base64));
+  const instantiate = (bytes: Uint8Array<ArrayBuffer>) => {
+    const module = new WebAssembly.Module(bytes);
     const instance = new WebAssembly.Instance(module, {
       env: {
         memory,
@@ -150,15 +150,18 @@ export function loadWasmKernels(options: { threads?: boolean; fma?: boolean } = 
   };
   let built: ReturnType<typeof instantiate> | null = null;
   let fma = false;
-  const relaxed = shared ? kernelsRelaxedSharedWasmBase64 : kernelsRelaxedWasmBase64;
-  if ((options.fma ?? true) && WebAssembly.validate(decodeBase64(relaxed))) {
+  const relaxed =
+    (options.fma ?? true)
+      ? decodeBase64(shared ? kernelsRelaxedSharedWasmBase64 : kernelsRelaxedWasmBase64)
+      : null;
+  if (relaxed && WebAssembly.validate(relaxed)) {
     built = instantiate(relaxed);
     fma = fusesMultiplyAdd(built.instance, memory);
     // Without an FMA instruction (an x64 CPU without FMA3) relaxed_madd multiplies and adds apart,
     // exactly as the SIMD128 build does: load that one, and say there is no FMA.
     if (!fma) built = null;
   }
-  built ??= instantiate(shared ? kernelsSharedWasmBase64 : kernelsWasmBase64);
+  built ??= instantiate(decodeBase64(shared ? kernelsSharedWasmBase64 : kernelsWasmBase64));
   const { module, instance } = built;
   const threads = shared && Worker ? new KernelThreads(Worker, module, memory) : null;
   // Built by name from the table; each entry's type is its declaration's, which TypeScript cannot
