@@ -120,6 +120,15 @@ describe.skipIf(!available)('docs site in Chromium', () => {
     await page.waitForSelector('#prediction[data-digit]');
     const digit = await page.$eval('#prediction', (e) => (e as HTMLElement).dataset.digit);
     expect(digit).toBe('1');
+    // A clean "7" (a bar, then a long diagonal), the drawing an unnormalised pad once called a 2.
+    await page.click('#clear');
+    await page.mouse.move(box.x + 80, box.y + 60);
+    await page.mouse.down();
+    for (let x = 80; x <= 200; x += 10) await page.mouse.move(box.x + x, box.y + 60);
+    for (let t = 0; t <= 1; t += 0.1) await page.mouse.move(box.x + 200 - 80 * t, box.y + 60 + 170 * t);
+    await page.mouse.up();
+    await page.waitForSelector('#prediction[data-digit]');
+    expect(await page.$eval('#prediction', (e) => (e as HTMLElement).dataset.digit)).toBe('7');
     await page.screenshot({ path: join(screenshots, 'demo.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();

@@ -1,3 +1,9 @@
+import { defineConfig } from 'tsup';
 import { libraryConfig } from '../../tsup.config.base';
 
-export default libraryConfig;
+// A second entry: `@sprout/data-mnist/normalize-digit`, for browsers (the docs demo), without the
+// Node-only readers (IDX files, PNG) the main entry brings.
+export default defineConfig({
+  ...libraryConfig,
+  entry: ['src/index.ts', 'src/normalizeDigit.ts'],
+} as typeof libraryConfig);

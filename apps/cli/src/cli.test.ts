@@ -58,6 +58,7 @@ describe('sprout CLI', () => {
         'bestDevAccuracy',
         'epochs',
         'hiddenSize',
+        'hiddenSizes',
         'outDir',
         'peakRssMB',
         'secondsTo98',

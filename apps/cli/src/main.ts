@@ -1,6 +1,14 @@
-import { ConfigError, evaluateSaved, isUsageError, MemoryLimitExceededError, train } from '@sprout/trainer';
+import {
+  ConfigError,
+  evaluateSaved,
+  exportSaved,
+  isUsageError,
+  MemoryLimitExceededError,
+  predictImages,
+  train,
+} from '@sprout/trainer';
 import { CommanderError } from 'commander';
-import { flagOf, parseArgs, UsageError } from './parseArgs.js';
+import { type ExportRequest, flagOf, type PredictRequest, parseArgs, UsageError } from './parseArgs.js';
 import { progressHooks } from './progress.js';
 import { linkLatest, newRunDirectory, removeIfEmpty } from './runDirectory.js';
 
@@ -20,6 +28,7 @@ const JSON_FIELDS = [
   'peakRssMB',
   'backend',
   'hiddenSize',
+  'hiddenSizes',
   'outDir',
 ] as const;
 
@@ -38,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`sprout: error: ${(error as Error).message}\n`);
     return EXIT.usage;
   }
+  if (request.mode === 'predict' || request.mode === 'export') return runTool(request);
   // Under --json stdout carries the JSON result only; everything a person reads goes to stderr.
   const human = request.json ? process.stderr : process.stdout;
   let stdoutClosed = false;
@@ -134,6 +144,46 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
     process.stdout.off('error', onStdoutError);
   }
+}
+
+/** `sprout predict` and `sprout export`: one job, no run to stop or checkpoint. */
+async function runTool(request: PredictRequest | ExportRequest): Promise<number> {
+  const log = (line: string) => (request.json ? process.stderr : process.stdout).write(`${line}\n`);
+  try {
+    if (request.mode === 'predict') {
+      const predictions = await predictImages({
+        outDir: request.outDir,
+        files: request.files,
+        top: request.top,
+      });
+      for (const p of predictions)
+        log(
+          `${p.source}: ${p.top.map((t) => `${t.name ?? t.class} (${percent(t.probability)})`).join(', ')}`,
+        );
+      if (request.json)
+        process.stdout.write(`${JSON.stringify(predictions.map((p) => ({ file: p.source, top: p.top })))}\n`);
+      return EXIT.ok;
+    }
+    const { outDir, format, to, int8, overwrite } = request;
+    const result = await exportSaved({ outDir, format, to, int8, overwrite });
+    const kib = (result.bytes / 1024).toFixed(0);
+    log(`exported ${outDir} as ${format}${int8 ? ' (int8)' : ''}: ${result.files.join(', ')} (${kib} KiB)`);
+    if (request.json)
+      process.stdout.write(`${JSON.stringify({ format, int8, files: result.files, bytes: result.bytes })}\n`);
+    return EXIT.ok;
+  } catch (error) {
+    const e = error as Error;
+    process.stderr.write(`sprout: error: ${userMessage(e)}\n`);
+    if (process.env.SPROUT_DEBUG) process.stderr.write(`${e.stack}\n`);
+    return isUsageError(e) || e instanceof UsageError ? EXIT.usage : EXIT.error;
+  }
+}
+
+/** A probability as a person reads it: two decimals, never a rounded 100.00% or 0.00%. */
+function percent(p: number): string {
+  if (p > 0.9999) return '>99.99%';
+  if (p < 0.0001) return '<0.01%';
+  return `${(p * 100).toFixed(2)}%`;
 }
 
 /** The message in the user's words: options named by the flag they typed. */

@@ -1,12 +1,12 @@
 import { createRequire } from 'node:module';
-import { resolveConfig, type TrainConfigInput } from '@sprout/trainer';
+import { type ExportFormat, resolveConfig, type TrainConfigInput } from '@sprout/trainer';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** This package's version (from its package.json, beside dist/ and src/ alike). */
 export const VERSION: string = createRequire(import.meta.url)('../package.json').version;
 
-/** What the user asked for. */
-export interface CliRequest {
+/** What the user asked for: a training run (or its --continue-training / --evaluate forms)… */
+export interface TrainRequest {
   mode: 'train' | 'continue' | 'evaluate';
   json: boolean;
   /** Replace the run already in --out. */
@@ -17,11 +17,40 @@ export interface CliRequest {
   config: TrainConfigInput;
 }
 
+/** …classifying image files with a run's model… */
+export interface PredictRequest {
+  mode: 'predict';
+  json: boolean;
+  outDir: string;
+  files: string[];
+  top: number;
+}
+
+/** …or exporting a run's model. */
+export interface ExportRequest {
+  mode: 'export';
+  json: boolean;
+  outDir: string;
+  format: ExportFormat;
+  to: string;
+  int8: boolean;
+  overwrite: boolean;
+}
+
+export type CliRequest = TrainRequest | PredictRequest | ExportRequest;
+
 const defaults = resolveConfig({});
 
 const integer = (flag: string) => (value: string) => {
   if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`${flag} must be an integer, got "${value}"`);
   return Number(value);
+};
+const widths = (flag: string) => (value: string) => {
+  if (!/^\d+(,\d+)*$/.test(value))
+    throw new InvalidArgumentError(
+      `${flag} must be widths separated by commas (e.g. 512,256), got "${value}"`,
+    );
+  return value.split(',').map(Number);
 };
 const number = (flag: string) => (value: string) => {
   const n = Number(value);
@@ -74,6 +103,18 @@ const OPTIONS: [string, keyof typeof defaults, string, ((v: string) => unknown) 
     integer('--initial-hidden-size'),
   ],
   ['--final-hidden-size <n>', 'finalHiddenSize', 'hidden units after growth', integer('--final-hidden-size')],
+  [
+    '--hidden <widths>',
+    'hidden',
+    'final width of each hidden layer, e.g. 512,256 for two (instead of --final-hidden-size)',
+    widths('--hidden'),
+  ],
+  [
+    '--initial-hidden <widths>',
+    'initialHidden',
+    'initial width of each hidden layer, e.g. 128,64 (instead of --initial-hidden-size)',
+    widths('--initial-hidden'),
+  ],
   ['--growth-strategy <s>', 'growthStrategy', 'net2net | zero-outgoing', null],
   ['--patience <n>', 'patience', 'early stopping patience in epochs (0 = off)', integer('--patience')],
   [
@@ -112,10 +153,10 @@ function normaliseUnderscores(argv: string[]): string[] {
   );
 }
 
-/** Builds the commander program (also used for --help). */
-export function buildProgram(): Command {
-  const program = new Command('sprout')
-    .description('Train a growing MLP on MNIST (bundled) from chance to 98%+ test accuracy.')
+/** A commander program as every sprout command is set up: errors on one line, no process.exit. */
+function newProgram(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
@@ -124,15 +165,34 @@ export function buildProgram(): Command {
     })
     .allowExcessArguments(false)
     .showSuggestionAfterError(true);
+}
+
+const COMMANDS_HELP = `
+Commands (sprout <command> --help for each):
+  train                      train a model (the default: \`sprout --epochs 3\` is \`sprout train --epochs 3\`)
+  predict [options] <image…> classify PNG or PGM images with a run's model
+  export [options]           export a run's model to TensorFlow.js, ONNX or int8`;
+
+/** Builds the training command (also used for --help). */
+export function buildProgram(): Command {
+  const program = newProgram(
+    'sprout',
+    'Train a growing MLP on MNIST (bundled) from chance to 98%+ test accuracy.',
+  );
+  program.usage('[train] [options]').addHelpText('after', COMMANDS_HELP);
   for (const [flag, key, description, parser] of OPTIONS) {
     const shown =
       key === 'outDir'
         ? 'runs/<date-time>, linked as runs/latest'
         : key === 'classes'
           ? 'from the labels'
-          : defaults[key] === undefined
-            ? 'bundled MNIST'
-            : String(defaults[key]);
+          : key === 'initialHiddenSize'
+            ? `half of --final-hidden-size, ${defaults.initialHiddenSize}`
+            : key === 'initialHidden'
+              ? 'half of each --hidden width'
+              : defaults[key] === undefined
+                ? 'bundled MNIST'
+                : String(defaults[key]);
     const option = new Option(flag, `${description} (default: ${shown})`);
     if (key === 'backend') option.choices(['cpu', 'gpu', 'auto']);
     if (key === 'growthStrategy') option.choices(['net2net', 'zero-outgoing']);
@@ -140,7 +200,11 @@ export function buildProgram(): Command {
     program.addOption(option);
   }
   program
-    .option('--no-augment', 'turn off training-time augmentation (default: on)')
+    .option(
+      '--augment',
+      'random shifts, rotations and scaling of training images (default: on for the bundled digits, off for --data-dir)',
+    )
+    .option('--no-augment', 'turn training-time augmentation off')
     .option('--no-report', 'skip plots and report.html (default: written)')
     .option('--continue-training', 'resume from the checkpoint in --out (alias --continue_training)')
     .option('--evaluate', 'evaluate the saved model in --out on its test set and save the metrics')
@@ -169,10 +233,81 @@ export function flagOf(key: string): string | undefined {
   return entry?.[0].split(' ')[0];
 }
 
+/** `sprout predict`. */
+export function buildPredictProgram(): Command {
+  return newProgram(
+    'sprout predict',
+    "Classify images (PNG or PGM, any size, either polarity) with a run's model.",
+  )
+    .argument('<image...>', 'image files')
+    .option(
+      '--out <dir>',
+      'the run whose model.sprout to use (a training run or an export --format sprout)',
+      'runs/latest',
+    )
+    .option('--top <k>', 'show the k most likely classes of each image', integer('--top'), 1)
+    .option('--json', 'print the predictions as one JSON array on stdout')
+    .addHelpText(
+      'after',
+      '\nEach image is normalised as MNIST digits were: ink box scaled to 20×20, centre of mass centred in 28×28.',
+    );
+}
+
+const FORMATS = ['tfjs', 'onnx', 'sprout'] as const;
+
+/** `sprout export`. */
+export function buildExportProgram(): Command {
+  return newProgram(
+    'sprout export',
+    "Export a run's model; every format takes pixels in [0, 1] and outputs class probabilities.",
+  )
+    .option('--out <dir>', 'the run whose model.sprout to export', 'runs/latest')
+    .addOption(
+      new Option(
+        '--format <format>',
+        'tfjs (TensorFlow.js Layers) | onnx (opset 13) | sprout (model.sprout, e.g. with --int8)',
+      )
+        .choices(FORMATS)
+        .makeOptionMandatory(),
+    )
+    .requiredOption('--to <dir>', 'directory to write the exported files into')
+    .option('--int8', 'quantize weights to int8, one scale per output unit (about 4× smaller)')
+    .option('--overwrite', 'replace exported files already in --to')
+    .option('--json', 'print what was written as one JSON object on stdout');
+}
+
 /** Parses argv (without node and script) into a request; throws commander errors on bad input. */
 export function parseArgs(argv: string[]): CliRequest {
+  const args = normaliseUnderscores(argv);
+  if (args[0] === 'predict') {
+    const program = buildPredictProgram();
+    program.parse(args.slice(1), { from: 'user' });
+    const opts = program.opts();
+    if (opts.top < 1) throw new UsageError(`--top must be at least 1, got ${opts.top}`);
+    return {
+      mode: 'predict',
+      json: Boolean(opts.json),
+      outDir: opts.out,
+      files: program.args,
+      top: opts.top,
+    };
+  }
+  if (args[0] === 'export') {
+    const program = buildExportProgram();
+    program.parse(args.slice(1), { from: 'user' });
+    const opts = program.opts();
+    return {
+      mode: 'export',
+      json: Boolean(opts.json),
+      outDir: opts.out,
+      format: opts.format,
+      to: opts.to,
+      int8: Boolean(opts.int8),
+      overwrite: Boolean(opts.overwrite),
+    };
+  }
   const program = buildProgram();
-  program.parse(normaliseUnderscores(argv), { from: 'user' });
+  program.parse(args[0] === 'train' ? args.slice(1) : args, { from: 'user' });
   const opts = program.opts();
   if (opts.continueTraining && opts.evaluate)
     throw new UsageError('--continue-training and --evaluate cannot be combined: give one of them');

@@ -27,10 +27,11 @@ export function progressHooks(options: {
     onStart(info) {
       if (options.quiet) return;
       options.log(info.backendReport);
+      const augmentation = `augmentation ${info.config.augment ? 'on' : 'off'}`;
       options.log(
         info.resumedFromEpoch === null
-          ? `training on ${info.trainSize} images → ${info.config.outDir}`
-          : `continuing from epoch ${info.resumedFromEpoch} → ${info.config.outDir}`,
+          ? `training on ${info.trainSize} images, ${augmentation} → ${info.config.outDir}`
+          : `continuing from epoch ${info.resumedFromEpoch}, ${augmentation} → ${info.config.outDir}`,
       );
     },
     onBatch(p: BatchProgress) {
@@ -67,7 +68,7 @@ export function progressHooks(options: {
       options.log(
         r.epoch === 0
           ? `epoch 0 (untrained): dev ${pct(r.devAccuracy)}, test ${pct(r.testAccuracy)}`
-          : `epoch ${r.epoch}: train loss ${r.trainLoss?.toFixed(4)} acc ${pct(r.trainAccuracy)} | dev loss ${r.devLoss.toFixed(4)} acc ${pct(r.devAccuracy)} | test ${pct(r.testAccuracy)} | lr ${r.learningRate.toExponential(1)} | width ${r.hiddenSize} | ${r.seconds.toFixed(1)}s, ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} samples/s | ${r.rssMB.toFixed(0)} MB | ${r.elapsed.toFixed(1)}s total`,
+          : `epoch ${r.epoch}: train loss ${r.trainLoss?.toFixed(4)} acc ${pct(r.trainAccuracy)} | dev loss ${r.devLoss.toFixed(4)} acc ${pct(r.devAccuracy)} | test ${pct(r.testAccuracy)} | lr ${r.learningRate.toExponential(1)} | width ${(r.hiddenSizes ?? [r.hiddenSize]).join('-')} | ${r.seconds.toFixed(1)}s, ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} samples/s | ${r.rssMB.toFixed(0)} MB | ${r.elapsed.toFixed(1)}s total`,
       );
     },
     onMessage(line) {

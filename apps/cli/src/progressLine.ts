@@ -10,6 +10,8 @@ export interface ProgressValues {
   accuracy: number | null;
   learningRate: number;
   hiddenSize: number;
+  /** Every hidden layer's width (one layer: [hiddenSize]). */
+  hiddenSizes?: number[];
   rssMB: number;
   etaSeconds: number;
 }
@@ -35,7 +37,7 @@ export function progressLine(v: ProgressValues, columns: number): string {
     { rank: 0, text: `loss ${v.loss.toFixed(4)}` },
     { rank: 1, text: `acc ${v.accuracy === null ? '—' : `${(v.accuracy * 100).toFixed(2)}%`}` },
     { rank: 4, text: `lr ${v.learningRate.toExponential(1)}` },
-    { rank: 5, text: `width ${v.hiddenSize}` },
+    { rank: 5, text: `width ${(v.hiddenSizes ?? [v.hiddenSize]).join('-')}` },
     { rank: 6, text: `${v.rssMB.toFixed(0)} MB` },
     { rank: 2, text: `ETA ${v.etaSeconds.toFixed(1)}s` },
   ];

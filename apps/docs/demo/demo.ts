@@ -1,6 +1,7 @@
 // The in-browser demo: trains the growing MLP on an MNIST slice with @sprout/tensor's auto backend
 // (gpu.js on WebGL when a real GPU is there, else the WebAssembly cpu backend), plots loss and
 // accuracy as they move, and classifies digits drawn on a canvas.
+import { normalizeDigit } from '@sprout/data-mnist/normalize-digit';
 import { createMlp, evaluate, grow, SoftmaxCrossEntropy } from '@sprout/layers';
 import { Adam } from '@sprout/optim';
 import { growthSchedule } from '@sprout/schedule';
@@ -95,7 +96,7 @@ $('train').addEventListener('click', async () => {
   status.textContent = `${report} — trained`;
 });
 
-// Drawing pad: 280×280 strokes → 28×28 like MNIST (digit scaled into 20×20, centred by mass).
+// Drawing pad: 280×280 strokes, white on black.
 const pad = $('pad') as HTMLCanvasElement;
 const pen = pad.getContext('2d')!;
 pen.fillStyle = 'black';
@@ -124,38 +125,25 @@ window.addEventListener('pointerup', () => {
 $('clear').addEventListener('click', () => {
   pen.fillRect(0, 0, pad.width, pad.height);
   predictionText.textContent = '';
+  delete predictionText.dataset.digit;
 });
 
-function toMnist(): Uint8Array {
-  const src = pen.getImageData(0, 0, pad.width, pad.height).data;
-  let x0 = pad.width;
-  let y0 = pad.height;
-  let x1 = 0;
-  let y1 = 0;
-  for (let y = 0; y < pad.height; y++)
-    for (let x = 0; x < pad.width; x++)
-      if (src[(y * pad.width + x) * 4] > 20) {
-        x0 = Math.min(x0, x);
-        y0 = Math.min(y0, y);
-        x1 = Math.max(x1, x);
-        y1 = Math.max(y1, y);
-      }
-  const out = new Uint8Array(784);
-  if (x1 < x0) return out;
-  const size = Math.max(x1 - x0, y1 - y0) + 1;
-  const small = document.createElement('canvas');
-  small.width = small.height = 28;
-  const s = small.getContext('2d')!;
-  const box = (20 * (x1 - x0 + 1)) / size;
-  const boxH = (20 * (y1 - y0 + 1)) / size;
-  s.drawImage(pad, x0, y0, x1 - x0 + 1, y1 - y0 + 1, (28 - box) / 2, (28 - boxH) / 2, box, boxH);
-  const d = s.getImageData(0, 0, 28, 28).data;
-  for (let i = 0; i < 784; i++) out[i] = d[i * 4];
-  return out;
+// The pad as MNIST's digits were made (normalizeDigit: ink box into 20×20, centre of mass at the
+// centre of 28×28) — the same function `sprout predict` uses on image files.
+function toMnist(): Uint8Array | null {
+  const rgba = pen.getImageData(0, 0, pad.width, pad.height).data;
+  const pixels = new Float32Array(pad.width * pad.height);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rgba[i * 4] / 255;
+  try {
+    return normalizeDigit({ width: pad.width, height: pad.height, pixels }, 'the pad');
+  } catch {
+    return null; // nothing drawn yet
+  }
 }
 
 function predict() {
   const image = toMnist();
+  if (!image) return;
   const input = new SparseRows(backend).set(image, 1, 784);
   const probs = softmax(model.forward(input)).toArray();
   input.dispose();

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatasetError, IdxFormatError } from './errors.js';
 import { readIdx } from './readIdx.js';
@@ -19,7 +19,12 @@ export interface ImageDataset {
   classes: number;
   /** Where the files came from. */
   source: string;
+  /** Names of the classes, from the directory's `classes.txt` (one per line, in label order). */
+  classNames?: string[];
 }
+
+/** The class names file a dataset directory may hold. */
+export const CLASS_NAMES_FILE = 'classes.txt';
 
 /** Reads one images+labels pair and checks that they agree. */
 export async function readLabeledImages(
@@ -102,7 +107,23 @@ export async function loadIdxDirectory(
       `${test.labels[unseen]} (label index ${unseen})`,
     );
   }
-  return { train, test, classes, source: dir };
+  const classNames = await readClassNames(dir, names, classes);
+  return { train, test, classes, source: dir, ...(classNames ? { classNames } : {}) };
+}
+
+/** `classes.txt`: one name per line (blank lines at the end ignored), exactly one per class. */
+async function readClassNames(dir: string, names: string[], classes: number): Promise<string[] | undefined> {
+  if (!names.includes(CLASS_NAMES_FILE)) return undefined;
+  const file = join(dir, CLASS_NAMES_FILE);
+  const lines = (await readFile(file, 'utf8'))
+    .replace(/\s+$/, '')
+    .split(/\r?\n/)
+    .map((l) => l.trim());
+  if (lines.length !== classes || lines.some((l) => l === ''))
+    throw new DatasetError(
+      `${file}: expected ${classes} class names, one per line, found ${lines.filter((l) => l !== '').length}`,
+    );
+  return lines;
 }
 
 /** Byte offset of the first label in an IDX1 labels file. */

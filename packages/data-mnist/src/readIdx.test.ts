@@ -86,6 +86,18 @@ describe('loadIdxDirectory', () => {
     await expect(loadIdxDirectory(d)).rejects.toThrow(/holds 12 images but .* holds 11 labels/);
   });
 
+  it('reads class names from classes.txt, one per class, and refuses a list that does not fit', async () => {
+    const d = tempDir();
+    writeTinyDataset(d, 12, 3);
+    expect((await loadIdxDirectory(d)).classNames).toBeUndefined();
+    writeFileSync(join(d, 'classes.txt'), 'circle\r\nsquare\ntriangle\n\n');
+    expect((await loadIdxDirectory(d)).classNames).toEqual(['circle', 'square', 'triangle']);
+    writeFileSync(join(d, 'classes.txt'), 'circle\nsquare\n');
+    await expect(loadIdxDirectory(d)).rejects.toThrow(
+      /classes\.txt: expected 3 class names, one per line, found 2/,
+    );
+  });
+
   it("rejects a test label outside the training labels' range, naming file and offset", async () => {
     const d = tempDir();
     writeTinyDataset(d, 12, 3);

@@ -9,9 +9,12 @@ export {
   ModelFormatError,
   type ModelMetadata,
   readModelFile,
+  type SaveModelOptions,
   saveModel,
 } from './modelFile.js';
 export { Parameter } from './parameter.js';
+export { probabilities } from './probabilities.js';
+export { dequantizeInt8, type Int8Matrix, quantizeInt8 } from './quantize.js';
 export { ReLU } from './relu.js';
 export { Sequential } from './sequential.js';
 export { SoftmaxCrossEntropy } from './softmaxCrossEntropyLoss.js';

@@ -3,6 +3,7 @@ import { createCpuBackend, fromArray, Random } from '@sprout/tensor';
 import { expect, it } from 'vitest';
 import { createMlp } from './createMlp.js';
 import { loadModel, ModelFormatError, readModelFile, saveModel } from './modelFile.js';
+import { dequantizeInt8, quantizeInt8 } from './quantize.js';
 
 const backend = createCpuBackend();
 const model = createMlp(backend, { inputs: 7, hidden: [5], outputs: 3, rng: new Random(4) });
@@ -92,4 +93,44 @@ it('keeps what the model needs to be used correctly, and still reads v1 files', 
   expect(old.version).toBe(1);
   expect(old.metadata).toEqual({});
   expect(old.model.forward(x).toArray()).toEqual(model.forward(x).toArray());
+});
+
+it('saves int8 kernels (v3): about 4× smaller, loaded as exactly the dequantized weights', () => {
+  const big = createMlp(backend, { inputs: 127, hidden: [33], outputs: 7, rng: new Random(9) });
+  const float = saveModel(big);
+  const bytes = saveModel(big, { classes: 7 }, { int8: true });
+  const read = readModelFile(backend, bytes, 'q.sprout');
+  expect([read.version, read.int8, read.metadata.classes]).toEqual([3, true, 7]);
+  expect(bytes.length).toBeLessThan(float.length / 3);
+  big.parameters().forEach((p, i) => {
+    const loaded = read.model.parameters()[i].value.toArray();
+    const values = p.value.toArray();
+    if (p.value.shape.length === 2) {
+      const [rows, cols] = p.value.shape;
+      expect(loaded).toEqual(dequantizeInt8(quantizeInt8(values, rows, cols), cols));
+      // Within half a step of each weight: the step is the column's max |w| / 127.
+      for (let c = 0; c < cols; c++) {
+        let max = 0;
+        for (let r = 0; r < rows; r++) max = Math.max(max, Math.abs(values[r * cols + c]));
+        for (let r = 0; r < rows; r++)
+          expect(Math.abs(loaded[r * cols + c] - values[r * cols + c])).toBeLessThanOrEqual(
+            (max / 127) * 0.5 + 1e-7,
+          );
+      }
+    } else expect(loaded).toEqual(values); // biases stay float32
+  });
+  // Saving the loaded int8 model again quantizes to the same bytes.
+  expect(saveModel(read.model, { classes: 7 }, { int8: true })).toEqual(bytes);
+  const flipped = bytes.slice();
+  flipped[bytes.length - 100] ^= 1;
+  expect(() => readModelFile(backend, flipped, 'q.sprout')).toThrow(
+    /q\.sprout is corrupt: checksum mismatch/,
+  );
+});
+
+it('quantizes per column: symmetric, zero columns and extremes included', () => {
+  const values = Float32Array.from([0, 1, -2, 0, -0.5, 2, 0, 0.25, 1]);
+  const { q, scales } = quantizeInt8(values, 3, 3);
+  expect(Array.from(scales)).toEqual([1, Math.fround(1 / 127), Math.fround(2 / 127)]);
+  expect(Array.from(q)).toEqual([0, 127, -127, 0, -64, 127, 0, 32, 64]);
 });

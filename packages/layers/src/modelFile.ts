@@ -3,6 +3,7 @@ import type { Backend } from '@sprout/tensor';
 import { Random } from '@sprout/tensor';
 import { Dense } from './dense.js';
 import type { Layer } from './layer.js';
+import { dequantizeInt8, quantizeInt8 } from './quantize.js';
 import { ReLU } from './relu.js';
 import { Sequential } from './sequential.js';
 
@@ -12,8 +13,12 @@ export class ModelFormatError extends Error {
 }
 
 const MAGIC = 0x4d525053; // "SPRM" little-endian
-/** Current model file version (2: a SHA-256 trailer and {@link ModelMetadata}; 1 still loads). */
+/**
+ * Model file version of float32 models (2: a SHA-256 trailer and {@link ModelMetadata}; 1 still
+ * loads). Int8 models are version 3: byte offsets, int8 kernels with per-column scales.
+ */
 export const MODEL_FORMAT_VERSION = 2;
+const INT8_FORMAT_VERSION = 3;
 const CHECKSUM_BYTES = 32;
 
 /** What a model needs to be used correctly, stored in the file beside its weights (v2). */
@@ -24,20 +29,47 @@ export interface ModelMetadata {
   classes?: number;
   /** What it was trained on: where the files came from and a hash of their contents. */
   dataset?: { source: string; sha256: string };
+  /** Names of the classes in label order, when the dataset gave them (its `classes.txt`). */
+  classNames?: string[];
+}
+
+/** Where a parameter is: offsets in floats (v1, v2) or in bytes from the data's start (v3). */
+interface ParamEntry {
+  name: string;
+  shape: number[];
+  offset: number;
+  length: number;
+  /** v3: 'int8' = `length` int8 values, then (4-byte aligned, at `scales`) one float32 per column. */
+  dtype?: 'float32' | 'int8';
+  scales?: number;
 }
 
 interface ModelHeader {
   format: 'sprout-model';
   version: number;
   layers: Record<string, unknown>[];
-  params: { name: string; shape: number[]; offset: number; length: number }[];
+  params: ParamEntry[];
   metadata?: ModelMetadata;
 }
+
+/** Options of {@link saveModel}. */
+export interface SaveModelOptions {
+  /**
+   * Store each Dense kernel as int8 with one scale per output unit ({@link quantizeInt8}); biases
+   * stay float32. About 4× smaller; loading dequantizes, so the loaded model computes in float32
+   * with exactly the weights an int8 runtime would use.
+   */
+  int8?: boolean;
+}
+
+const align4 = (n: number) => Math.ceil(n / 4) * 4;
 
 /**
  * Serialises a model: 4-byte magic "SPRM", u32 header length, a JSON header (version, layers,
  * parameter names/shapes/offsets, metadata), padding to 4 bytes, all parameters as little-endian
- * float32, then the SHA-256 of everything before it — so any changed byte, header or weight, is found.
+ * float32 (with `int8`: each Dense kernel as int8 then its per-column float32 scales, 4-byte
+ * aligned — version 3), then the SHA-256 of everything before it — so any changed byte, header or
+ * weight, is found.
  *
  * @example
  * ```ts
@@ -45,30 +77,53 @@ interface ModelHeader {
  * const again = loadModel(backend, readFileSync('model.sprout'));
  * ```
  */
-export function saveModel(model: Sequential, metadata?: ModelMetadata): Uint8Array {
+export function saveModel(
+  model: Sequential,
+  metadata?: ModelMetadata,
+  options: SaveModelOptions = {},
+): Uint8Array {
+  const int8 = options.int8 ?? false;
   const params = model.parameters();
+  // Each parameter's bytes (float32, or int8 then per-column scales), in order.
+  const blocks: { entry: ParamEntry; bytes: Uint8Array[] }[] = [];
   let offset = 0;
+  for (const p of params) {
+    const values = p.value.toArray();
+    const [rows, cols] = p.value.shape;
+    const entry: ParamEntry = { name: p.name, shape: [...p.value.shape], offset, length: p.value.size };
+    if (int8 && p.value.shape.length === 2 && rows > 1) {
+      const { q, scales } = quantizeInt8(values, rows, cols);
+      entry.dtype = 'int8';
+      entry.scales = offset + align4(q.length);
+      offset = entry.scales + scales.byteLength;
+      blocks.push({ entry, bytes: [new Uint8Array(q.buffer), new Uint8Array(scales.buffer)] });
+    } else {
+      offset += values.byteLength;
+      blocks.push({ entry, bytes: [new Uint8Array(values.buffer, values.byteOffset, values.byteLength)] });
+    }
+  }
+  // v2 offsets count floats; v3 offsets count bytes.
+  if (!int8) for (const b of blocks) b.entry.offset /= 4;
   const header: ModelHeader = {
     format: 'sprout-model',
-    version: MODEL_FORMAT_VERSION,
+    version: int8 ? INT8_FORMAT_VERSION : MODEL_FORMAT_VERSION,
     layers: model.layers.map((l) => l.config()),
-    params: params.map((p) => {
-      const entry = { name: p.name, shape: [...p.value.shape], offset, length: p.value.size };
-      offset += p.value.size;
-      return entry;
-    }),
+    params: blocks.map((b) => b.entry),
     ...(metadata ? { metadata } : {}),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const dataStart = Math.ceil((8 + json.length) / 4) * 4;
-  const dataEnd = dataStart + offset * 4;
+  const dataStart = align4(8 + json.length);
+  const dataEnd = dataStart + offset;
   const bytes = new Uint8Array(dataEnd + CHECKSUM_BYTES);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, MAGIC, true);
   view.setUint32(4, json.length, true);
   bytes.set(json, 8);
-  const floats = new Float32Array(bytes.buffer, dataStart, offset);
-  for (const [i, p] of params.entries()) floats.set(p.value.toArray(), header.params[i].offset);
+  for (const { entry, bytes: parts } of blocks) {
+    const at = dataStart + (int8 ? entry.offset : entry.offset * 4);
+    bytes.set(parts[0], at);
+    if (entry.scales !== undefined) bytes.set(parts[1], dataStart + entry.scales);
+  }
   bytes.set(sha256(bytes.subarray(0, dataEnd)), dataEnd);
   return bytes;
 }
@@ -86,7 +141,7 @@ export function readModelFile(
   backend: Backend,
   bytes: Uint8Array,
   source = 'model',
-): { model: Sequential; metadata: ModelMetadata; version: number } {
+): { model: Sequential; metadata: ModelMetadata; version: number; int8: boolean } {
   if (bytes.length < 8)
     throw new ModelFormatError(`${source}: ${bytes.length} bytes is too short for a model file`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -100,14 +155,16 @@ export function readModelFile(
   } catch {
     throw new ModelFormatError(`${source}: header is not valid JSON (corrupt file)`);
   }
-  if (header.format !== 'sprout-model' || (header.version !== 1 && header.version !== 2)) {
+  if (header.format !== 'sprout-model' || ![1, 2, INT8_FORMAT_VERSION].includes(header.version)) {
     throw new ModelFormatError(`${source}: unsupported format/version ${header.format}/${header.version}`);
   }
   if (!Array.isArray(header.params) || !Array.isArray(header.layers))
     throw new ModelFormatError(`${source}: header lacks its layers or parameters (corrupt file)`);
-  const dataStart = Math.ceil((8 + headerLength) / 4) * 4;
-  const total = header.params.reduce((s, p) => s + p.length, 0);
-  const dataEnd = dataStart + total * 4;
+  const dataStart = align4(8 + headerLength);
+  const byteOffsets = header.version >= INT8_FORMAT_VERSION;
+  const dataEnd =
+    dataStart +
+    (byteOffsets ? dataBytesV3(header.params, source) : 4 * header.params.reduce((s, p) => s + p.length, 0));
   const expected = dataEnd + (header.version >= 2 ? CHECKSUM_BYTES : 0);
   if (bytes.length !== expected) {
     throw new ModelFormatError(
@@ -137,15 +194,49 @@ export function readModelFile(
   if (params.length !== header.params.length)
     throw new ModelFormatError(`${source}: parameter count mismatch`);
   // Copy into a fresh buffer: Node Buffers are views into shared pools (and may be unaligned).
-  const floats = new Float32Array(new Uint8Array(bytes.subarray(dataStart)).buffer);
+  const data = new Uint8Array(bytes.subarray(dataStart, dataEnd)).buffer;
+  let int8 = false;
   params.forEach((p, i) => {
     const entry = header.params[i];
-    if (entry.name !== p.name || entry.shape.join('x') !== p.value.shape.join('x')) {
+    if (
+      entry.name !== p.name ||
+      entry.shape.join('x') !== p.value.shape.join('x') ||
+      entry.length !== p.value.size
+    ) {
       throw new ModelFormatError(
         `${source}: parameter ${i} is ${entry.name} [${entry.shape}] but the layers need ${p.name} [${p.value.shape}]`,
       );
     }
-    p.value.set(floats.subarray(entry.offset, entry.offset + entry.length));
+    if (!byteOffsets) {
+      p.value.set(new Float32Array(data, entry.offset * 4, entry.length));
+    } else if (entry.dtype === 'int8') {
+      int8 = true;
+      const cols = entry.shape[1];
+      const q = new Int8Array(data, entry.offset, entry.length);
+      p.value.set(dequantizeInt8({ q, scales: new Float32Array(data, entry.scales, cols) }, cols));
+    } else {
+      p.value.set(new Float32Array(data, entry.offset, entry.length));
+    }
   });
-  return { model, metadata: header.metadata ?? {}, version: header.version };
+  return { model, metadata: header.metadata ?? {}, version: header.version, int8 };
+}
+
+/** The data section's length in a v3 file, checking that every block is aligned and in order. */
+function dataBytesV3(params: ParamEntry[], source: string): number {
+  let end = 0;
+  for (const p of params) {
+    const int8 = p.dtype === 'int8';
+    if (p.dtype !== undefined && p.dtype !== 'float32' && !int8)
+      throw new ModelFormatError(`${source}: parameter ${p.name} has unknown dtype ${String(p.dtype)}`);
+    const scalesAt = int8 ? align4(p.offset + p.length) : p.offset;
+    const valid =
+      Number.isInteger(p.offset) &&
+      p.offset === end &&
+      p.offset % 4 === 0 &&
+      (!int8 || (p.shape.length === 2 && p.scales === scalesAt));
+    if (!valid)
+      throw new ModelFormatError(`${source}: parameter ${p.name} is not where it should be (corrupt file)`);
+    end = int8 ? scalesAt + 4 * p.shape[1] : p.offset + 4 * p.length;
+  }
+  return end;
 }

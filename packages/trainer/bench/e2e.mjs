@@ -30,7 +30,9 @@ async function runSprout(name) {
   const { enableRelaxedSimd, train } = await import('../dist/index.js');
   // As the sprout CLI does: the FMA kernels, behind a V8 flag before Node 22.
   enableRelaxedSimd();
+  // The peers' recipe exactly: Adam 1e-3, constant, no warmup, growth or augmentation.
   const fixed = {
+    learningRate: 0.001,
     initialHiddenSize: 512,
     finalHiddenSize: 512,
     growthEpochs: 0,
@@ -287,7 +289,7 @@ const numpyLabel = (s) => {
 };
 const label = {
   'sprout-fixed': `Sprout, fixed 784-512-10, no augmentation (${results['sprout-fixed']?.backend ?? 'cpu'})`,
-  'sprout-default': 'Sprout default run (growth 128→512, augmentation, warmup/decay)',
+  'sprout-default': 'Sprout default run (growth 256→512, augmentation, Adam 2e-3 with warmup/decay)',
   numpy: numpyLabel('numpy'),
   'numpy-unset': numpyLabel('numpy-unset'),
   'tfjs-wasm': 'TensorFlow.js 4.22, wasm backend',
@@ -314,7 +316,7 @@ if (!quick && S['sprout-default'] && base) {
   lines.push('|---|---|---|---|---|');
   for (const [name, r] of [
     ['fixed 512', base],
-    ['growing 128→512 (default)', g],
+    ['growing 256→512 (default)', g],
   ]) {
     lines.push(
       `| ${name} | ${r.flopsTo98 === null ? '—' : (r.flopsTo98 / 1e9).toFixed(0)} | ${fmt(r.secondsTo98)} | ${(r.flops / 1e9).toFixed(0)} | ${r.epochs} |`,

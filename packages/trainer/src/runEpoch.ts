@@ -171,6 +171,7 @@ export async function runEpoch(args: {
           samplesPerSecond: speed,
           learningRate,
           hiddenSize: model.widths[1],
+          hiddenSizes: model.widths.slice(1, -1),
           batchSize: batch.size,
           rssMB: process.memoryUsage.rss() / 2 ** 20,
           etaSeconds: (trainIndex.length - sums.seen) / speed,

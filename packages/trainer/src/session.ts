@@ -18,10 +18,10 @@ export function optimizerBlobName(parameter: string, slot: string): string {
   return `optimizer/${parameter}/${slot}`;
 }
 
-/** A fresh network at the initial width. */
+/** A fresh network at the initial widths. */
 export function newSession(backend: Backend, config: TrainConfig, inputs: number, classes: number): Session {
   const rng = new Random(config.seed);
-  const model = createMlp(backend, { inputs, hidden: [config.initialHiddenSize], outputs: classes, rng });
+  const model = createMlp(backend, { inputs, hidden: config.initialHidden, outputs: classes, rng });
   return { model, optimizer: new Adam(model.parameters(), { lr: config.learningRate }), rng };
 }
 

@@ -93,6 +93,40 @@ describe('train', () => {
     expect(weights(resumed)).toEqual(weights(straight));
   });
 
+  it('two hidden layers grow on the schedule, learn, and resume exactly after an interruption', async () => {
+    const deep = {
+      ...slice,
+      initialHiddenSize: undefined,
+      finalHiddenSize: undefined,
+      hidden: [64, 32],
+      initialHidden: [32, 16],
+      epochs: 3,
+    };
+    const straight = dir();
+    const widths: number[][] = [];
+    const result = await train(
+      { ...deep, outDir: straight },
+      { hooks: { onEpoch: (r) => widths.push(r.hiddenSizes ?? []) } },
+    );
+    expect(widths).toEqual([
+      [32, 16],
+      [32, 16],
+      [64, 32],
+      [64, 32],
+    ]);
+    expect(result.hiddenSizes).toEqual([64, 32]);
+    expect(result.testAccuracy).toBeGreaterThan(0.5);
+    const resumed = dir();
+    let batches = 0;
+    await train({ ...deep, outDir: resumed }, { hooks: { shouldStop: () => ++batches >= 9 } });
+    await train({ outDir: resumed }, { resume: true });
+    expect(weights(resumed)).toEqual(weights(straight));
+    // The saved model carries its depth.
+    expect(
+      loadModel(createCpuBackend({ threads: false }), readFileSync(join(straight, 'model.sprout'))).widths,
+    ).toEqual([784, 64, 32, 10]);
+  });
+
   it('continues a finished run for more epochs', async () => {
     const outDir = dir();
     await train({ ...slice, epochs: 1, outDir });

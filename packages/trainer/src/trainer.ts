@@ -52,6 +52,8 @@ const FIXED_ON_RESUME = [
   'seed',
   'initialHiddenSize',
   'finalHiddenSize',
+  'hidden',
+  'initialHidden',
   'growthEpochs',
   'dataDir',
   'classes',
@@ -235,7 +237,8 @@ interface Run {
   devLabels: Uint8Array;
   modelMetadata: ModelMetadata;
   learningRate: (epoch: number) => number;
-  width: (epoch: number) => number;
+  /** Each hidden layer's width at an epoch. */
+  widths: (epoch: number) => number[];
   stopper: EarlyStopping;
   history: EpochRecord[];
   bestModel: Uint8Array | null;
@@ -295,6 +298,7 @@ function prepareRun(
       input: { rows: data.train.rows, cols: data.train.cols },
       classes: session.model.widths[session.model.widths.length - 1],
       dataset,
+      ...(data.classNames ? { classNames: data.classNames } : {}),
     },
     learningRate: warmupDecay({
       lr0: config.learningRate,
@@ -302,11 +306,7 @@ function prepareRun(
       decay: config.decay,
       decayPatience: config.decayPatience,
     }),
-    width: growthSchedule({
-      initial: config.initialHiddenSize,
-      final: config.finalHiddenSize,
-      growthEpochs: config.growthEpochs,
-    }),
+    widths: layerWidths(config),
     stopper,
     history: checkpoint?.state.history ?? [],
     bestModel: checkpoint?.blobs.bestModel ?? null,
@@ -349,13 +349,17 @@ async function trainEpochs(
   const { config, session } = run;
   while (run.epoch < config.epochs) {
     const e = run.epoch + 1;
-    const target = run.width(e - 1);
-    if (target > session.model.widths[1]) {
+    run.widths(e - 1).forEach((target, layer) => {
+      if (target <= session.model.widths[layer + 1]) return;
       // Parameters keep their identity as they grow, so the optimizer only regrows its state.
-      for (const g of grow(session.model, 0, target, { strategy: config.growthStrategy, rng: session.rng }))
+      for (const g of grow(session.model, layer, target, {
+        strategy: config.growthStrategy,
+        rng: session.rng,
+      }))
         session.optimizer.grow(g.param, g.map, g.oldShape);
-      hooks.onMessage?.(`epoch ${e}: hidden layer grew to ${target} units`);
-    }
+      const which = config.hidden.length > 1 ? `hidden layer ${layer + 1}` : 'hidden layer';
+      hooks.onMessage?.(`epoch ${e}: ${which} grew to ${target} units`);
+    });
     const lr = run.learningRate(e - 1);
     run.memory.setPhase(`epoch ${e} train`);
     const outcome = await runEpoch({
@@ -483,12 +487,14 @@ function resumedConfig(state: CheckpointState, input: TrainConfigInput): TrainCo
       ([, v]) => v !== undefined,
     ),
   );
-  const merged = resolveConfig({ ...saved, ...explicit });
+  // Checkpoints from before a field existed hold its value implicitly: resolve them the same way.
+  const before = resolveConfig(saved);
+  const merged = resolveConfig({ ...before, ...explicit });
   for (const key of FIXED_ON_RESUME) {
-    if (merged[key] !== saved[key]) {
+    if (JSON.stringify(merged[key]) !== JSON.stringify(before[key])) {
       throw new ConfigError(
         key,
-        `was ${JSON.stringify(saved[key])} in the checkpoint, now ${JSON.stringify(merged[key])}: a continued run keeps it (start a new run to change it)`,
+        `was ${JSON.stringify(before[key])} in the checkpoint, now ${JSON.stringify(merged[key])}: a continued run keeps it (start a new run to change it)`,
       );
     }
   }
@@ -534,12 +540,26 @@ function epochRecord(
     testAccuracy: e.testAccuracy,
     learningRate: e.learningRate,
     hiddenSize: run.session.model.widths[1],
+    hiddenSizes: hiddenWidths(run.session.model),
     batchSize: run.batchSize,
     seconds,
     elapsed: run.elapsed(),
     samplesPerSecond: sums && seconds > 0 ? sums.seen / seconds : 0,
     rssMB: process.memoryUsage.rss() / 2 ** 20,
   };
+}
+
+/** Each hidden layer's width by epoch: the growth schedule, layer by layer. */
+function layerWidths(config: TrainConfig): (epoch: number) => number[] {
+  const schedules = config.hidden.map((final, i) =>
+    growthSchedule({ initial: config.initialHidden[i], final, growthEpochs: config.growthEpochs }),
+  );
+  return (epoch) => schedules.map((width) => width(epoch));
+}
+
+/** The widths of a model's hidden layers. */
+export function hiddenWidths(model: { widths: number[] }): number[] {
+  return model.widths.slice(1, -1);
 }
 
 function snapshot(

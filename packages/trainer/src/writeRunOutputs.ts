@@ -34,6 +34,10 @@ export interface ReportJob {
   rows: number;
   cols: number;
   backendReport: string;
+  /** The run's configuration, the dataset it learned (path and content hash) and class names. */
+  config: TrainConfig;
+  dataset?: ModelMetadata['dataset'];
+  classNames?: string[];
 }
 
 /**
@@ -77,6 +81,7 @@ export async function writeRunOutputs(args: {
     peakRssMB: Math.max(memory.peakRss, process.memoryUsage.rss()) / 2 ** 20,
     backend: backend.description,
     hiddenSize: model.widths[1],
+    hiddenSizes: model.widths.slice(1, -1),
     outDir: out,
     stoppedEarly: args.stoppedEarly,
     interrupted: args.interrupted,
@@ -95,7 +100,12 @@ export async function writeRunOutputs(args: {
   writeFileAtomic(join(out, 'memory.csv'), memory.toCSV());
   const reportJob =
     config.report && !args.interrupted
-      ? reportJobOf(out, result, report, history, memory, data, test.predictions, args.backendReport)
+      ? {
+          ...reportJobOf(out, result, report, history, memory, data, test.predictions, args.backendReport),
+          config,
+          dataset: args.modelMetadata.dataset,
+          classNames: data.classNames,
+        }
       : null;
   if (model !== session.model) model.dispose();
   return { result, reportJob };
@@ -110,7 +120,7 @@ function reportJobOf(
   data: ImageDataset,
   predictions: Int32Array,
   backendReport: string,
-): ReportJob {
+): Omit<ReportJob, 'config' | 'dataset' | 'classNames'> {
   const t0 = memory.timeline[0]?.time ?? 0;
   const memorySamples = memory.timeline.map((e) => ({
     seconds: (e.time - t0) / 1000,
@@ -125,10 +135,13 @@ function reportJobOf(
   for (let i = 0; i < test.count && (wrong.length < 30 || right.length < 30); i++) {
     (predictions[i] === test.labels[i] ? right : wrong).push(i);
   }
+  const name = (c: number) => data.classNames?.[c] ?? String(c);
   const cells = [...wrong.slice(0, 30), ...right.slice(0, 30)].map((i) => ({
     image: test.images.slice(i * px, (i + 1) * px),
     caption:
-      predictions[i] === test.labels[i] ? `${test.labels[i]}` : `${predictions[i]} (true ${test.labels[i]})`,
+      predictions[i] === test.labels[i]
+        ? name(test.labels[i])
+        : `${name(predictions[i])} (true ${name(test.labels[i])})`,
     highlight: predictions[i] !== test.labels[i],
   }));
   return {
@@ -156,7 +169,7 @@ export async function writeReport(r: ReportJob): Promise<void> {
     ['learning-rate', 'Learning rate', learningRateChart(r.history)],
     ['hidden-width', 'Hidden width', widthChart(r.history)],
     ['memory', 'Memory', memoryChart(samples)],
-    ['confusion-matrix', 'Confusion matrix', confusionChart(r.report)],
+    ['confusion-matrix', 'Confusion matrix', confusionChart(r.report, r.classNames)],
   ];
   const charts: { title: string; svg: string }[] = [];
   for (const [name, title, spec] of specs) {
@@ -167,12 +180,26 @@ export async function writeReport(r: ReportJob): Promise<void> {
   }
   const samplesSvg = renderDigitGridSvg(r.cells, { rows: r.rows, cols: r.cols, columns: 10, zoom: 2 });
   const { Resvg } = await import('@resvg/resvg-js');
-  const samplesPng = Buffer.from(new Resvg(samplesSvg, { font: { loadSystemFonts: true } }).render().asPng());
+  // 2×, as the charts (render.ts).
+  const samplesPng = Buffer.from(
+    new Resvg(samplesSvg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } })
+      .render()
+      .asPng(),
+  );
   const predictions: ChartName = 'predictions';
   writeFileAtomic(join(out, `${predictions}.svg`), samplesSvg);
   writeFileAtomic(join(out, `${predictions}.png`), samplesPng);
   writeFileAtomic(
     join(out, 'report.html'),
-    reportHtml({ result: r.result, report: r.report, charts, samplesPng, backendReport: r.backendReport }),
+    reportHtml({
+      result: r.result,
+      report: r.report,
+      charts,
+      samplesPng,
+      backendReport: r.backendReport,
+      config: r.config,
+      dataset: r.dataset,
+      classNames: r.classNames,
+    }),
   );
 }

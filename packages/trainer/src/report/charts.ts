@@ -34,16 +34,31 @@ export function costChart(history: EpochRecord[]): VegaLiteSpec {
   };
 }
 
-/** Train/dev/test accuracy per epoch with the 98% line. */
+const accuracies = (history: EpochRecord[]) =>
+  longForm(history, { train: 'trainAccuracy', dev: 'devAccuracy', test: 'testAccuracy' });
+
+/** The dashed 98% line, labelled at its right end. */
+const line98 = [
+  {
+    data: { values: [{ y: 0.98 }] },
+    mark: { type: 'rule', strokeDash: [4, 4], color: '#888' },
+    encoding: { y: { field: 'y', type: 'quantitative' } },
+  },
+  {
+    data: { values: [{ y: 0.98, label: '98%' }] },
+    mark: { type: 'text', align: 'right', baseline: 'bottom', dx: -2, dy: -2, color: '#666', x: 'width' },
+    encoding: { y: { field: 'y', type: 'quantitative' }, text: { field: 'label' } },
+  },
+];
+
+/** Train/dev/test accuracy per epoch with the labelled 98% line. */
 export function accuracyChart(history: EpochRecord[]): VegaLiteSpec {
   return {
     ...base,
     title: 'Accuracy per epoch (epoch 0 = untrained)',
     layer: [
       {
-        data: {
-          values: longForm(history, { train: 'trainAccuracy', dev: 'devAccuracy', test: 'testAccuracy' }),
-        },
+        data: { values: accuracies(history) },
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'epoch', type: 'quantitative' },
@@ -51,24 +66,57 @@ export function accuracyChart(history: EpochRecord[]): VegaLiteSpec {
           color: { field: 'series', type: 'nominal', title: null },
         },
       },
-      {
-        data: { values: [{ y: 0.98 }] },
-        mark: { type: 'rule', strokeDash: [4, 4], color: '#888' },
-        encoding: { y: { field: 'y', type: 'quantitative' } },
-      },
+      ...line98,
     ],
   };
 }
 
-/** Zoom on the last stretch: accuracies from 90% up, where the interesting differences are. */
+/** Lower edge of the zoomed accuracy axis. */
+export const ZOOM_FLOOR = 0.9;
+
+/**
+ * Zoom on the last stretch, accuracies from 90% up. Nothing is moved onto the axis: a value below
+ * 90% is not drawn as a point there but as a ▼ at the bottom edge, and the title says so.
+ */
 export function accuracyZoomChart(history: EpochRecord[]): VegaLiteSpec {
-  const trained = history.filter((h) => h.epoch > 0);
-  const spec = accuracyChart(trained);
-  (spec.layer as { encoding: { y: Record<string, unknown> } }[])[0].encoding.y.scale = {
-    domain: [0.9, 1],
-    clamp: true,
+  const values = accuracies(history.filter((h) => h.epoch > 0));
+  const inside = values.filter((v) => v.value >= ZOOM_FLOOR);
+  const below = values.filter((v) => v.value < ZOOM_FLOOR).map((v) => ({ ...v, edge: ZOOM_FLOOR }));
+  const x = {
+    field: 'epoch',
+    type: 'quantitative',
+    scale: { domain: [1, Math.max(1, ...values.map((v) => v.epoch))] },
   };
-  return { ...spec, title: 'Accuracy, zoomed to 90–100%' };
+  const y = {
+    type: 'quantitative',
+    title: 'accuracy',
+    axis: { format: '%' },
+    scale: { domain: [ZOOM_FLOOR, 1] },
+  };
+  const color = { field: 'series', type: 'nominal', title: null };
+  return {
+    ...base,
+    title: below.length
+      ? `Accuracy, zoomed to 90–100% (▼: ${below.length} value${below.length > 1 ? 's' : ''} below 90%, off the axis)`
+      : 'Accuracy, zoomed to 90–100%',
+    layer: [
+      {
+        data: { values: inside },
+        mark: { type: 'line', point: true, clip: true },
+        encoding: { x, y: { ...y, field: 'value' }, color },
+      },
+      ...(below.length
+        ? [
+            {
+              data: { values: below },
+              mark: { type: 'point', shape: 'triangle-down', filled: true, size: 70, yOffset: -5 },
+              encoding: { x, y: { ...y, field: 'edge' }, color },
+            },
+          ]
+        : []),
+      ...line98,
+    ],
+  };
 }
 
 /** Learning rate per epoch (warmup, then decay). */
@@ -85,16 +133,25 @@ export function learningRateChart(history: EpochRecord[]): VegaLiteSpec {
   };
 }
 
-/** Hidden-layer width per epoch (growth). */
+/** Hidden-layer widths per epoch (growth), one line per layer. */
 export function widthChart(history: EpochRecord[]): VegaLiteSpec {
+  const values = history.flatMap((h) =>
+    (h.hiddenSizes ?? [h.hiddenSize]).map((width, i) => ({
+      epoch: h.epoch,
+      layer: `hidden layer ${i + 1}`,
+      width,
+    })),
+  );
+  const layers = new Set(values.map((v) => v.layer)).size;
   return {
     ...base,
-    title: 'Hidden layer width (growth)',
-    data: { values: history.map((h) => ({ epoch: h.epoch, width: h.hiddenSize })) },
+    title: layers > 1 ? 'Hidden layer widths (growth)' : 'Hidden layer width (growth)',
+    data: { values },
     mark: { type: 'line', point: true, interpolate: 'step-after' },
     encoding: {
       x: { field: 'epoch', type: 'quantitative' },
       y: { field: 'width', type: 'quantitative', title: 'units' },
+      ...(layers > 1 ? { color: { field: 'layer', type: 'nominal', title: null } } : {}),
     },
   };
 }
@@ -121,10 +178,12 @@ export function memoryChart(
   };
 }
 
-/** Confusion matrix heatmap with counts. */
-export function confusionChart(report: ClassificationReport): VegaLiteSpec {
+/** Confusion matrix heatmap with counts and a colour legend; classes by name when known. */
+export function confusionChart(report: ClassificationReport, classNames?: string[]): VegaLiteSpec {
+  const name = (c: number) => classNames?.[c] ?? String(c);
+  const order = report.confusion.map((_, c) => name(c));
   const values = report.confusion.flatMap((row, t) =>
-    row.map((count, p) => ({ true: t, predicted: p, count })),
+    row.map((count, p) => ({ true: name(t), predicted: name(p), count })),
   );
   return {
     ...base,
@@ -133,8 +192,8 @@ export function confusionChart(report: ClassificationReport): VegaLiteSpec {
     title: 'Confusion matrix (test set)',
     data: { values },
     encoding: {
-      x: { field: 'predicted', type: 'ordinal' },
-      y: { field: 'true', type: 'ordinal' },
+      x: { field: 'predicted', type: 'ordinal', sort: order, title: 'predicted class' },
+      y: { field: 'true', type: 'ordinal', sort: order, title: 'true class' },
     },
     layer: [
       {
@@ -144,7 +203,7 @@ export function confusionChart(report: ClassificationReport): VegaLiteSpec {
             field: 'count',
             type: 'quantitative',
             scale: { type: 'symlog', scheme: 'blues' },
-            legend: null,
+            legend: { title: 'test images' },
           },
         },
       },

@@ -1,8 +1,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { EpochRecord } from '../history.js';
+import { classificationReport } from '../metrics.js';
 import { train } from '../trainer.js';
+import { accuracyChart, accuracyZoomChart, confusionChart, widthChart, ZOOM_FLOOR } from './charts.js';
 
 it('writes every plot as SVG and PNG, and one self-contained report.html', async () => {
   const outDir = mkdtempSync(join(tmpdir(), 'sprout-report-'));
@@ -34,6 +37,78 @@ it('writes every plot as SVG and PNG, and one self-contained report.html', async
   }
   const html = readFileSync(join(outDir, 'report.html'), 'utf8');
   expect(html).toContain('test accuracy');
+  // What produced the run: its configuration, seed, dataset and hash, Sprout's version, backend.
+  for (const row of [
+    '<td>seed</td><td>42</td>',
+    '<td>dataset</td><td>bundled MNIST</td>',
+    '<td>trainLimit</td><td>600</td>',
+  ])
+    expect(html).toContain(row);
+  expect(html).toMatch(/<td>dataset SHA-256<\/td><td><code>[0-9a-f]{64}<\/code>/);
+  expect(html).toMatch(/<td>Sprout<\/td><td>\d+\.\d+\.\d+/);
+  expect(html).toMatch(/<td>backend<\/td><td>backend: cpu/);
+  // The predictions image is 2×, like the charts: 10 columns of (28·2 + 8)·2 pixels.
+  expect(readFileSync(join(outDir, 'predictions.png')).readUInt32BE(16)).toBe(10 * (28 * 2 + 8) * 2);
   expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(7);
   expect(html).not.toMatch(/src="(?!data:)/); // nothing external
+});
+
+const record = (epoch: number, train: number, dev: number, test: number): EpochRecord => ({
+  epoch,
+  trainLoss: 1,
+  trainAccuracy: train,
+  devLoss: 1,
+  devAccuracy: dev,
+  testAccuracy: test,
+  learningRate: 1e-3,
+  hiddenSize: 256,
+  hiddenSizes: [256, 128],
+  batchSize: 128,
+  seconds: 1,
+  elapsed: epoch,
+  samplesPerSecond: 1,
+  rssMB: 1,
+});
+
+describe('charts tell the truth', () => {
+  const history = [record(0, 0.1, 0.1, 0.1), record(1, 0.85, 0.93, 0.92), record(2, 0.95, 0.97, 0.981)];
+  type Layer = {
+    data: { values: Record<string, unknown>[] };
+    mark: Record<string, unknown>;
+    encoding: Record<string, Record<string, unknown>>;
+  };
+
+  it('the zoomed accuracy never moves a value onto its axis: values below 90% are ▼ marks, counted in the title', () => {
+    const spec = accuracyZoomChart(history);
+    const [line, below] = spec.layer as Layer[];
+    expect(line.data.values.every((v) => (v.value as number) >= ZOOM_FLOOR)).toBe(true);
+    expect(line.data.values).toHaveLength(5);
+    expect(below.mark.shape).toBe('triangle-down');
+    expect(below.data.values).toEqual([{ epoch: 1, series: 'train', value: 0.85, edge: ZOOM_FLOOR }]);
+    expect(spec.title).toBe('Accuracy, zoomed to 90–100% (▼: 1 value below 90%, off the axis)');
+    expect(JSON.stringify(spec)).not.toContain('clamp');
+  });
+
+  it('the 98% lines are labelled; the confusion matrix has a colour legend and class names', () => {
+    for (const spec of [accuracyChart(history), accuracyZoomChart(history)])
+      expect(
+        (spec.layer as Layer[]).some((l) => l.mark.type === 'text' && l.data.values[0].label === '98%'),
+      ).toBe(true);
+    const report = classificationReport([0, 1, 1], [0, 1, 0], 2);
+    const confusion = confusionChart(report, ['cat', 'dog']);
+    const [rect] = confusion.layer as Layer[];
+    expect(rect.encoding.color.legend).toEqual({ title: 'test images' });
+    expect((confusion.data as { values: { true: string }[] }).values.map((v) => v.true)).toEqual([
+      'cat',
+      'cat',
+      'dog',
+      'dog',
+    ]);
+  });
+
+  it('the width chart draws every hidden layer', () => {
+    const spec = widthChart(history);
+    expect((spec.data as { values: unknown[] }).values).toHaveLength(6);
+    expect(spec.title).toBe('Hidden layer widths (growth)');
+  });
 });

@@ -1,21 +1,29 @@
+import type { TrainConfig } from '../config.js';
 import type { TrainResult } from '../history.js';
 import type { ClassificationReport } from '../metrics.js';
+import { SPROUT_VERSION } from '../version.js';
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
-/** One self-contained HTML page: summary, charts (inline SVG), per-class metrics, sample predictions. */
+/**
+ * One self-contained HTML page: summary, what produced it (configuration, seed, dataset path and
+ * content hash, Sprout version, backend), charts (inline SVG), per-class metrics, sample predictions.
+ */
 export function reportHtml(args: {
   result: TrainResult;
   report: ClassificationReport;
   charts: { title: string; svg: string }[];
   samplesPng: Buffer;
   backendReport: string;
+  config: TrainConfig;
+  dataset?: { source: string; sha256: string };
+  classNames?: string[];
 }): string {
-  const { result, report, charts, samplesPng, backendReport } = args;
+  const { result, report, charts, samplesPng, backendReport, config, dataset, classNames } = args;
   const rows = report.perClass
     .map(
       (c) =>
-        `<tr><td>${c.label}</td><td>${pct(c.precision)}</td><td>${pct(c.recall)}</td><td>${pct(c.f1)}</td><td>${c.support}</td></tr>`,
+        `<tr><td>${escapeHtml(classNames?.[c.label] ?? String(c.label))}</td><td>${pct(c.precision)}</td><td>${pct(c.recall)}</td><td>${pct(c.f1)}</td><td>${c.support}</td></tr>`,
     )
     .join('');
   const avg = (name: string, a: { precision: number; recall: number; f1: number }) =>
@@ -36,9 +44,20 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 10px;text
 <tr><td>wall time</td><td>${result.wallSeconds.toFixed(1)} s</td></tr>
 <tr><td>time to 98% test accuracy</td><td>${result.secondsTo98 === null ? 'not reached' : `${result.secondsTo98.toFixed(1)} s`}</td></tr>
 <tr><td>peak RSS</td><td>${result.peakRssMB.toFixed(0)} MiB</td></tr>
-<tr><td>hidden width</td><td>${result.hiddenSize}</td></tr>
+<tr><td>hidden ${result.hiddenSizes.length > 1 ? 'widths' : 'width'}</td><td>${result.hiddenSizes.join(' – ')}</td></tr>
 <tr><td>backend</td><td>${escapeHtml(backendReport)}</td></tr>
+<tr><td>seed</td><td>${config.seed}</td></tr>
+<tr><td>dataset</td><td>${escapeHtml(dataset?.source ?? config.dataDir ?? 'bundled MNIST')}</td></tr>
+<tr><td>dataset SHA-256</td><td><code>${escapeHtml(dataset?.sha256 ?? 'unknown')}</code></td></tr>
+<tr><td>Sprout</td><td>${escapeHtml(SPROUT_VERSION)}</td></tr>
 </table>
+<h2>Configuration</h2>
+<table class="summary">${Object.entries(config)
+    .map(
+      ([key, value]) =>
+        `<tr><td>${key}</td><td>${escapeHtml(value === undefined ? '—' : JSON.stringify(value))}</td></tr>`,
+    )
+    .join('')}</table>
 <h2>Training</h2>
 <div class="grid">${charts.map((c) => `<figure aria-label="${escapeHtml(c.title)}">${c.svg}</figure>`).join('\n')}</div>
 <h2>Per-class metrics (test set)</h2>

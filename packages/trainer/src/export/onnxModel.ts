@@ -1,0 +1,98 @@
+import type { DenseSpec } from './denseStack.js';
+import { ONNX_SCHEMA } from './onnxSchema.js';
+
+/** ONNX opset the exported graph uses (Gemm, Relu, Softmax on the last axis, per-axis DequantizeLinear). */
+export const ONNX_OPSET = 13;
+/** IR version that goes with opset 13. */
+const IR_VERSION = 7;
+const FLOAT = 1;
+const INT8 = 3;
+const ATTRIBUTE_INT = 2;
+
+/** Names of the exported graph's input and output. */
+export const ONNX_INPUT = 'pixels';
+export const ONNX_OUTPUT = 'probabilities';
+
+/**
+ * Writes Dense layers as an ONNX model (opset 13), encoded by protobufjs from the ONNX schema
+ * ({@link ONNX_SCHEMA}): input `pixels` `[batch, inputs]` floats scaled to [0, 1], output
+ * `probabilities` `[batch, classes]`. Each layer is a `Gemm` (x·W + b), then `Relu`, and `Softmax`
+ * at the end. Int8: each kernel is an int8 initializer with per-unit scales and zero points 0,
+ * turned into floats by the standard `DequantizeLinear` (axis 1, the unit axis) before its `Gemm`
+ * — the weights-only "QDQ" form ONNX Runtime and other runtimes read.
+ */
+export async function toOnnx(layers: DenseSpec[], producerVersion: string): Promise<Uint8Array> {
+  const protobuf = await import('protobufjs/light.js');
+  const root = (protobuf.Root ?? protobuf.default.Root).fromJSON(ONNX_SCHEMA);
+  const Model = root.lookupType('onnx.ModelProto');
+  const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const tensor = (name: string, dims: number[], dataType: number, data: ArrayBufferView) => ({
+    name,
+    dims,
+    dataType,
+    rawData: bytes(data),
+  });
+  const node = (
+    opType: string,
+    input: string[],
+    output: string[],
+    attribute: Record<string, number> = {},
+  ) => ({
+    opType,
+    input,
+    output,
+    name: output[0],
+    attribute: Object.entries(attribute).map(([name, i]) => ({ name, i, type: ATTRIBUTE_INT })),
+  });
+  const valueInfo = (name: string, units: number) => ({
+    name,
+    type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: units }] } } },
+  });
+  const initializer: ReturnType<typeof tensor>[] = [];
+  const nodes: ReturnType<typeof node>[] = [];
+  let x = ONNX_INPUT;
+  layers.forEach((layer, i) => {
+    const last = i === layers.length - 1;
+    const kernel = `${layer.name}.kernel`;
+    if (layer.int8) {
+      initializer.push(
+        tensor(`${kernel}.int8`, [layer.inputs, layer.units], INT8, layer.int8.q),
+        tensor(`${kernel}.scale`, [layer.units], FLOAT, layer.int8.scales),
+        tensor(`${kernel}.zero_point`, [layer.units], INT8, new Int8Array(layer.units)),
+      );
+      nodes.push(
+        node('DequantizeLinear', [`${kernel}.int8`, `${kernel}.scale`, `${kernel}.zero_point`], [kernel], {
+          axis: 1,
+        }),
+      );
+    } else {
+      initializer.push(tensor(kernel, [layer.inputs, layer.units], FLOAT, layer.kernel));
+    }
+    initializer.push(tensor(`${layer.name}.bias`, [layer.units], FLOAT, layer.bias));
+    const y = last ? `${layer.name}.logits` : `${layer.name}.out`;
+    nodes.push(node('Gemm', [x, kernel, `${layer.name}.bias`], [y]));
+    x = y;
+    if (!last && layer.relu) {
+      nodes.push(node('Relu', [y], [`${layer.name}.relu`]));
+      x = `${layer.name}.relu`;
+    }
+  });
+  nodes.push(node('Softmax', [x], [ONNX_OUTPUT], { axis: -1 }));
+  const model = {
+    irVersion: IR_VERSION,
+    producerName: 'sprout',
+    producerVersion,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    graph: {
+      name: 'sprout',
+      node: nodes,
+      initializer,
+      input: [valueInfo(ONNX_INPUT, layers[0].inputs)],
+      output: [valueInfo(ONNX_OUTPUT, layers[layers.length - 1].units)],
+    },
+  };
+  // A schema/field mismatch is a bug here, not the user's: say so rather than write a bad file.
+  const problem = Model.verify(model);
+  if (problem) throw new Error(`ONNX export produced an invalid model: ${problem}`);
+  return Model.encode(Model.fromObject(model)).finish();
+}
