@@ -4,6 +4,9 @@ import type { ClassificationReport } from '../metrics.js';
 /** A Vega-Lite specification (kept loose: vega-lite validates it when compiling). */
 export type VegaLiteSpec = Record<string, unknown>;
 
+/** Epochs are whole numbers: no 1.5 on the axis. */
+const epochAxis = { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1, format: 'd' } } as const;
+
 const base = {
   width: 480,
   height: 260,
@@ -27,7 +30,7 @@ export function costChart(history: EpochRecord[]): VegaLiteSpec {
     data: { values: longForm(history, { train: 'trainLoss', dev: 'devLoss' }) },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
+      x: { ...epochAxis, title: 'epoch' },
       y: { field: 'value', type: 'quantitative', title: 'loss', scale: { type: 'log' } },
       color: { field: 'series', type: 'nominal', title: null },
     },
@@ -61,7 +64,7 @@ export function accuracyChart(history: EpochRecord[]): VegaLiteSpec {
         data: { values: accuracies(history) },
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'epoch', type: 'quantitative' },
+          x: epochAxis,
           y: { field: 'value', type: 'quantitative', title: 'accuracy', axis: { format: '%' } },
           color: { field: 'series', type: 'nominal', title: null },
         },
@@ -75,18 +78,28 @@ export function accuracyChart(history: EpochRecord[]): VegaLiteSpec {
 export const ZOOM_FLOOR = 0.9;
 
 /**
- * Zoom on the last stretch, accuracies from 90% up. Nothing is moved onto the axis: a value below
- * 90% is not drawn as a point there but as a ▼ at the bottom edge, and the title says so.
+ * Zoom on the last stretch, accuracies from 90% up. Nothing is moved onto the axis: the values
+ * below 90% are not drawn as points there; each epoch that has some gets a ▼ at the bottom edge
+ * naming them, and the title counts them.
  */
 export function accuracyZoomChart(history: EpochRecord[]): VegaLiteSpec {
   const values = accuracies(history.filter((h) => h.epoch > 0));
   const inside = values.filter((v) => v.value >= ZOOM_FLOOR);
-  const below = values.filter((v) => v.value < ZOOM_FLOOR).map((v) => ({ ...v, edge: ZOOM_FLOOR }));
-  const x = {
-    field: 'epoch',
-    type: 'quantitative',
-    scale: { domain: [1, Math.max(1, ...values.map((v) => v.epoch))] },
-  };
+  const belowValues = values.filter((v) => v.value < ZOOM_FLOOR);
+  const below = [...new Set(belowValues.map((v) => v.epoch))].map((epoch) => ({
+    epoch,
+    edge: ZOOM_FLOOR,
+    label: `epoch ${epoch}: ${belowValues
+      .filter((v) => v.epoch === epoch)
+      .map((v) => `${v.series} ${(v.value * 100).toFixed(1)}%`)
+      .join(', ')}`,
+  }));
+  const listed =
+    below
+      .slice(0, 4)
+      .map((b) => b.label)
+      .join('; ') + (below.length > 4 ? '; …' : '');
+  const x = { ...epochAxis, scale: { domain: [1, Math.max(1, ...values.map((v) => v.epoch))] } };
   const y = {
     type: 'quantitative',
     title: 'accuracy',
@@ -96,8 +109,8 @@ export function accuracyZoomChart(history: EpochRecord[]): VegaLiteSpec {
   const color = { field: 'series', type: 'nominal', title: null };
   return {
     ...base,
-    title: below.length
-      ? `Accuracy, zoomed to 90–100% (▼: ${below.length} value${below.length > 1 ? 's' : ''} below 90%, off the axis)`
+    title: belowValues.length
+      ? { text: 'Accuracy, zoomed to 90–100%', subtitle: `▼ below the axis, not drawn — ${listed}` }
       : 'Accuracy, zoomed to 90–100%',
     layer: [
       {
@@ -109,8 +122,15 @@ export function accuracyZoomChart(history: EpochRecord[]): VegaLiteSpec {
         ? [
             {
               data: { values: below },
-              mark: { type: 'point', shape: 'triangle-down', filled: true, size: 70, yOffset: -5 },
-              encoding: { x, y: { ...y, field: 'edge' }, color },
+              mark: {
+                type: 'point',
+                shape: 'triangle-down',
+                filled: true,
+                size: 80,
+                color: '#555',
+                yOffset: -6,
+              },
+              encoding: { x, y: { ...y, field: 'edge' }, tooltip: { field: 'label' } },
             },
           ]
         : []),
@@ -127,7 +147,7 @@ export function learningRateChart(history: EpochRecord[]): VegaLiteSpec {
     data: { values: history.filter((h) => h.epoch > 0).map((h) => ({ epoch: h.epoch, lr: h.learningRate })) },
     mark: { type: 'line', point: true, interpolate: 'step-after' },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative' },
+      x: epochAxis,
       y: { field: 'lr', type: 'quantitative', title: 'learning rate' },
     },
   };
@@ -149,7 +169,7 @@ export function widthChart(history: EpochRecord[]): VegaLiteSpec {
     data: { values },
     mark: { type: 'line', point: true, interpolate: 'step-after' },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative' },
+      x: epochAxis,
       y: { field: 'width', type: 'quantitative', title: 'units' },
       ...(layers > 1 ? { color: { field: 'layer', type: 'nominal', title: null } } : {}),
     },

@@ -78,14 +78,17 @@ describe('charts tell the truth', () => {
     encoding: Record<string, Record<string, unknown>>;
   };
 
-  it('the zoomed accuracy never moves a value onto its axis: values below 90% are ▼ marks, counted in the title', () => {
+  it('the zoomed accuracy never moves a value onto its axis: values below 90% are named at the edge and counted', () => {
     const spec = accuracyZoomChart(history);
     const [line, below] = spec.layer as Layer[];
     expect(line.data.values.every((v) => (v.value as number) >= ZOOM_FLOOR)).toBe(true);
     expect(line.data.values).toHaveLength(5);
     expect(below.mark.shape).toBe('triangle-down');
-    expect(below.data.values).toEqual([{ epoch: 1, series: 'train', value: 0.85, edge: ZOOM_FLOOR }]);
-    expect(spec.title).toBe('Accuracy, zoomed to 90–100% (▼: 1 value below 90%, off the axis)');
+    expect(below.data.values).toEqual([{ epoch: 1, edge: ZOOM_FLOOR, label: 'epoch 1: train 85.0%' }]);
+    expect(spec.title).toEqual({
+      text: 'Accuracy, zoomed to 90–100%',
+      subtitle: '▼ below the axis, not drawn — epoch 1: train 85.0%',
+    });
     expect(JSON.stringify(spec)).not.toContain('clamp');
   });
 
