@@ -21,6 +21,17 @@ it('renders a PNG grid of the right size with a red frame on highlighted cells',
 it('renders an SVG grid with captions', () => {
   const svg = renderDigitGridSvg(cells.slice(0, 2));
   expect(svg).toMatch(/^<svg /);
-  expect(svg).toContain('>1</text>');
+  expect(svg).toContain('>1</tspan></text>');
   expect(svg.match(/<image /g)?.length).toBe(2);
+});
+
+it('gives multi-line captions room and shortens a line too long for its cell', () => {
+  const one = renderDigitGridSvg([{ image: cells[0].image, caption: '7' }], { zoom: 2 });
+  const two = renderDigitGridSvg([{ image: cells[0].image, caption: 'trousers\ntrue pullover-and-more' }], {
+    zoom: 2,
+  });
+  const height = (svg: string) => Number(/height="(\d+)"/.exec(svg)?.[1]);
+  expect(height(two) - height(one)).toBe(13);
+  expect(two).toContain('>trousers</tspan>');
+  expect(two).toContain('>true pul…</tspan>');
 });

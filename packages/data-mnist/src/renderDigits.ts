@@ -3,7 +3,7 @@ import { PNG } from 'pngjs';
 /** One cell of a digit grid. */
 export interface DigitCell {
   image: Uint8Array;
-  /** Shown under the digit, e.g. "7" or "pred 3 / true 5". */
+  /** Shown under the digit, e.g. "7" or "3 (true 5)"; `\n` starts another line. */
   caption?: string;
   /** Draw the cell's border in red (e.g. a wrong prediction). */
   highlight?: boolean;
@@ -47,18 +47,34 @@ export function renderDigitGridPng(cells: DigitCell[], options: DigitGridOptions
   return PNG.sync.write(png);
 }
 
-/** The same grid as SVG: each digit an embedded PNG, with its caption as text. */
+const LINE = 13;
+/** Roughly the width of one 11 px sans-serif character, to cut a line that would not fit. */
+const CHAR_WIDTH = 6.2;
+
+/**
+ * The same grid as SVG: each digit an embedded PNG, with its caption as text under it — as many
+ * lines as the longest caption has, each shortened with "…" to its cell's width.
+ */
 export function renderDigitGridSvg(cells: DigitCell[], options: DigitGridOptions = {}): string {
   const { rows = 28, cols = 28, columns = 10, zoom = 3 } = options;
   const cw = cols * zoom + 8;
-  const ch = rows * zoom + 8 + 16;
+  const lines = Math.max(1, ...cells.map((c) => (c.caption ?? '').split('\n').length));
+  const captionHeight = lines * LINE + 3;
+  const ch = rows * zoom + 8 + captionHeight;
+  const fit = Math.max(3, Math.floor((cw - 4) / CHAR_WIDTH));
   const gridRows = Math.max(1, Math.ceil(cells.length / columns));
   const parts = cells.map((cell, n) => {
     const x = (n % columns) * cw;
     const y = Math.floor(n / columns) * ch;
     const png = Buffer.from(renderDigitGridPng([cell], { rows, cols, columns: 1, zoom })).toString('base64');
-    const caption = cell.caption ? escapeXml(cell.caption) : '';
-    return `<g transform="translate(${x},${y})"><image width="${cw}" height="${ch - 16}" href="data:image/png;base64,${png}"/><text x="${cw / 2}" y="${ch - 4}" font-family="sans-serif" font-size="11" text-anchor="middle" fill="${cell.highlight ? '#c00' : '#333'}">${caption}</text></g>`;
+    const text = (cell.caption ?? '')
+      .split('\n')
+      .map((line, i) => {
+        const shown = line.length > fit ? `${line.slice(0, fit - 1)}…` : line;
+        return `<tspan x="${cw / 2}" y="${ch - captionHeight + (i + 1) * LINE - 1}">${escapeXml(shown)}</tspan>`;
+      })
+      .join('');
+    return `<g transform="translate(${x},${y})"><image width="${cw}" height="${ch - captionHeight}" href="data:image/png;base64,${png}"/><text font-family="sans-serif" font-size="11" text-anchor="middle" fill="${cell.highlight ? '#c00' : '#333'}">${text}</text></g>`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${columns * cw}" height="${gridRows * ch}" viewBox="0 0 ${columns * cw} ${gridRows * ch}"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>`;
 }

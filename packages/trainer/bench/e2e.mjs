@@ -289,7 +289,7 @@ const numpyLabel = (s) => {
 };
 const label = {
   'sprout-fixed': `Sprout, fixed 784-512-10, no augmentation (${results['sprout-fixed']?.backend ?? 'cpu'})`,
-  'sprout-default': 'Sprout default run (growth 256→512, augmentation, Adam 2e-3 with warmup/decay)',
+  'sprout-default': 'Sprout default run (growth 256→512, augmentation, Adam 2e-3 with decay)',
   numpy: numpyLabel('numpy'),
   'numpy-unset': numpyLabel('numpy-unset'),
   'tfjs-wasm': 'TensorFlow.js 4.22, wasm backend',

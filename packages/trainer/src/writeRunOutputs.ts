@@ -138,10 +138,13 @@ function reportJobOf(
   const name = (c: number) => data.classNames?.[c] ?? String(c);
   const cells = [...wrong.slice(0, 30), ...right.slice(0, 30)].map((i) => ({
     image: test.images.slice(i * px, (i + 1) * px),
+    // Digits fit "3 (true 5)" on one line; class names get a line each: "coat", "(shirt)".
     caption:
       predictions[i] === test.labels[i]
         ? name(test.labels[i])
-        : `${name(predictions[i])} (true ${name(test.labels[i])})`,
+        : data.classNames
+          ? `${name(predictions[i])}\n(${name(test.labels[i])})`
+          : `${name(predictions[i])} (true ${name(test.labels[i])})`,
     highlight: predictions[i] !== test.labels[i],
   }));
   return {
