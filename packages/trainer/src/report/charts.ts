@@ -94,11 +94,13 @@ export function accuracyZoomChart(history: EpochRecord[]): VegaLiteSpec {
       .map((v) => `${v.series} ${(v.value * 100).toFixed(1)}%`)
       .join(', ')}`,
   }));
+  // Short enough for one line over the chart: the values themselves when there are one or two.
+  const epochs = below.map((b) => b.epoch);
+  const span = epochs.length > 1 ? `epochs ${epochs[0]}–${epochs[epochs.length - 1]}` : `epoch ${epochs[0]}`;
   const listed =
-    below
-      .slice(0, 4)
-      .map((b) => b.label)
-      .join('; ') + (below.length > 4 ? '; …' : '');
+    belowValues.length <= 2
+      ? below.map((b) => b.label).join('; ')
+      : `${belowValues.length} values in ${span}`;
   const x = { ...epochAxis, scale: { domain: [1, Math.max(1, ...values.map((v) => v.epoch))] } };
   const y = {
     type: 'quantitative',

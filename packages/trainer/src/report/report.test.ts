@@ -92,6 +92,13 @@ describe('charts tell the truth', () => {
     expect(JSON.stringify(spec)).not.toContain('clamp');
   });
 
+  it('the zoom subtitle stays one short line when many values are below the axis', () => {
+    const low = Array.from({ length: 10 }, (_, e) => record(e + 1, 0.5, 0.6, 0.7));
+    expect((accuracyZoomChart(low).title as { subtitle: string }).subtitle).toBe(
+      '▼ below the axis, not drawn — 30 values in epochs 1–10',
+    );
+  });
+
   it('the 98% lines are labelled; the confusion matrix has a colour legend and class names', () => {
     for (const spec of [accuracyChart(history), accuracyZoomChart(history)])
       expect(
