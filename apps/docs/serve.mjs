@@ -4,9 +4,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 
-/** Starts a static server for site/ and resolves with its URL. */
+/**
+ * Starts a static server for site/ and resolves with its URL. Every response carries COOP/COEP,
+ * so pages are cross-origin isolated: the demo's worker may share WebAssembly memory with its
+ * kernel thread (everything the site loads is its own, so require-corp costs nothing).
+ */
 export function serveSite(port = Number(process.env.PORT ?? 8080)) {
-  const handler = sirv(join(dirname(fileURLToPath(import.meta.url)), 'site'), { dev: true });
+  const handler = sirv(join(dirname(fileURLToPath(import.meta.url)), 'site'), {
+    dev: true,
+    setHeaders(res) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    },
+  });
   const server = createServer(handler);
   return new Promise((resolve) => {
     server.listen(port, '127.0.0.1', () =>

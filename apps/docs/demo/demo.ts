@@ -1,104 +1,209 @@
-// The in-browser demo: trains the growing MLP on an MNIST slice with @sprout/tensor's auto backend
-// (gpu.js on WebGL when a real GPU is there, else the WebAssembly cpu backend), plots loss and
-// accuracy as they move, and classifies digits drawn on a canvas.
-import { normalizeDigit } from '@sprout/data-mnist/normalize-digit';
-import { createMlp, evaluate, grow, SoftmaxCrossEntropy } from '@sprout/layers';
-import { Adam } from '@sprout/optim';
-import { growthSchedule } from '@sprout/schedule';
-import { createBackend, Random, SparseRows, softmax } from '@sprout/tensor';
+// The in-browser demo: downloads the real MNIST (60,000 + 10,000 digits), trains the default
+// growing network on it in a Web Worker (cpu backend; two kernel threads where the page is
+// cross-origin isolated) or, with `?backend=gpu`, on the page with gpu.js; plots it live; then
+// classifies digits drawn on a pad, normalised as MNIST's were.
+import { normalizeDigit } from '@sprout/data-mnist/browser';
+import { type BackendChoice, createBackend } from '@sprout/tensor';
 import * as gpuJs from 'gpu.js';
+import { createRunner, type FromRunner, type ToRunner } from './runner.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $('status');
 const accuracyText = $('accuracy');
 const predictionText = $('prediction');
+const trainButton = $('train') as HTMLButtonElement;
+const pauseButton = $('pause') as HTMLButtonElement;
+const downloadButton = $('download') as HTMLButtonElement;
+const EPOCHS = 8;
 
-async function loadSlice() {
-  const bytes = new Uint8Array(await (await fetch('mnist-slice.bin')).arrayBuffer());
-  const view = new DataView(bytes.buffer);
-  const train = view.getUint32(0, true);
-  const test = view.getUint32(4, true);
-  let o = 8;
-  const take = (n: number) => bytes.subarray(o, (o += n));
-  return {
-    train,
-    test,
-    trainImages: take(train * 784),
-    trainLabels: take(train),
-    testImages: take(test * 784),
-    testLabels: take(test),
-  };
+const params = new URLSearchParams(location.search);
+const requested = params.get('backend');
+// `?limit=N` trains on the first N training digits (a quick look; the browser test of gpu.js on
+// a software renderer uses it).
+const limit = Number(params.get('limit') ?? 0) || 0;
+let choice: BackendChoice = requested === 'gpu' || requested === 'cpu' ? requested : 'auto';
+let gpuNote = '';
+if (choice === 'auto') {
+  // gpu.js where the page has a real GPU (software renderers are refused, with the reason shown).
+  const probe = await createBackend({ backend: 'auto', gpuJs: gpuJs as never });
+  choice = probe.backend.name === 'gpu' ? 'gpu' : 'cpu';
+  gpuNote = probe.gpuSkipped ? `; gpu skipped: ${probe.gpuSkipped}` : '';
+  probe.backend.dispose();
+}
+// gpu.js draws through the page's WebGL, so it trains here; the cpu backend trains in a worker.
+let send: (message: ToRunner) => void;
+if (choice === 'gpu') {
+  const handle = createRunner((m) => receive(m), gpuJs as never);
+  send = (m) => void handle(m);
+} else {
+  const worker = new Worker(new URL('trainWorker.js', import.meta.url), { type: 'module' });
+  worker.onmessage = (event: MessageEvent<FromRunner>) => receive(event.data);
+  worker.onerror = (event) => receive({ type: 'error', message: event.message });
+  send = (m) => worker.postMessage(m);
 }
 
-function plot(canvas: HTMLCanvasElement, series: { values: number[]; color: string }[], max: number) {
+/** A line chart with its title, axis labels and range. */
+function plot(
+  canvas: HTMLCanvasElement,
+  chart: { x: string; y: string; min: number; max: number; format: (v: number) => string },
+  series: { label: string; values: number[]; color: string }[],
+) {
   const ctx = canvas.getContext('2d')!;
+  const [left, right, top, bottom] = [46, 8, 8, 30];
+  const [w, h] = [canvas.width - left - right, canvas.height - top - bottom];
   ctx.clearRect(0, 0, canvas.width, canvas.height);
-  ctx.strokeStyle = '#ccc';
-  ctx.strokeRect(0, 0, canvas.width, canvas.height);
-  for (const s of series) {
+  ctx.font = '11px sans-serif';
+  ctx.fillStyle = '#444';
+  ctx.strokeStyle = '#bbb';
+  ctx.strokeRect(left, top, w, h);
+  ctx.textAlign = 'right';
+  ctx.fillText(chart.format(chart.max), left - 4, top + 9);
+  ctx.fillText(chart.format(chart.min), left - 4, top + h);
+  ctx.textAlign = 'center';
+  ctx.fillText(chart.x, left + w / 2, canvas.height - 4);
+  ctx.save();
+  ctx.translate(11, top + h / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.fillText(chart.y, 0, 0);
+  ctx.restore();
+  const longest = Math.max(1, ...series.map((s) => s.values.length - 1));
+  ctx.textAlign = 'left';
+  series.forEach((s, k) => {
     ctx.strokeStyle = s.color;
+    ctx.fillStyle = s.color;
+    ctx.fillText(s.label, left + 6 + k * 70, top + 14);
     ctx.beginPath();
     s.values.forEach((v, i) => {
-      const x = (i / Math.max(1, s.values.length - 1)) * (canvas.width - 4) + 2;
-      const y = canvas.height - 2 - (Math.min(v, max) / max) * (canvas.height - 4);
+      const x = left + (i / longest) * w;
+      const y =
+        top + h - ((Math.min(Math.max(v, chart.min), chart.max) - chart.min) / (chart.max - chart.min)) * h;
       i ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
     });
     ctx.stroke();
+  });
+}
+
+const history = {
+  loss: [] as number[],
+  dev: [] as number[],
+  test: [] as number[],
+  width: [] as number[],
+  speed: [] as number[],
+};
+const percent = (v: number) => `${(v * 100).toFixed(0)}%`;
+let startedAt = 0;
+let reached98: number | null = null;
+
+function redraw() {
+  const lossMax = Math.ceil(Math.max(0.5, ...history.loss) * 2) / 2;
+  plot(
+    $('loss-chart'),
+    { x: 'batches (sampled)', y: 'loss', min: 0, max: lossMax, format: (v) => v.toFixed(1) },
+    [{ label: 'train loss', values: history.loss, color: '#d62728' }],
+  );
+  plot($('accuracy-chart'), { x: 'epoch', y: 'accuracy', min: 0.9, max: 1, format: percent }, [
+    { label: 'dev', values: history.dev, color: '#1f77b4' },
+    { label: 'test', values: history.test, color: '#ff7f0e' },
+  ]);
+  plot($('width-chart'), { x: 'epoch', y: 'hidden units', min: 0, max: 512, format: (v) => v.toFixed(0) }, [
+    { label: 'width', values: history.width, color: '#2ca02c' },
+  ]);
+  plot(
+    $('speed-chart'),
+    {
+      x: 'batches (sampled)',
+      y: 'samples/s',
+      min: 0,
+      max: Math.max(1000, ...history.speed),
+      format: (v) => `${(v / 1000).toFixed(0)}k`,
+    },
+    [{ label: 'samples/s', values: history.speed, color: '#9467bd' }],
+  );
+}
+
+let nextId = 1;
+const pending = new Map<number, (p: Float32Array) => void>();
+
+function receive(m: FromRunner) {
+  switch (m.type) {
+    case 'status':
+      status.textContent = m.report + gpuNote;
+      status.dataset.threads = String(m.threads);
+      break;
+    case 'download': {
+      const bar = $('download-progress') as HTMLProgressElement;
+      bar.max = m.total || 1;
+      bar.value = m.loaded;
+      $('download-text').textContent =
+        `MNIST: ${(m.loaded / 2 ** 20).toFixed(1)} of ${(m.total / 2 ** 20).toFixed(1)} MiB`;
+      break;
+    }
+    case 'ready':
+      $('download-text').textContent =
+        `MNIST: ${m.train.toLocaleString('en-US')} training and ${m.test.toLocaleString('en-US')} test digits, checked`;
+      trainButton.disabled = false;
+      (window as unknown as { sproutDemoReady: boolean }).sproutDemoReady = true;
+      break;
+    case 'batch':
+      history.loss.push(m.loss);
+      history.speed.push(m.samplesPerSecond);
+      accuracyText.firstChild!.textContent = `epoch ${m.epoch}: batch ${m.batch} of ${m.batches}, loss ${m.loss.toFixed(3)}, ${Math.round(m.samplesPerSecond).toLocaleString('en-US')} samples/s`;
+      redraw();
+      break;
+    case 'epoch':
+      history.dev.push(m.devAccuracy);
+      history.test.push(m.testAccuracy);
+      history.width.push(m.width);
+      if (reached98 === null && m.testAccuracy >= 0.98) reached98 = (performance.now() - startedAt) / 1000;
+      accuracyText.dataset.accuracy = String(m.testAccuracy);
+      accuracyText.dataset.epoch = String(m.epoch);
+      $('epoch-text').textContent =
+        `after epoch ${m.epoch}: test accuracy ${(m.testAccuracy * 100).toFixed(2)}% (dev ${(m.devAccuracy * 100).toFixed(2)}%), ${m.width} hidden units, ${m.seconds.toFixed(1)} s of training${reached98 === null ? '' : `; 98% after ${reached98.toFixed(1)} s`}`;
+      redraw();
+      break;
+    case 'done':
+      status.dataset.handOffs = String(m.handOffs);
+      trainButton.disabled = false;
+      pauseButton.disabled = true;
+      downloadButton.disabled = false;
+      accuracyText.dataset.done = 'true';
+      break;
+    case 'prediction':
+      pending.get(m.id)?.(m.probabilities);
+      pending.delete(m.id);
+      break;
+    case 'model': {
+      const url = URL.createObjectURL(new Blob([m.bytes as BlobPart], { type: 'application/octet-stream' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = 'model.sprout';
+      a.click();
+      URL.revokeObjectURL(url);
+      break;
+    }
+    case 'error':
+      status.textContent = `error: ${m.message}`;
+      break;
   }
 }
 
-// `?backend=gpu` forces gpu.js even on a software renderer (the browser test runs it on SwiftShader).
-const requested = new URLSearchParams(location.search).get('backend') ?? 'auto';
-const choice = requested === 'gpu' || requested === 'cpu' ? requested : 'auto';
-const { backend, report } = await createBackend({ backend: choice, gpuJs });
-status.textContent = report;
-const data = await loadSlice();
-const rng = new Random(1);
-const model = createMlp(backend, { inputs: 784, hidden: [32], outputs: 10, rng });
-const adam = new Adam(model.parameters(), { lr: 2e-3 });
-const width = growthSchedule({ initial: 32, final: 128, growthEpochs: 3, multiple: 32 });
-const loss = new SoftmaxCrossEntropy();
-const x = new SparseRows(backend);
-const losses: number[] = [];
-const accuracies: number[] = [];
-let batchesDone = 0;
-
-async function trainEpochs(epochs: number) {
-  const batch = 64;
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    if (width(epoch) > model.widths[1]) {
-      for (const g of grow(model, 0, width(epoch), { rng })) adam.grow(g.param, g.map, g.oldShape);
-    }
-    for (let start = 0; start + batch <= data.train; start += batch) {
-      x.set(data.trainImages.subarray(start * 784, (start + batch) * 784), batch, 784);
-      const { value, grad } = loss.compute(model.forward(x), data.trainLabels.subarray(start, start + batch));
-      model.backward(grad);
-      adam.step();
-      losses.push(value);
-      batchesDone++;
-      if (batchesDone % 10 === 0) {
-        const acc = evaluate(model, data.testImages, data.testLabels, data.test, 784).accuracy;
-        accuracies.push(acc);
-        accuracyText.textContent = `batches ${batchesDone}, width ${model.widths[1]}, test accuracy ${(acc * 100).toFixed(1)}%`;
-        accuracyText.dataset.accuracy = String(acc);
-        plot($('loss-chart'), [{ values: losses, color: '#d62728' }], 2.5);
-        plot($('accuracy-chart'), [{ values: accuracies, color: '#1f77b4' }], 1);
-        await new Promise((r) => setTimeout(r, 0)); // let the page paint
-      }
-    }
-  }
-}
-
-$('train').addEventListener('click', async () => {
-  ($('train') as HTMLButtonElement).disabled = true;
-  await trainEpochs(4);
-  ($('train') as HTMLButtonElement).disabled = false;
-  status.textContent = `${report} — trained`;
+trainButton.addEventListener('click', () => {
+  trainButton.disabled = true;
+  pauseButton.disabled = false;
+  delete accuracyText.dataset.done;
+  startedAt = performance.now();
+  send({ type: 'train', epochs: Number(accuracyText.dataset.epoch ?? 0) + EPOCHS });
 });
+pauseButton.addEventListener('click', () => {
+  const paused = pauseButton.textContent === 'Resume';
+  send({ type: paused ? 'resume' : 'pause' });
+  pauseButton.textContent = paused ? 'Pause' : 'Resume';
+});
+downloadButton.addEventListener('click', () => send({ type: 'model' }));
 
 // Drawing pad: 280×280 strokes, white on black.
 const pad = $('pad') as HTMLCanvasElement;
-const pen = pad.getContext('2d')!;
+const pen = pad.getContext('2d', { willReadFrequently: true })!;
 pen.fillStyle = 'black';
 pen.fillRect(0, 0, pad.width, pad.height);
 let drawing = false;
@@ -120,9 +225,10 @@ pad.addEventListener('pointermove', (e) => {
 window.addEventListener('pointerup', () => {
   if (!drawing) return;
   drawing = false;
-  predict();
+  void predict();
 });
 $('clear').addEventListener('click', () => {
+  pen.fillStyle = 'black';
   pen.fillRect(0, 0, pad.width, pad.height);
   predictionText.textContent = '';
   delete predictionText.dataset.digit;
@@ -141,16 +247,27 @@ function toMnist(): Uint8Array | null {
   }
 }
 
-function predict() {
+async function predict(): Promise<void> {
   const image = toMnist();
   if (!image) return;
-  const input = new SparseRows(backend).set(image, 1, 784);
-  const probs = softmax(model.forward(input)).toArray();
-  input.dispose();
-  const best = probs.indexOf(Math.max(...probs));
-  predictionText.dataset.digit = String(best);
-  predictionText.innerHTML = `prediction: <b>${best}</b><br>${Array.from(probs, (p, d) => `${d}: <span class="bar" style="width:${Math.round(p * 150)}px"></span> ${(p * 100).toFixed(1)}%`).join('<br>')}`;
+  const id = nextId++;
+  const probabilities = await new Promise<Float32Array>((resolve) => {
+    pending.set(id, resolve);
+    send({ type: 'predict', id, image });
+  });
+  const top = Array.from(probabilities, (p, digit) => ({ p, digit }))
+    .sort((a, b) => b.p - a.p)
+    .slice(0, 3);
+  predictionText.dataset.digit = String(top[0].digit);
+  predictionText.innerHTML = `prediction: <b>${top[0].digit}</b><br>${top
+    .map(
+      (t) =>
+        `${t.digit}: <span class="bar" style="width:${Math.round(t.p * 150)}px"></span> ${(t.p * 100).toFixed(1)}%`,
+    )
+    .join('<br>')}`;
 }
 
-// Lets the browser test wait for readiness.
-(window as unknown as { sproutDemoReady: boolean }).sproutDemoReady = true;
+// For the browser test: classify what is on the pad now.
+(window as unknown as { sproutDemoPredict: () => Promise<void> }).sproutDemoPredict = predict;
+redraw();
+send({ type: 'init', backend: choice, limit });

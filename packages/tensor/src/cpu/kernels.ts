@@ -14,7 +14,7 @@ import {
   type WasmKernelFunctions,
   type WasmKernelName,
 } from './kernelTable.js';
-import { KernelThreads } from './kernelThreads.js';
+import { BrowserKernelWorker, KernelThreads } from './kernelThreads.js';
 import { typescriptKernels } from './typescriptKernels.js';
 
 export { typescriptKernels };
@@ -39,11 +39,36 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** worker_threads when running in Node (synchronously, without a bundler-visible import). */
+/**
+ * worker_threads when running in Node (synchronously, without a bundler-visible import); in a
+ * browser, Web Workers — when {@link browserThreadsUnavailable} finds nothing against them.
+ */
 function workerClass(): (new (code: string, options: Record<string, unknown>) => never) | null {
   // biome-ignore lint/suspicious/noExplicitAny: getBuiltinModule is Node ≥ 20.16
   const get = typeof process !== 'undefined' ? (process as any).getBuiltinModule : undefined;
-  return get ? (get('node:worker_threads')?.Worker ?? null) : null;
+  if (get) return get('node:worker_threads')?.Worker ?? null;
+  return browserThreadsUnavailable() === null
+    ? (BrowserKernelWorker as unknown as new (
+        code: string,
+        options: Record<string, unknown>,
+      ) => never)
+    : null;
+}
+
+/**
+ * Why a browser cannot run the kernels on two threads, or null when it can: shared WebAssembly
+ * memory needs a cross-origin isolated page (COOP/COEP headers), and the caller blocks with
+ * `Atomics.wait`, which only a Web Worker may do.
+ */
+export function browserThreadsUnavailable(): string | null {
+  // biome-ignore lint/suspicious/noExplicitAny: browser globals, absent from Node's types
+  const g = globalThis as any;
+  if (typeof g.Worker !== 'function' || typeof g.WorkerGlobalScope === 'undefined')
+    return "runs on the page's main thread (threads need a Web Worker)";
+  if (g.crossOriginIsolated !== true || typeof SharedArrayBuffer === 'undefined')
+    return 'the page is not cross-origin isolated (COOP/COEP headers)';
+  if ((g.navigator?.hardwareConcurrency ?? 1) < 2) return 'one core';
+  return null;
 }
 
 type WasmFunction = (...args: number[]) => number;

@@ -1,0 +1,8 @@
+// The demo's Web Worker: trains with the cpu backend off the page's thread (and, where the page is
+// cross-origin isolated, on a second kernel thread of its own).
+import { createRunner, type ToRunner } from './runner.js';
+
+const handle = createRunner((message) => postMessage(message));
+addEventListener('message', (event) => {
+  void handle((event as MessageEvent<ToRunner>).data);
+});

@@ -1,0 +1,10 @@
+// `@sprout/data-mnist/browser`: what runs in a browser or a Web Worker — no file system, no PNG
+// codec. Files come as bytes (fetch them, decompress with DecompressionStream).
+export { type AugmentOptions, augmentImage } from './augment.js';
+export { type Batch, Batches, type BatchOptions } from './batches.js';
+export type { LabeledImages } from './dataset.js';
+export { DatasetError, IdxFormatError, ImageFormatError } from './errors.js';
+export { type NormalizeDigitOptions, normalizeDigit } from './normalizeDigit.js';
+export { parseIdx } from './parseIdx.js';
+export type { GrayImage } from './readImage.js';
+export { type Split, stratifiedSplit } from './split.js';
