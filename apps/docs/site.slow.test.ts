@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBundledMnist } from '@sprout/data-mnist';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { loadModel } from '@sprout/layers';
+import { createCpuBackend } from '@sprout/tensor';
+import { type Browser, chromium, type Download, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM helper without types
 import { serveSite } from './serve.mjs';
@@ -107,9 +109,36 @@ describe.skipIf(!available)('docs site in Chromium', () => {
       'MNIST: 60,000 training and 10,000 test digits, checked',
     );
     await page.click('#train');
+    // Pause holds the worker between batches: nothing moves until Resume.
+    await page.waitForFunction(
+      () => /batch \d+ of/.test(document.getElementById('accuracy')?.textContent ?? ''),
+      null,
+      waitLimit,
+    );
+    await page.click('#pause');
+    await page.waitForSelector('#accuracy[data-paused]', waitLimit);
+    const frozen = await page.textContent('#accuracy');
+    await page.waitForTimeout(1000);
+    expect(await page.textContent('#accuracy')).toBe(frozen);
+    await page.click('#pause');
     await page.waitForSelector('#accuracy[data-done]', waitLimit);
     const accuracy = Number(await page.$eval('#accuracy', (e) => (e as HTMLElement).dataset.accuracy));
     expect(accuracy).toBeGreaterThanOrEqual(0.975);
+    // The trained model downloads as model.sprout (Sprout loads it) and a TF.js Layers model.
+    const downloads: Download[] = [];
+    page.on('download', (d) => downloads.push(d));
+    await page.click('#download');
+    await expect.poll(() => downloads.length, { timeout: 60_000 }).toBe(3);
+    const files = Object.fromEntries(
+      await Promise.all(
+        downloads.map(async (d) => [d.suggestedFilename(), readFileSync((await d.path())!)] as const),
+      ),
+    );
+    expect(Object.keys(files).sort()).toEqual(['model.json', 'model.sprout', 'weights.bin']);
+    expect(loadModel(createCpuBackend({ threads: false }), files['model.sprout']).widths).toEqual([
+      784, 512, 10,
+    ]);
+    expect(JSON.parse(files['model.json'].toString()).weightsManifest[0].paths).toEqual(['weights.bin']);
     // The kernel thread really ran half of the big kernels.
     expect(Number(await page.$eval('#status', (e) => (e as HTMLElement).dataset.handOffs))).toBeGreaterThan(
       1000,

@@ -1,3 +1,8 @@
+import { defineConfig } from 'tsup';
 import { libraryConfig } from '../../tsup.config.base';
 
-export default libraryConfig;
+// A second entry: `@sprout/trainer/browser`, the exporters that need no file system.
+export default defineConfig({
+  ...libraryConfig,
+  entry: ['src/index.ts', 'src/browser.ts'],
+} as typeof libraryConfig);

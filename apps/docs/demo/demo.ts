@@ -92,6 +92,9 @@ const history = {
 };
 const percent = (v: number) => `${(v * 100).toFixed(0)}%`;
 let startedAt = 0;
+/** Wall seconds spent paused since "Train" (not counted in the time to 98%). */
+let pausedSeconds = 0;
+let pausedAt = 0;
 let reached98: number | null = null;
 
 function redraw() {
@@ -154,7 +157,8 @@ function receive(m: FromRunner) {
       history.dev.push(m.devAccuracy);
       history.test.push(m.testAccuracy);
       history.width.push(m.width);
-      if (reached98 === null && m.testAccuracy >= 0.98) reached98 = (performance.now() - startedAt) / 1000;
+      if (reached98 === null && m.testAccuracy >= 0.98)
+        reached98 = (performance.now() - startedAt) / 1000 - pausedSeconds;
       accuracyText.dataset.accuracy = String(m.testAccuracy);
       accuracyText.dataset.epoch = String(m.epoch);
       $('epoch-text').textContent =
@@ -172,15 +176,24 @@ function receive(m: FromRunner) {
       pending.get(m.id)?.(m.probabilities);
       pending.delete(m.id);
       break;
-    case 'model': {
-      const url = URL.createObjectURL(new Blob([m.bytes as BlobPart], { type: 'application/octet-stream' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = 'model.sprout';
-      a.click();
-      URL.revokeObjectURL(url);
+    case 'model':
+      // model.sprout, and the TF.js Layers model (model.json names weights.bin beside it).
+      for (const [name, part] of [
+        ['model.sprout', m.sprout],
+        ['model.json', m.tfjsModelJson],
+        ['weights.bin', m.tfjsWeights],
+      ] as const) {
+        const url = URL.createObjectURL(new Blob([part as BlobPart], { type: 'application/octet-stream' }));
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = name;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      }
       break;
-    }
+    case 'paused':
+      accuracyText.dataset.paused = 'true';
+      break;
     case 'error':
       status.textContent = `error: ${m.message}`;
       break;
@@ -192,10 +205,15 @@ trainButton.addEventListener('click', () => {
   pauseButton.disabled = false;
   delete accuracyText.dataset.done;
   startedAt = performance.now();
+  pausedSeconds = 0;
   send({ type: 'train', epochs: Number(accuracyText.dataset.epoch ?? 0) + EPOCHS });
 });
 pauseButton.addEventListener('click', () => {
   const paused = pauseButton.textContent === 'Resume';
+  if (paused) {
+    delete accuracyText.dataset.paused;
+    pausedSeconds += (performance.now() - pausedAt) / 1000;
+  } else pausedAt = performance.now();
   send({ type: paused ? 'resume' : 'pause' });
   pauseButton.textContent = paused ? 'Pause' : 'Resume';
 });

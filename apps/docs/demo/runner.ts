@@ -19,7 +19,8 @@ export type FromRunner =
   | TrainingEvent
   | { type: 'done'; seconds: number; handOffs: number }
   | { type: 'prediction'; id: number; probabilities: Float32Array }
-  | { type: 'model'; bytes: Uint8Array }
+  | { type: 'model'; sprout: Uint8Array; tfjsModelJson: string; tfjsWeights: Uint8Array }
+  | { type: 'paused' }
   | { type: 'error'; message: string };
 
 /**
@@ -116,7 +117,7 @@ export function createRunner(post: (message: FromRunner) => void, gpuJs?: GpuJsM
         }
         case 'train': {
           if (!training) throw new Error('not ready');
-          await training.train(message.epochs, post);
+          await training.train(message.epochs, post, () => post({ type: 'paused' }));
           const handOffs = (training.backend as unknown as { threadHandOffs?: number }).threadHandOffs ?? 0;
           post({ type: 'done', seconds: training.seconds, handOffs });
           break;
@@ -132,7 +133,7 @@ export function createRunner(post: (message: FromRunner) => void, gpuJs?: GpuJsM
             post({ type: 'prediction', id: message.id, probabilities: training.predict(message.image) });
           break;
         case 'model':
-          if (training) post({ type: 'model', bytes: training.modelFile() });
+          if (training) post({ type: 'model', ...training.modelFiles() });
           break;
       }
     } catch (error) {

@@ -6,6 +6,7 @@ import { createMlp, evaluate, grow, probabilities, SoftmaxCrossEntropy, saveMode
 import { Adam } from '@sprout/optim';
 import { growthSchedule, warmupDecay } from '@sprout/schedule';
 import { type Backend, Random, SparseRows } from '@sprout/tensor';
+import { denseStack, toTfjs } from '@sprout/trainer/browser';
 
 export interface DemoData {
   train: LabeledImages;
@@ -81,7 +82,7 @@ export class DemoTraining {
   }
 
   /** Trains epochs until `epochs` are done; `pause()` holds it between batches until `resume()`. */
-  async train(epochs: number, on: (event: TrainingEvent) => void): Promise<void> {
+  async train(epochs: number, on: (event: TrainingEvent) => void, onPaused?: () => void): Promise<void> {
     const x = new SparseRows(this.backend);
     const loss = new SoftmaxCrossEntropy();
     const batches = new Batches(this.data.train, this.split.train, {
@@ -125,6 +126,7 @@ export class DemoTraining {
             epochSeconds += (performance.now() - started) / 1000;
             await new Promise<void>((resolve) => {
               this.paused = resolve;
+              onPaused?.();
             });
             started = performance.now();
           }
@@ -162,8 +164,13 @@ export class DemoTraining {
     return probabilities(this.model, image, 1, 784);
   }
 
-  /** The model as a Sprout model file (`model.sprout`). */
-  modelFile(): Uint8Array {
-    return saveModel(this.model, { input: { rows: 28, cols: 28 }, classes: 10 });
+  /** The model as a Sprout model file (`model.sprout`) and a TF.js Layers model. */
+  modelFiles(): { sprout: Uint8Array; tfjsModelJson: string; tfjsWeights: Uint8Array } {
+    const tfjs = toTfjs(denseStack(this.model, false), 'Sprout docs demo');
+    return {
+      sprout: saveModel(this.model, { input: { rows: 28, cols: 28 }, classes: 10 }),
+      tfjsModelJson: tfjs.modelJson,
+      tfjsWeights: tfjs.weights,
+    };
   }
 }
