@@ -9,10 +9,13 @@ import sirv from 'sirv';
  * so pages are cross-origin isolated: the demo's worker may share WebAssembly memory with its
  * kernel thread (everything the site loads is its own, so require-corp costs nothing).
  */
-export function serveSite(port = Number(process.env.PORT ?? 8080)) {
+export function serveSite(port = Number(process.env.PORT ?? 8080), { isolated = true } = {}) {
   const handler = sirv(join(dirname(fileURLToPath(import.meta.url)), 'site'), {
     dev: true,
+    // isolated: false is a static host that cannot set headers (the demo's service worker then
+    // adds them), for the browser test of that path.
     setHeaders(res) {
+      if (!isolated) return;
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
       res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     },

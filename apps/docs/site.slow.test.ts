@@ -185,6 +185,35 @@ describe.skipIf(!available)('docs site in Chromium', () => {
     await page.close();
   });
 
+  it('on a static host without COOP/COEP the service worker isolates the page; without it, one thread and why', async () => {
+    const plain = (await serveSite(0, { isolated: false })) as { server: { close(): void }; url: string };
+    try {
+      const ready = async (page: Page) => {
+        await page.goto(`${plain.url}demo/index.html?backend=cpu`, { waitUntil: 'load' });
+        await page.waitForFunction(
+          () => (window as unknown as { sproutDemoReady?: boolean }).sproutDemoReady === true,
+          null,
+          waitLimit,
+        );
+        return page.textContent('#status');
+      };
+      // coi-serviceworker registers, reloads the page, and adds the headers itself.
+      const page = await browser.newPage();
+      expect(await ready(page)).toMatch(/^backend: cpu \(WebAssembly .*2 threads\)/);
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      await page.close();
+      // Where service workers cannot run either, the demo trains on one thread and says why.
+      const context = await browser.newContext({ serviceWorkers: 'block' });
+      const blocked = await context.newPage();
+      expect(await ready(blocked)).toMatch(
+        /1 thread: the page is not cross-origin isolated \(COOP\/COEP headers\)/,
+      );
+      await context.close();
+    } finally {
+      plain.server.close();
+    }
+  });
+
   it('the gpu backend trains in the browser on WebGL (SwiftShader here), values kept in textures', async () => {
     const { page, errors } = await open('demo/index.html?backend=gpu&limit=3000');
     await page.waitForFunction(
