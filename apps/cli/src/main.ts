@@ -135,10 +135,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     hooks.stopBar();
     if (freshDir) removeIfEmpty(freshDir);
-    const e = error as Error;
-    process.stderr.write(`sprout: error: ${userMessage(e)}\n`);
-    if (process.env.SPROUT_DEBUG) process.stderr.write(`${e.stack}\n`);
-    return isUsageError(e) || e instanceof UsageError ? EXIT.usage : EXIT.error;
+    return reportFailure(error as Error);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -172,11 +169,15 @@ async function runTool(request: PredictRequest | ExportRequest): Promise<number>
       process.stdout.write(`${JSON.stringify({ format, int8, files: result.files, bytes: result.bytes })}\n`);
     return EXIT.ok;
   } catch (error) {
-    const e = error as Error;
-    process.stderr.write(`sprout: error: ${userMessage(e)}\n`);
-    if (process.env.SPROUT_DEBUG) process.stderr.write(`${e.stack}\n`);
-    return isUsageError(e) || e instanceof UsageError ? EXIT.usage : EXIT.error;
+    return reportFailure(error as Error);
   }
+}
+
+/** One line on stderr (the stack too under SPROUT_DEBUG); exit 2 for what the user fixes, else 1. */
+function reportFailure(e: Error): number {
+  process.stderr.write(`sprout: error: ${userMessage(e)}\n`);
+  if (process.env.SPROUT_DEBUG) process.stderr.write(`${e.stack}\n`);
+  return isUsageError(e) || e instanceof UsageError ? EXIT.usage : EXIT.error;
 }
 
 /** A probability as a person reads it: two decimals, never a rounded 100.00% or 0.00%. */

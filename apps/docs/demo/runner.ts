@@ -1,7 +1,7 @@
 // The demo's work behind one message interface: in a Web Worker (trainWorker.ts) for the cpu
 // backend, on the page itself for gpu.js (which needs the page's WebGL).
-import { type LabeledImages, parseIdx } from '@sprout/data-mnist/browser';
-import { type BackendChoice, createBackend, type GpuJsModule } from '@sprout/tensor';
+import { labeledImages, parseIdx } from '@sprout/data-mnist/browser';
+import { type BackendChoice, CpuBackend, createBackend, type GpuJsModule } from '@sprout/tensor';
 import { DemoTraining, type TrainingEvent } from './training.js';
 
 export type ToRunner =
@@ -57,10 +57,11 @@ async function gunzipIfNeeded(stream: ReadableStream<Uint8Array>): Promise<Uint8
 
 /** Downloads and decompresses the MNIST files, reporting compressed bytes as they arrive. */
 async function loadMnist(progress: (loaded: number, total: number) => void) {
+  const paths = Object.values(FILES).map(([file]) => `mnist/${file}`);
   const responses = await Promise.all(
-    Object.values(FILES).map(async ([name]) => {
-      const response = await fetch(`mnist/${name}`);
-      if (!response.ok || !response.body) throw new Error(`mnist/${name}: HTTP ${response.status}`);
+    paths.map(async (path) => {
+      const response = await fetch(path);
+      if (!response.ok || !response.body) throw new Error(`${path}: HTTP ${response.status}`);
       return response;
     }),
   );
@@ -78,37 +79,24 @@ async function loadMnist(progress: (loaded: number, total: number) => void) {
         }),
       );
       const bytes = await gunzipIfNeeded(counted);
-      const [name, magic] = Object.values(FILES)[i];
-      return parseIdx(bytes, `mnist/${name}`, magic);
+      return parseIdx(bytes, paths[i], Object.values(FILES)[i][1]);
     }),
   );
-  const set = (images: (typeof files)[number], labels: (typeof files)[number]): LabeledImages => {
-    if (images.dims[0] !== labels.dims[0])
-      throw new Error(`MNIST: ${images.dims[0]} images but ${labels.dims[0]} labels`);
-    return {
-      images: images.data,
-      labels: labels.data,
-      count: images.dims[0],
-      rows: images.dims[1],
-      cols: images.dims[2],
-    };
+  return {
+    train: labeledImages(files[0], files[1], paths[0], paths[1]),
+    test: labeledImages(files[2], files[3], paths[2], paths[3]),
   };
-  return { train: set(files[0], files[1]), test: set(files[2], files[3]) };
 }
 
 /** A message handler that runs the demo's work and answers through `post`. */
 export function createRunner(post: (message: FromRunner) => void, gpuJs?: GpuJsModule) {
   let training: DemoTraining | null = null;
-  let threads = 1;
   return async (message: ToRunner): Promise<void> => {
     try {
       switch (message.type) {
         case 'init': {
           const { backend, report } = await createBackend({ backend: message.backend, gpuJs });
-          threads =
-            backend.name === 'cpu'
-              ? (backend as unknown as { kernels: { threads: number } }).kernels.threads
-              : 1;
+          const threads = backend instanceof CpuBackend ? backend.kernels.threads : 1;
           post({ type: 'status', report, threads });
           const data = await loadMnist((loaded, total) => post({ type: 'download', loaded, total }));
           training = new DemoTraining(backend, data, 42, message.limit);
@@ -118,7 +106,7 @@ export function createRunner(post: (message: FromRunner) => void, gpuJs?: GpuJsM
         case 'train': {
           if (!training) throw new Error('not ready');
           await training.train(message.epochs, post, () => post({ type: 'paused' }));
-          const handOffs = (training.backend as unknown as { threadHandOffs?: number }).threadHandOffs ?? 0;
+          const handOffs = training.backend instanceof CpuBackend ? training.backend.threadHandOffs : 0;
           post({ type: 'done', seconds: training.seconds, handOffs });
           break;
         }

@@ -2,8 +2,8 @@
 // codec. Files come as bytes (fetch them, decompress with DecompressionStream).
 export { type AugmentOptions, augmentImage } from './augment.js';
 export { type Batch, Batches, type BatchOptions } from './batches.js';
-export type { LabeledImages } from './dataset.js';
 export { DatasetError, IdxFormatError, ImageFormatError } from './errors.js';
+export { type LabeledImages, labeledImages } from './labeledImages.js';
 export { type NormalizeDigitOptions, normalizeDigit } from './normalizeDigit.js';
 export { parseIdx } from './parseIdx.js';
 export type { GrayImage } from './readImage.js';

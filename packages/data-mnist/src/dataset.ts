@@ -1,16 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatasetError, IdxFormatError } from './errors.js';
+import { type LabeledImages, labeledImages } from './labeledImages.js';
 import { readIdx } from './readIdx.js';
 
-/** Images (n×rows×cols bytes) with their labels. */
-export interface LabeledImages {
-  images: Uint8Array;
-  labels: Uint8Array;
-  count: number;
-  rows: number;
-  cols: number;
-}
+export type { LabeledImages } from './labeledImages.js';
 
 /** A train and a test set with the number of classes found in the labels. */
 export interface ImageDataset {
@@ -33,23 +27,7 @@ export async function readLabeledImages(
   _maxClasses = 256,
 ): Promise<LabeledImages> {
   const [images, labels] = await Promise.all([readIdx(imagesFile, 2051), readIdx(labelsFile, 2049)]);
-  if (images.dims.length !== 3) {
-    throw new IdxFormatError(imagesFile, 3, '3 dimensions (count, rows, cols)', String(images.dims.length));
-  }
-  if (labels.dims.length !== 1)
-    throw new IdxFormatError(labelsFile, 3, '1 dimension', String(labels.dims.length));
-  if (images.dims[0] !== labels.dims[0]) {
-    throw new DatasetError(
-      `${imagesFile} holds ${images.dims[0]} images but ${labelsFile} holds ${labels.dims[0]} labels`,
-    );
-  }
-  return {
-    images: images.data,
-    labels: labels.data,
-    count: images.dims[0],
-    rows: images.dims[1],
-    cols: images.dims[2],
-  };
+  return labeledImages(images, labels, imagesFile, labelsFile);
 }
 
 const PATTERNS = {

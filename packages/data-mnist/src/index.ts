@@ -10,6 +10,7 @@ export {
   readLabeledImages,
 } from './dataset.js';
 export { DatasetError, IdxFormatError, ImageFormatError } from './errors.js';
+export { labeledImages } from './labeledImages.js';
 export { loadDataset } from './loadDataset.js';
 export { type NormalizeDigitOptions, normalizeDigit } from './normalizeDigit.js';
 export { parseIdx } from './parseIdx.js';

@@ -2,14 +2,13 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { IdxFormatError } from './errors.js';
+import { checkIdxSize, readIdxHeader } from './idxHeader.js';
 
 /** A decoded IDX file of unsigned bytes: `dims` from the header, `data` row-major. */
 export interface IdxArray {
   dims: number[];
   data: Uint8Array;
 }
-
-const UBYTE = 0x08;
 
 /**
  * Reads an IDX file of unsigned bytes (plain or gzip, detected from the first bytes), streaming it
@@ -41,40 +40,13 @@ export async function readIdx(file: string, expectMagic?: number): Promise<IdxAr
       let bytes: Uint8Array = chunk;
       if (!dims) {
         header = concat(header, bytes);
-        if (header.length < 4) continue;
-        const magic = (header[0] << 24) | (header[1] << 16) | (header[2] << 8) | header[3];
-        if (
-          header[0] !== 0 ||
-          header[1] !== 0 ||
-          header[2] !== UBYTE ||
-          (expectMagic !== undefined && magic !== expectMagic)
-        ) {
-          throw new IdxFormatError(
-            file,
-            0,
-            `magic number ${expectMagic ?? '0x0000080N (unsigned bytes)'}`,
-            String(magic),
-          );
-        }
-        const rank = header[3];
-        if (rank < 1 || rank > 4)
-          throw new IdxFormatError(file, 3, 'between 1 and 4 dimensions', String(rank));
-        headerLength = 4 + 4 * rank;
-        if (header.length < headerLength) continue;
-        const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
-        dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i));
-        dims.forEach((d, i) => {
-          if (d === 0) throw new IdxFormatError(file, 4 + 4 * i, `a non-zero size for dimension ${i}`, '0');
-        });
+        const read = readIdxHeader(header, file, expectMagic);
+        if (!read) continue;
+        headerLength = read.headerLength;
+        if (!read.dims) continue;
+        dims = read.dims;
         const total = dims.reduce((a, b) => a * b, 1);
-        if (!gzip && fileSize !== headerLength + total) {
-          throw new IdxFormatError(
-            file,
-            Math.min(fileSize, headerLength + total),
-            `${headerLength + total} bytes for dims [${dims.join(', ')}]`,
-            `${fileSize} bytes (${fileSize < headerLength + total ? 'truncated' : 'trailing data'})`,
-          );
-        }
+        if (!gzip) checkIdxSize(file, fileSize, headerLength, dims);
         data = new Uint8Array(total);
         bytes = header.subarray(headerLength);
       }

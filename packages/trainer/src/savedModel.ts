@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ModelMetadata, readModelFile, type Sequential } from '@sprout/layers';
-import { type Backend, type BackendChoice, createBackend } from '@sprout/tensor';
+import { type Backend, type BackendChoice, type CreateBackendOptions, createBackend } from '@sprout/tensor';
 import { CheckpointError } from './errors.js';
 import { fsErrorMessage } from './runFiles.js';
 
@@ -30,7 +30,8 @@ export function readSavedModelBytes(outDir: string): { bytes: Uint8Array; modelF
 }
 
 /**
- * Loads the model a run saved (`outDir/model.sprout`) on the backend asked for.
+ * Loads the model a run saved (`outDir/model.sprout`) on the backend asked for (a choice, or
+ * the options of `createBackend`).
  *
  * @example
  * ```ts
@@ -39,9 +40,12 @@ export function readSavedModelBytes(outDir: string): { bytes: Uint8Array; modelF
  * saved.dispose();
  * ```
  */
-export async function loadSavedModel(outDir: string, backend: BackendChoice = 'auto'): Promise<SavedModel> {
+export async function loadSavedModel(
+  outDir: string,
+  backend: BackendChoice | CreateBackendOptions = 'auto',
+): Promise<SavedModel> {
   const { bytes, modelFile } = readSavedModelBytes(outDir);
-  const selection = await createBackend({ backend });
+  const selection = await createBackend(typeof backend === 'string' ? { backend } : backend);
   try {
     const { model, metadata } = readModelFile(selection.backend, bytes, modelFile);
     return {

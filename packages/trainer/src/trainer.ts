@@ -540,7 +540,7 @@ function epochRecord(
     testAccuracy: e.testAccuracy,
     learningRate: e.learningRate,
     hiddenSize: run.session.model.widths[1],
-    hiddenSizes: hiddenWidths(run.session.model),
+    hiddenSizes: run.session.model.widths.slice(1, -1),
     batchSize: run.batchSize,
     seconds,
     elapsed: run.elapsed(),
@@ -555,11 +555,6 @@ function layerWidths(config: TrainConfig): (epoch: number) => number[] {
     growthSchedule({ initial: config.initialHidden[i], final, growthEpochs: config.growthEpochs }),
   );
   return (epoch) => schedules.map((width) => width(epoch));
-}
-
-/** The widths of a model's hidden layers. */
-export function hiddenWidths(model: { widths: number[] }): number[] {
-  return model.widths.slice(1, -1);
 }
 
 function snapshot(

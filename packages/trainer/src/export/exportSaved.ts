@@ -52,7 +52,8 @@ export async function exportSaved(options: {
     throw new RunDirectoryError(
       `${present[0]} already exists: choose another --to, or give --overwrite to replace it`,
     );
-  const saved = await loadSavedModel(outDir, 'cpu');
+  // Only the weights are read: no kernel thread to start.
+  const saved = await loadSavedModel(outDir, { backend: 'cpu', threads: false });
   try {
     const layers = denseStack(saved.model, int8);
     let contents: Uint8Array[];
