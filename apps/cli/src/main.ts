@@ -5,10 +5,20 @@ import {
   isUsageError,
   MemoryLimitExceededError,
   predictImages,
+  runTrialWorker,
+  summaryTable,
   train,
+  tune,
 } from '@sprout/trainer';
 import { CommanderError } from 'commander';
-import { type ExportRequest, flagOf, type PredictRequest, parseArgs, UsageError } from './parseArgs.js';
+import {
+  type ExportRequest,
+  flagOf,
+  type PredictRequest,
+  parseArgs,
+  type TuneRequest,
+  UsageError,
+} from './parseArgs.js';
 import { progressHooks } from './progress.js';
 import { linkLatest, newRunDirectory, removeIfEmpty } from './runDirectory.js';
 
@@ -37,6 +47,8 @@ const JSON_FIELDS = [
  * so it can be tested; errors become one line on stderr.
  */
 export async function main(argv: string[]): Promise<number> {
+  // A tune's worker process (started by `sprout tune` itself, not by people).
+  if (argv[0] === TRIAL_WORKER) return runTrialWorker();
   let request: ReturnType<typeof parseArgs>;
   try {
     request = parseArgs(argv);
@@ -48,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   if (request.mode === 'predict' || request.mode === 'export') return runTool(request);
+  if (request.mode === 'tune') return runTune(request);
   // Under --json stdout carries the JSON result only; everything a person reads goes to stderr.
   const human = request.json ? process.stderr : process.stdout;
   let stdoutClosed = false;
@@ -127,7 +140,7 @@ export async function main(argv: string[]): Promise<number> {
     log(
       result.interrupted && !result.modelSaved
         ? `interrupted before the first epoch ended: checkpoint saved, no model yet; --continue-training goes on → ${result.outDir}`
-        : `${result.interrupted ? 'interrupted' : 'done'}: test accuracy ${(result.testAccuracy * 100).toFixed(2)}% after ${result.epochs} epochs in ${result.wallSeconds.toFixed(1)}s` +
+        : `${result.interrupted ? 'interrupted' : 'done'}: ${result.testAccuracy === null ? 'test set not evaluated' : `test accuracy ${(result.testAccuracy * 100).toFixed(2)}%`} after ${result.epochs} epochs in ${result.wallSeconds.toFixed(1)}s` +
             `${result.secondsTo98 === null ? '' : ` (98% at ${result.secondsTo98.toFixed(1)}s)`}, peak RSS ${result.peakRssMB.toFixed(0)} MB → ${result.outDir}`,
     );
     if (request.json) printResult(Object.fromEntries(JSON_FIELDS.map((k) => [k, result[k]])));
@@ -141,6 +154,66 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
     process.stdout.off('error', onStdoutError);
   }
+}
+
+/** The hidden command a tune's worker processes run. */
+const TRIAL_WORKER = '__tune-trial';
+
+/** `sprout tune`: Ctrl-C stops the trials with checkpoints; the same command continues. */
+async function runTune(request: TuneRequest): Promise<number> {
+  const log = (line: string) => (request.json ? process.stderr : process.stdout).write(`${line}\n`);
+  let stop: 'SIGINT' | 'SIGTERM' | null = null;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (stop) process.exit(EXIT[signal]);
+    stop = signal;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = await tune({
+      spaceFile: request.space,
+      outDir: request.outDir,
+      workers: request.workers,
+      // This very script, as a worker (process.argv[1] is the sprout being run).
+      workerScript: process.argv[1],
+      workerArgs: [TRIAL_WORKER],
+      onMessage: (line) => process.stderr.write(`${line}\n`),
+      shouldStop: () => stop !== null,
+    });
+    if (result.interrupted) return EXIT[stop ?? 'SIGINT'];
+    const { state } = result;
+    const chosen = state.chosen && state.trials[state.chosen.trial];
+    log(summaryTable(state));
+    if (state.chosen && state.test && chosen) {
+      log(
+        `chosen on dev: trial ${state.chosen.trial} (dev ${(state.chosen.devAccuracy * 100).toFixed(2)}%); its test accuracy, read once after choosing: ${(state.test.accuracy * 100).toFixed(2)}%`,
+      );
+      log(
+        `train it: sprout train ${trainFlags({ ...state.space.base, ...chosen.params, epochs: state.space.maxEpochs })}`,
+      );
+      log(`report: ${request.outDir}/summary.md, curves.png; every trial: ${request.outDir}/tune.json`);
+      if (request.json)
+        process.stdout.write(
+          `${JSON.stringify({ chosen: { ...state.chosen, params: chosen.params }, testAccuracy: state.test.accuracy, outDir: request.outDir })}\n`,
+        );
+    }
+    return EXIT.ok;
+  } catch (error) {
+    return reportFailure(error as Error);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Options as the flags that set them, e.g. `--learning-rate 0.002 --no-augment`. */
+function trainFlags(options: Record<string, unknown>): string {
+  return Object.entries(options)
+    .map(([key, value]) => {
+      if (key === 'augment' || key === 'report') return value ? `--${key}` : `--no-${key}`;
+      return `${flagOf(key) ?? key} ${Array.isArray(value) ? value.join(',') : value}`;
+    })
+    .join(' ');
 }
 
 /** `sprout predict` and `sprout export`: one job, no run to stop or checkpoint. */
@@ -191,7 +264,7 @@ function percent(p: number): string {
 function userMessage(e: Error): string {
   let message = e.message.split('\n')[0];
   if (e instanceof ConfigError) {
-    const flag = flagOf(e.field);
+    const flag = flagOf(e.field) ?? (e.field === 'space' || e.field === 'out' ? `--${e.field}` : undefined);
     if (flag) message = `${flag}: ${message.slice(e.field.length + 2)}`;
     // Other options the message mentions ("must be at least initialHiddenSize").
     message = message.replace(/\b[a-z]+[A-Z][A-Za-z]*\b/g, (word) => flagOf(word) ?? word);

@@ -1,5 +1,12 @@
 import { createRequire } from 'node:module';
-import { type ExportFormat, resolveConfig, type TrainConfigInput } from '@sprout/trainer';
+import { availableParallelism } from 'node:os';
+import {
+  type ExportFormat,
+  PRESETS,
+  type PresetName,
+  resolveConfig,
+  type TrainConfigInput,
+} from '@sprout/trainer';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** This package's version (from its package.json, beside dist/ and src/ alike). */
@@ -37,7 +44,16 @@ export interface ExportRequest {
   overwrite: boolean;
 }
 
-export type CliRequest = TrainRequest | PredictRequest | ExportRequest;
+/** …or searching hyperparameters. */
+export interface TuneRequest {
+  mode: 'tune';
+  json: boolean;
+  space: string;
+  outDir: string;
+  workers: number;
+}
+
+export type CliRequest = TrainRequest | PredictRequest | ExportRequest | TuneRequest;
 
 const defaults = resolveConfig({});
 
@@ -116,6 +132,55 @@ const OPTIONS: [string, keyof typeof defaults, string, ((v: string) => unknown) 
     widths('--initial-hidden'),
   ],
   ['--growth-strategy <s>', 'growthStrategy', 'net2net | zero-outgoing', null],
+  [
+    '--lr-schedule <s>',
+    'lrSchedule',
+    'step (× --decay every --decay-patience epochs) | cosine (to 0 at the last epoch) | one-cycle',
+    null,
+  ],
+  [
+    '--schedule-epochs <n>',
+    'scheduleEpochs',
+    'epochs a cosine or one-cycle schedule spans',
+    integer('--schedule-epochs'),
+  ],
+  [
+    '--weight-decay <wd>',
+    'weightDecay',
+    "AdamW's decoupled weight decay (0 = Adam)",
+    number('--weight-decay'),
+  ],
+  [
+    '--label-smoothing <e>',
+    'labelSmoothing',
+    'train on targets (1 − e)·one-hot + e/classes',
+    number('--label-smoothing'),
+  ],
+  ['--dropout <p>', 'dropout', 'dropout rate after each hidden layer while training', number('--dropout')],
+  [
+    '--elastic <px>',
+    'elastic',
+    'augmentation: elastic distortion, largest displacement in pixels (0 = off)',
+    number('--elastic'),
+  ],
+  [
+    '--augment-shift <px>',
+    'augmentShift',
+    'augmentation: largest shift in pixels',
+    number('--augment-shift'),
+  ],
+  [
+    '--augment-rotate <deg>',
+    'augmentRotate',
+    'augmentation: largest rotation in degrees',
+    number('--augment-rotate'),
+  ],
+  [
+    '--augment-scale <f>',
+    'augmentScale',
+    'augmentation: largest relative change of scale',
+    number('--augment-scale'),
+  ],
   ['--patience <n>', 'patience', 'early stopping patience in epochs (0 = off)', integer('--patience')],
   [
     '--backend <b>',
@@ -146,6 +211,18 @@ const OPTIONS: [string, keyof typeof defaults, string, ((v: string) => unknown) 
   ['--test-limit <n>', 'testLimit', 'use only the first N test images (0 = all)', integer('--test-limit')],
 ];
 
+/** Each preset as its flags, for --help. */
+function presetHelp(): string {
+  return Object.entries(PRESETS)
+    .map(([name, options]) => {
+      const flags = Object.entries(options).map(
+        ([k, v]) => `${flagOf(k)} ${Array.isArray(v) ? v.join(',') : v}`,
+      );
+      return `${name}: ${flags.length ? flags.join(' ') : 'the defaults'}`;
+    })
+    .join('; ');
+}
+
 /** The seed's underscore spellings (--batch_size) are accepted for every flag. */
 function normaliseUnderscores(argv: string[]): string[] {
   return argv.map((a) =>
@@ -171,7 +248,8 @@ const COMMANDS_HELP = `
 Commands (sprout <command> --help for each):
   train                      train a model (the default: \`sprout --epochs 3\` is \`sprout train --epochs 3\`)
   predict [options] <image…> classify PNG or PGM images with a run's model
-  export [options]           export a run's model to TensorFlow.js, ONNX or int8`;
+  export [options]           export a run's model to TensorFlow.js, ONNX or int8
+  tune --space <file>        search hyperparameters (successive halving, chosen on dev only)`;
 
 /** Builds the training command (also used for --help). */
 export function buildProgram(): Command {
@@ -190,16 +268,25 @@ export function buildProgram(): Command {
             ? `half of --final-hidden-size, ${defaults.initialHiddenSize}`
             : key === 'initialHidden'
               ? 'half of each --hidden width'
-              : defaults[key] === undefined
-                ? 'bundled MNIST'
-                : String(defaults[key]);
+              : key === 'scheduleEpochs'
+                ? '--epochs'
+                : defaults[key] === undefined
+                  ? 'bundled MNIST'
+                  : String(defaults[key]);
     const option = new Option(flag, `${description} (default: ${shown})`);
     if (key === 'backend') option.choices(['cpu', 'gpu', 'auto']);
     if (key === 'growthStrategy') option.choices(['net2net', 'zero-outgoing']);
+    if (key === 'lrSchedule') option.choices(['step', 'cosine', 'one-cycle']);
     if (parser) option.argParser(parser);
     program.addOption(option);
   }
   program
+    .addOption(
+      new Option(
+        '--preset <name>',
+        `a named set of options; flags given with it win (${presetHelp()})`,
+      ).choices(Object.keys(PRESETS)),
+    )
     .option(
       '--augment',
       'random shifts, rotations and scaling of training images (default: on for the bundled digits, off for --data-dir)',
@@ -276,6 +363,27 @@ export function buildExportProgram(): Command {
     .option('--json', 'print what was written as one JSON object on stdout');
 }
 
+/** `sprout tune`. */
+export function buildTuneProgram(): Command {
+  return newProgram(
+    'sprout tune',
+    'Search training options by successive halving (ASHA): trials in worker processes, chosen on the dev split only; the test set is read once, for the chosen model.',
+  )
+    .requiredOption('--space <file>', 'the search space (JSON; see tune-space.example.json)')
+    .option('--out <dir>', 'tune directory (tune.json, trials/, summary.md, curves.png)', 'runs/tune')
+    .option(
+      '--workers <n>',
+      'trials trained at once, one process each (default: one per core)',
+      integer('--workers'),
+      availableParallelism(),
+    )
+    .option('--json', 'print the result as one JSON object on stdout')
+    .addHelpText(
+      'after',
+      '\nRun the same command again after Ctrl-C or a kill: the tune continues where it stopped.',
+    );
+}
+
 /** Parses argv (without node and script) into a request; throws commander errors on bad input. */
 export function parseArgs(argv: string[]): CliRequest {
   const args = normaliseUnderscores(argv);
@@ -290,6 +398,19 @@ export function parseArgs(argv: string[]): CliRequest {
       outDir: opts.out,
       files: program.args,
       top: opts.top,
+    };
+  }
+  if (args[0] === 'tune') {
+    const program = buildTuneProgram();
+    program.parse(args.slice(1), { from: 'user' });
+    const opts = program.opts();
+    if (opts.workers < 1) throw new UsageError(`--workers must be at least 1, got ${opts.workers}`);
+    return {
+      mode: 'tune',
+      json: Boolean(opts.json),
+      space: opts.space,
+      outDir: opts.out,
+      workers: opts.workers,
     };
   }
   if (args[0] === 'export') {
@@ -322,6 +443,8 @@ export function parseArgs(argv: string[]): CliRequest {
   }
   if (config.backend === undefined && process.env.SPROUT_BACKEND) config.backend = envBackend();
   if (program.getOptionValueSource('augment') === 'cli') config.augment = opts.augment;
+  // A preset fills in what the command line leaves open.
+  if (opts.preset) for (const [k, v] of Object.entries(PRESETS[opts.preset as PresetName])) config[k] ??= v;
   if (program.getOptionValueSource('report') === 'cli') config.report = opts.report;
   return {
     mode: opts.evaluate ? 'evaluate' : opts.continueTraining ? 'continue' : 'train',

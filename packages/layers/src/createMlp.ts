@@ -1,5 +1,6 @@
 import type { Backend, Random } from '@sprout/tensor';
 import { Dense } from './dense.js';
+import { Dropout } from './dropout.js';
 import type { Layer } from './layer.js';
 import { ReLU } from './relu.js';
 import { Sequential } from './sequential.js';
@@ -15,7 +16,7 @@ import { Sequential } from './sequential.js';
  */
 export function createMlp(
   backend: Backend,
-  spec: { inputs: number; hidden: number[]; outputs: number; rng: Random },
+  spec: { inputs: number; hidden: number[]; outputs: number; rng: Random; dropout?: number },
 ): Sequential {
   const layers: Layer[] = [];
   let width = spec.inputs;
@@ -26,5 +27,16 @@ export function createMlp(
   layers.push(
     new Dense(backend, width, spec.outputs, spec.rng, { init: { kind: 'glorot' }, name: 'output' }),
   );
-  return new Sequential(layers);
+  const model = new Sequential(layers);
+  return spec.dropout ? withDropout(model, spec.dropout, spec.rng) : model;
+}
+
+/**
+ * The same layers (same parameters, not copies) with a {@link Dropout} of `rate` after every ReLU:
+ * how a model read from a file (which holds no dropout) trains on with it.
+ */
+export function withDropout(model: Sequential, rate: number, rng: Random): Sequential {
+  const layers = model.layers.filter((l) => !(l instanceof Dropout));
+  if (rate === 0) return new Sequential(layers);
+  return new Sequential(layers.flatMap((l) => (l instanceof ReLU ? [l, new Dropout(rate, rng)] : [l])));
 }

@@ -7,10 +7,20 @@ import { SoftmaxCrossEntropy } from './softmaxCrossEntropyLoss.js';
 
 const backend = createCpuBackend();
 
-/** Compares every parameter gradient with centred finite differences of the loss. */
-function gradientCheck(model: Sequential, x: LayerInput, labels: number[]) {
-  const loss = new SoftmaxCrossEntropy();
+/**
+ * Compares every parameter gradient with centred finite differences of the loss. `before` runs
+ * ahead of every forward pass (to replay the same dropout masks).
+ */
+function gradientCheck(
+  model: Sequential,
+  x: LayerInput,
+  labels: number[],
+  options: { labelSmoothing?: number; before?: () => void } = {},
+) {
+  const loss = new SoftmaxCrossEntropy({ labelSmoothing: options.labelSmoothing });
+  const before = options.before ?? (() => {});
   model.zeroGrad();
+  before();
   model.backward(loss.compute(model.forward(x), labels).grad);
   // Small steps so no ReLU kink is crossed; float32 loss noise (~1e-7) stays far below eps.
   const eps = 1e-3;
@@ -23,7 +33,8 @@ function gradientCheck(model: Sequential, x: LayerInput, labels: number[]) {
         const v = values.slice();
         v[i] += delta;
         p.value.set(v);
-        return loss.value(model.forward(x), labels);
+        before();
+        return loss.compute(model.forward(x), labels).value;
       };
       const numeric = (at(eps) - at(-eps)) / (2 * eps);
       p.value.set(values);
@@ -59,4 +70,65 @@ it('gradients through sparse-rows input and two hidden layers match finite diffe
   const bytes = Uint8Array.from({ length: 5 * 20 }, () => (rng.next() < 0.6 ? 0 : rng.int(256)));
   const x = new SparseRows(backend).set(bytes, 5, 20);
   expect(gradientCheck(model, x, [0, 1, 2, 0, 1])).toBeLessThan(2e-2);
+});
+
+it('label smoothing: loss is −Σ q·log softmax with q = (1−ε)·one-hot + ε/K, gradient by finite differences', () => {
+  for (const [inputs, hidden, outputs, rows, eps] of [
+    [7, 5, 3, 4, 0.1],
+    [13, 7, 10, 1, 0.3],
+  ]) {
+    const model = createMlp(backend, { inputs, hidden: [hidden], outputs, rng: new Random(3) });
+    const rng = new Random(4);
+    const x = fromArray(
+      backend,
+      Array.from({ length: rows * inputs }, () => rng.uniform(-2, 2)),
+      [rows, inputs],
+    );
+    const labels = Array.from({ length: rows }, (_, i) => (i * 2) % outputs);
+    // The loss against a naive loop over the definition, in float64.
+    const logits = model.forward(x).toArray();
+    let expected = 0;
+    for (let i = 0; i < rows; i++) {
+      const z = Array.from(logits.subarray(i * outputs, (i + 1) * outputs));
+      const max = Math.max(...z);
+      const lse = max + Math.log(z.reduce((s, v) => s + Math.exp(v - max), 0));
+      z.forEach((v, k) => {
+        const q = (k === labels[i] ? 1 - eps : 0) + eps / outputs;
+        expected -= q * (v - lse);
+      });
+    }
+    const smoothed = new SoftmaxCrossEntropy({ labelSmoothing: eps });
+    expect(smoothed.compute(model.forward(x), labels).value).toBeCloseTo(expected / rows, 5);
+    expect(gradientCheck(model, x, labels, { labelSmoothing: eps })).toBeLessThan(2e-2);
+  }
+});
+
+it('label smoothing 0 is plain cross-entropy; gradScale scales the smoothing term too', () => {
+  const logits = fromArray(backend, [1, -2, 0.5, 3, 0, -1], [2, 3]);
+  const plain = new SoftmaxCrossEntropy().compute(logits, [2, 0]);
+  const zero = new SoftmaxCrossEntropy({ labelSmoothing: 0 }).compute(logits, [2, 0]);
+  expect(zero.value).toBe(plain.value);
+  expect(zero.grad.toArray()).toEqual(plain.grad.toArray());
+  const full = new SoftmaxCrossEntropy({ labelSmoothing: 0.2 }).compute(logits, [2, 0]).grad.toArray();
+  const half = new SoftmaxCrossEntropy({ labelSmoothing: 0.2 }).compute(logits, [2, 0], 0.5).grad.toArray();
+  half.forEach((g, i) => {
+    expect(g).toBeCloseTo(full[i] / 2, 6);
+  });
+  // Each row of p − q sums to 0.
+  expect(full[0] + full[1] + full[2]).toBeCloseTo(0, 6);
+  expect(() => new SoftmaxCrossEntropy({ labelSmoothing: 1 })).toThrow(/labelSmoothing/);
+});
+
+it('gradients through dropout (the same masks replayed) match finite differences', () => {
+  const rng = new Random(11);
+  const model = createMlp(backend, { inputs: 9, hidden: [8, 6], outputs: 4, rng, dropout: 0.4 });
+  model.setTraining(true);
+  const saved = rng.state();
+  const data = new Random(2);
+  const x = fromArray(
+    backend,
+    Array.from({ length: 5 * 9 }, () => data.uniform(-1, 1)),
+    [5, 9],
+  );
+  expect(gradientCheck(model, x, [0, 1, 2, 3, 0], { before: () => rng.setState(saved) })).toBeLessThan(2e-2);
 });

@@ -1,5 +1,6 @@
-export { createMlp } from './createMlp.js';
+export { createMlp, withDropout } from './createMlp.js';
 export { Dense, type DenseOptions } from './dense.js';
+export { Dropout } from './dropout.js';
 export { type Evaluation, evaluate } from './evaluate.js';
 export { type GrowOptions, type GrowthStrategy, grow, type ParameterGrowth } from './grow.js';
 export type { Layer, LayerInput } from './layer.js';
@@ -17,4 +18,4 @@ export { probabilities } from './probabilities.js';
 export { dequantizeInt8, type Int8Matrix, quantizeInt8 } from './quantize.js';
 export { ReLU } from './relu.js';
 export { Sequential } from './sequential.js';
-export { SoftmaxCrossEntropy } from './softmaxCrossEntropyLoss.js';
+export { SoftmaxCrossEntropy, type SoftmaxCrossEntropyOptions } from './softmaxCrossEntropyLoss.js';

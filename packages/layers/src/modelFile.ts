@@ -2,6 +2,7 @@ import { sha256 } from '@noble/hashes/sha2';
 import type { Backend } from '@sprout/tensor';
 import { Random } from '@sprout/tensor';
 import { Dense } from './dense.js';
+import { Dropout } from './dropout.js';
 import type { Layer } from './layer.js';
 import { dequantizeInt8, quantizeInt8 } from './quantize.js';
 import { ReLU } from './relu.js';
@@ -107,7 +108,8 @@ export function saveModel(
   const header: ModelHeader = {
     format: 'sprout-model',
     version: int8 ? INT8_FORMAT_VERSION : MODEL_FORMAT_VERSION,
-    layers: model.layers.map((l) => l.config()),
+    // Dropout only acts while training; a model file holds what inference runs.
+    layers: model.layers.filter((l) => !(l instanceof Dropout)).map((l) => l.config()),
     params: blocks.map((b) => b.entry),
     ...(metadata ? { metadata } : {}),
   };

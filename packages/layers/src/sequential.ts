@@ -1,5 +1,6 @@
 import { argmaxRows, type Tensor } from '@sprout/tensor';
 import { Dense } from './dense.js';
+import { Dropout } from './dropout.js';
 import type { Layer, LayerInput } from './layer.js';
 import type { Parameter } from './parameter.js';
 import { ReLU } from './relu.js';
@@ -48,6 +49,14 @@ export class Sequential {
     for (let i = this.plan.length - 1; i >= 0 && d; i--) {
       d = this.plan[i].backward(d, { accumulate: options.accumulate ?? false, needInputGrad: i > 0 });
     }
+  }
+
+  /**
+   * Training mode switches {@link Dropout} masks on; off (the default) every layer is
+   * deterministic, as evaluation and prediction need.
+   */
+  setTraining(on: boolean): void {
+    for (const l of this.layers) if (l instanceof Dropout) l.training = on;
   }
 
   /** Predicted class of each row. */

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { constant, cosine, linearWarmup, stepDecay, warmupDecay } from './learningRate.js';
+import { constant, cosine, linearWarmup, oneCycle, stepDecay, warmupDecay } from './learningRate.js';
 
 it('warmupDecay gives the seed formula at the boundary epochs', () => {
   const lr = warmupDecay({ lr0: 1e-3, warmup: 5, decay: 0.5, decayPatience: 10 });
@@ -25,4 +25,15 @@ it('linearWarmup composes with any schedule (per-batch warmup)', () => {
   expect(s(0)).toBeCloseTo(cosine(1e-3, 1000)(100) / 100);
   expect(s(99)).toBeCloseTo(cosine(1e-3, 1000)(100));
   expect(s(500)).toBe(cosine(1e-3, 1000)(500));
+});
+
+it('oneCycle rises to lrMax at pctStart, falls to lrMax/(div·finalDiv), and is monotone on each side', () => {
+  const s = oneCycle({ lrMax: 3e-3, total: 100, pctStart: 0.3, divFactor: 25, finalDivFactor: 1e4 });
+  expect(s(0)).toBeCloseTo(3e-3 / 25, 12);
+  expect(s(30)).toBeCloseTo(3e-3, 12);
+  expect(s(100)).toBeCloseTo(3e-3 / 25 / 1e4, 15);
+  expect(s(1000)).toBeCloseTo(3e-3 / 25 / 1e4, 15);
+  expect(s(65)).toBeCloseTo((3e-3 + 3e-3 / 25 / 1e4) / 2, 12); // half-way down the cosine
+  for (let t = 0; t < 30; t += 0.5) expect(s(t + 0.5)).toBeGreaterThan(s(t));
+  for (let t = 30; t < 100; t += 0.5) expect(s(t + 0.5)).toBeLessThan(s(t));
 });

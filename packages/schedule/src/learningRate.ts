@@ -52,3 +52,49 @@ export function linearWarmup(warmupSteps: number, then: Schedule): Schedule {
 export function offset(s: Schedule, k: number): Schedule {
   return (t) => s(t + k);
 }
+
+/** Options of {@link oneCycle}. */
+export interface OneCycleOptions {
+  /** The peak rate. */
+  lrMax: number;
+  /** Length of the cycle (steps or epochs); after it the rate stays at its end value. */
+  total: number;
+  /** Fraction of the cycle spent rising (default 0.3). */
+  pctStart?: number;
+  /** The start rate is lrMax / divFactor (default 25). */
+  divFactor?: number;
+  /** The end rate is the start rate / finalDivFactor (default 1e4). */
+  finalDivFactor?: number;
+}
+
+/**
+ * Smith's one-cycle policy (as in fastai and PyTorch's OneCycleLR): a cosine rise from
+ * lrMax/divFactor to lrMax over the first `pctStart` of the cycle, then a cosine fall to
+ * lrMax/(divFactor·finalDivFactor).
+ *
+ * @example
+ * ```ts
+ * const lr = oneCycle({ lrMax: 3e-3, total: 100 });
+ * lr(0);  // 1.2e-4
+ * lr(30); // 3e-3
+ * lr(100); // 1.2e-8
+ * ```
+ */
+export function oneCycle({
+  lrMax,
+  total,
+  pctStart = 0.3,
+  divFactor = 25,
+  finalDivFactor = 1e4,
+}: OneCycleOptions): Schedule {
+  const start = lrMax / divFactor;
+  const end = start / finalDivFactor;
+  const rise = total * pctStart;
+  const between = (from: number, to: number, f: number) =>
+    to + ((from - to) * (1 + Math.cos(Math.PI * f))) / 2;
+  return (t) => {
+    if (t >= total) return end;
+    if (t < rise) return between(start, lrMax, t / rise);
+    return between(lrMax, end, (t - rise) / Math.max(total - rise, 1e-12));
+  };
+}

@@ -340,4 +340,18 @@ if (numpyRuns.length && base?.secondsTo98) {
 const table = lines.join('\n');
 console.log(table);
 const root = join(here, '..', '..', '..');
-if (!only) writeFileSync(join(root, quick ? 'BENCHMARKS.quick.md' : 'BENCHMARKS.md'), `${table}\n`);
+// The presets' accuracy table (`pnpm bench:presets`) lives in the same file: keep it.
+const kept = (() => {
+  try {
+    return /<!-- presets:start -->[\s\S]*?<!-- presets:end -->/.exec(
+      readFileSync(join(root, 'BENCHMARKS.md'), 'utf8'),
+    )?.[0];
+  } catch {
+    return undefined;
+  }
+})();
+if (!only)
+  writeFileSync(
+    join(root, quick ? 'BENCHMARKS.quick.md' : 'BENCHMARKS.md'),
+    `${table}\n${!quick && kept ? `\n${kept}\n` : ''}`,
+  );

@@ -35,6 +35,25 @@ export const trainConfigSchema = z
     initialHidden: z.array(width).min(1).max(MAX_HIDDEN_LAYERS).optional(),
     growthStrategy: z.enum(['net2net', 'zero-outgoing']).default('net2net'),
     epochs: z.number().int().min(0).max(10000).default(30),
+    /**
+     * The learning-rate schedule after warmup: `step` (the seed's: × `decay` every
+     * `decayPatience` epochs, smoothly), `cosine` (from the peak to 0 at the last epoch, per
+     * batch), or `one-cycle` (Smith's: a cosine rise over the first 30% to the peak and a cosine
+     * fall to peak/25e4 at the last epoch, per batch; it replaces warmup). `cosine` and
+     * `one-cycle` span `scheduleEpochs` epochs.
+     */
+    lrSchedule: z.enum(['step', 'cosine', 'one-cycle']).default('step'),
+    /**
+     * Epochs a `cosine` or `one-cycle` schedule spans (default: `epochs`, so continuing a run
+     * with a larger `epochs` stretches the schedule from there on).
+     */
+    scheduleEpochs: z.number().int().min(1).max(10000).optional(),
+    /** AdamW's decoupled weight decay (0 = plain Adam): each step multiplies weights by 1 − lr·weightDecay. */
+    weightDecay: z.number().min(0).max(100).default(0),
+    /** Label smoothing ε: training targets (1 − ε)·one-hot + ε/classes. */
+    labelSmoothing: z.number().min(0).lt(1).default(0),
+    /** Dropout rate after every hidden layer while training (0 = none). */
+    dropout: z.number().min(0).lt(1).default(0),
     /** LR multiplier per `decayPatience` epochs after warmup (the seed's decay). */
     decay: z.number().gt(0).max(1).default(0.5),
     decayPatience: z.number().positive().default(5),
@@ -53,6 +72,24 @@ export const trainConfigSchema = z
      * digits, off for a `dataDir` dataset (they suit digits, not arbitrary images).
      */
     augment: z.boolean().optional(),
+    /** Augmentation: largest shift, in pixels. */
+    augmentShift: z.number().min(0).max(14).default(2),
+    /** Augmentation: largest rotation, in degrees. */
+    augmentRotate: z.number().min(0).max(180).default(10),
+    /** Augmentation: largest relative change of scale. */
+    augmentScale: z.number().min(0).lt(1).default(0.1),
+    /**
+     * Augmentation: elastic distortion, the largest displacement in pixels of a smooth random
+     * field (Simard et al. 2003 used elastic distortions to reach 99.3% with an MLP). 0 = off.
+     */
+    elastic: z.number().min(0).max(10).default(0),
+    /**
+     * Evaluate the test set (after every epoch and at the end). `false` leaves the test images
+     * out of the run entirely — no test accuracy anywhere — as a hyperparameter search needs,
+     * which must choose on the dev split only. Such a run writes no report (it is about the
+     * test results).
+     */
+    evaluateTest: z.boolean().default(true),
     backend: z.enum(['auto', 'cpu', 'gpu']).default('auto'),
     dataDir: z.string().min(1).optional(),
     /** Class count of a `dataDir` dataset whose training labels do not show every class. */

@@ -5,8 +5,11 @@ export interface EpochRecord {
   trainAccuracy: number | null;
   devLoss: number;
   devAccuracy: number;
-  /** Test accuracy after this epoch (cheap here, and it gives the time to 98%). */
-  testAccuracy: number;
+  /**
+   * Test accuracy after this epoch (cheap here, and it gives the time to 98%); null in a run
+   * with `evaluateTest: false`.
+   */
+  testAccuracy: number | null;
   learningRate: number;
   /** The first hidden layer's width. */
   hiddenSize: number;
@@ -22,7 +25,8 @@ export interface EpochRecord {
 
 /** What a run produced. */
 export interface TrainResult {
-  testAccuracy: number;
+  /** The best weights' test accuracy; null in a run with `evaluateTest: false`. */
+  testAccuracy: number | null;
   bestDevAccuracy: number;
   epochs: number;
   wallSeconds: number;

@@ -18,8 +18,22 @@ export type { BatchProgress, TrainHooks } from './events.js';
 export { EXPORT_FILES, type ExportFormat, exportSaved } from './export/exportSaved.js';
 export { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './export/onnxModel.js';
 export type { EpochRecord, TrainResult } from './history.js';
+export { learningRateSchedule } from './learningRateSchedule.js';
 export { type ClassificationReport, classificationReport } from './metrics.js';
 export { type ImagePrediction, predictImages } from './predictImages.js';
+export { PRESETS, type PresetName } from './presets.js';
 export { loadSavedModel, type SavedModel } from './savedModel.js';
 export { type TrainOptions, train } from './trainer.js';
+export { Asha, type AshaJob, type AshaOptions, type RungResult, rungEpochs } from './tune/asha.js';
+export {
+  parseSearchSpace,
+  readSearchSpace,
+  type SearchSpace,
+  sampleConfigurations,
+  searchSpaceSchema,
+} from './tune/searchSpace.js';
+export { runTrialWorker, type TrialJob, type TrialMessage } from './tune/trialWorker.js';
+export { type TuneOptions, type TuneResult, tune } from './tune/tune.js';
+export { summaryTable } from './tune/tuneReport.js';
+export { type TrialRecord, TUNE_STATE_FILE, type TuneState } from './tune/tuneState.js';
 export { SPROUT_VERSION } from './version.js';

@@ -50,7 +50,8 @@ export async function runEpoch(args: {
   train: LabeledImages;
   trainIndex: Int32Array;
   epoch: number;
-  learningRate: number;
+  /** The learning rate at fractional epoch t (this epoch's batches run from epoch − 1 to epoch). */
+  learningRate: (t: number) => number;
   skip: number;
   sums: EpochSums;
   batchSize: number;
@@ -62,7 +63,7 @@ export async function runEpoch(args: {
   const backend = model.denseLayers[0].backend;
   const pixels = train.rows * train.cols;
   const x = new SparseRows(backend);
-  const loss = new SoftmaxCrossEntropy();
+  const loss = new SoftmaxCrossEntropy({ labelSmoothing: config.labelSmoothing });
   let batchSize = args.batchSize;
   // Micro-batches per optimizer step: more when memory made the micro-batch smaller, so each step
   // still sees the configured samples (configured batch × accumulate) where the sizes divide.
@@ -110,7 +111,14 @@ export async function runEpoch(args: {
   const batches = new Batches(train, trainIndex, {
     batchSize: nextBatchSize,
     seed: config.seed,
-    augment: config.augment ? {} : false,
+    augment: config.augment
+      ? {
+          translate: config.augmentShift,
+          rotateDegrees: config.augmentRotate,
+          scale: config.augmentScale,
+          elastic: config.elastic,
+        }
+      : false,
   });
   const estimatedBatches = Math.ceil(trainIndex.length / config.batchSize);
   const sums = { ...args.sums };
@@ -120,6 +128,8 @@ export async function runEpoch(args: {
   // Once at every epoch's start too, so that epochs shorter than YIELD_EVERY_MS still let it in.
   await new Promise<void>((resolve) => setImmediate(resolve));
   let lastYield = performance.now();
+  const rateNow = () => learningRate(epoch - 1 + sums.seen / Math.max(1, trainIndex.length));
+  model.setTraining(true);
   try {
     for (const batch of batches.epoch(epoch)) {
       if (toSkip > 0) {
@@ -140,7 +150,7 @@ export async function runEpoch(args: {
       const predicted = argmaxRows(logits);
       model.backward(grad, { accumulate: pending > 0 });
       if (++pending === k) {
-        optimizer.step(learningRate);
+        optimizer.step(rateNow());
         pending = 0;
       }
       for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.labels[i]) sums.correct++;
@@ -169,7 +179,7 @@ export async function runEpoch(args: {
           loss: sums.loss / sums.seen,
           accuracy: sums.correct / sums.seen,
           samplesPerSecond: speed,
-          learningRate,
+          learningRate: rateNow(),
           hiddenSize: model.widths[1],
           hiddenSizes: model.widths.slice(1, -1),
           batchSize: batch.size,
@@ -183,8 +193,9 @@ export async function runEpoch(args: {
         return { sums, batchesDone: done, interrupted: true, batchSize };
       }
     }
-    if (pending > 0) optimizer.step(learningRate);
+    if (pending > 0) optimizer.step(rateNow());
   } finally {
+    model.setTraining(false);
     x.dispose();
     loss.dispose();
   }

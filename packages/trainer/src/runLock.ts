@@ -74,3 +74,10 @@ function lockOwner(file: string): number | 'recent' | null {
     return null;
   }
 }
+
+/** The pid of the live process holding `dir`'s run lock, or null when nobody does. */
+export function runLockHolder(dir: string): number | null {
+  const owner = lockOwner(join(dir, LOCK_FILE));
+  if (owner === 'recent') return -1;
+  return owner !== null && owner !== process.pid && processAlive(owner) ? owner : null;
+}

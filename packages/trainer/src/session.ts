@@ -1,4 +1,4 @@
-import { createMlp, loadModel, type Sequential } from '@sprout/layers';
+import { createMlp, loadModel, type Sequential, withDropout } from '@sprout/layers';
 import { Adam, type Optimizer } from '@sprout/optim';
 import { type Backend, Random } from '@sprout/tensor';
 import type { CheckpointState } from './checkpoint.js';
@@ -21,15 +21,34 @@ export function optimizerBlobName(parameter: string, slot: string): string {
 /** A fresh network at the initial widths. */
 export function newSession(backend: Backend, config: TrainConfig, inputs: number, classes: number): Session {
   const rng = new Random(config.seed);
-  const model = createMlp(backend, { inputs, hidden: config.initialHidden, outputs: classes, rng });
-  return { model, optimizer: new Adam(model.parameters(), { lr: config.learningRate }), rng };
+  const model = createMlp(backend, {
+    inputs,
+    hidden: config.initialHidden,
+    outputs: classes,
+    rng,
+    dropout: config.dropout,
+  });
+  return { model, optimizer: newOptimizer(model, config), rng };
+}
+
+/** Adam, or AdamW when the config has weight decay. */
+function newOptimizer(model: Sequential, config: TrainConfig): Optimizer {
+  return new Adam(model.parameters(), { lr: config.learningRate, weightDecay: config.weightDecay });
 }
 
 /** Rebuilds the model, optimizer and RNG exactly as a checkpoint saved them. */
-export function restoreSession(backend: Backend, state: CheckpointState, blobs: CheckpointBlobs): Session {
+export function restoreSession(
+  backend: Backend,
+  state: CheckpointState,
+  blobs: CheckpointBlobs,
+  config: TrainConfig,
+): Session {
   if (!blobs.model) throw new CheckpointError('checkpoint has no model');
-  const model = loadModel(backend, blobs.model, 'checkpoint model');
-  const optimizer = new Adam(model.parameters(), { lr: state.config.learningRate });
+  const rng = new Random(0);
+  rng.setState(state.rngState);
+  // Dropout and weight decay act only while training: they come from the config, which may change them.
+  const model = withDropout(loadModel(backend, blobs.model, 'checkpoint model'), config.dropout, rng);
+  const optimizer = newOptimizer(model, config);
   // The optimizer's state, by the slot names it declares (optimizer/<parameter>/<slot> blobs).
   const slots: Record<string, Record<string, Float32Array>> = {};
   for (const p of model.parameters()) {
@@ -47,7 +66,5 @@ export function restoreSession(backend: Backend, state: CheckpointState, blobs: 
       `checkpoint optimizer state does not fit the model: ${(error as Error).message}`,
     );
   }
-  const rng = new Random(0);
-  rng.setState(state.rngState);
   return { model, optimizer, rng };
 }

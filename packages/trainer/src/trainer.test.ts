@@ -93,6 +93,78 @@ describe('train', () => {
     expect(weights(resumed)).toEqual(weights(straight));
   });
 
+  it('with dropout, label smoothing, AdamW, a cosine schedule and elastic distortions: learns, and resumes exactly', async () => {
+    const regularised: TrainConfigInput = {
+      ...slice,
+      epochs: 3,
+      dropout: 0.2,
+      labelSmoothing: 0.1,
+      weightDecay: 0.05,
+      lrSchedule: 'cosine',
+      // From the first batch, so that cosine differs from step in a 1-epoch run too.
+      warmupEpochs: 0,
+      elastic: 1.5,
+      augment: true,
+    };
+    const straight = dir();
+    const rates: number[] = [];
+    const result = await train(
+      { ...regularised, outDir: straight },
+      { hooks: { onBatch: (b) => rates.push(b.learningRate) } },
+    );
+    expect(result.testAccuracy).toBeGreaterThan(0.5);
+    // Cosine: the rate falls within epochs, not only between them.
+    expect(new Set(rates).size).toBeGreaterThan(3);
+    for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeLessThanOrEqual(rates[i - 1]);
+    const resumed = dir();
+    let batches = 0;
+    await train({ ...regularised, outDir: resumed }, { hooks: { shouldStop: () => ++batches >= 8 } });
+    await train({ outDir: resumed }, { resume: true });
+    expect(weights(resumed)).toEqual(weights(straight));
+  });
+
+  it('dropout, label smoothing, weight decay, elastic distortions and the cosine schedule each change the weights', async () => {
+    const regularised: TrainConfigInput = {
+      ...slice,
+      trainLimit: 400,
+      dropout: 0.2,
+      labelSmoothing: 0.1,
+      weightDecay: 0.05,
+      lrSchedule: 'cosine',
+      warmupEpochs: 0,
+      elastic: 1.5,
+      augment: true,
+    };
+    const same = dir();
+    await train({ ...regularised, epochs: 1, outDir: same });
+    for (const off of [
+      { dropout: 0 },
+      { labelSmoothing: 0 },
+      { weightDecay: 0 },
+      { elastic: 0 },
+      { lrSchedule: 'step' as const },
+    ]) {
+      const other = dir();
+      await train({ ...regularised, epochs: 1, outDir: other, ...off });
+      expect(weights(other), JSON.stringify(off)).not.toEqual(weights(same));
+    }
+  });
+
+  it('evaluateTest: false holds no test image: no test accuracy in history, result, metrics', async () => {
+    const outDir = dir();
+    const result = await train({ ...slice, epochs: 1, outDir, evaluateTest: false, report: true });
+    expect(result.testAccuracy).toBeNull();
+    expect(result.secondsTo98).toBeNull();
+    const history = JSON.parse(readFileSync(join(outDir, 'history.json'), 'utf8'));
+    expect(history.map((h: { testAccuracy: number | null }) => h.testAccuracy)).toEqual([null, null]);
+    const metrics = JSON.parse(readFileSync(join(outDir, 'metrics.json'), 'utf8'));
+    expect(metrics.testAccuracy).toBeNull();
+    expect(metrics.classification).toBeUndefined();
+    // The report is about test results: none is written.
+    expect(existsSync(join(outDir, 'report.html'))).toBe(false);
+    expect(result.bestDevAccuracy).toBeGreaterThan(0.3);
+  });
+
   it('two hidden layers grow on the schedule, learn, and resume exactly after an interruption', async () => {
     const deep = {
       ...slice,

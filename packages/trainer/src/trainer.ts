@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { type ImageDataset, loadDataset, stratifiedSplit } from '@sprout/data-mnist';
 import { evaluate, grow, saveModel } from '@sprout/layers';
 import { MemoryWatch } from '@sprout/memwatch';
-import { EarlyStopping, growthSchedule, warmupDecay } from '@sprout/schedule';
+import { EarlyStopping, growthSchedule, type Schedule } from '@sprout/schedule';
 import { type Backend, createBackend } from '@sprout/tensor';
 import {
   type CheckpointState,
@@ -16,6 +16,7 @@ import { type DatasetIdentity, datasetIdentity } from './datasetIdentity.js';
 import { ConfigError, DatasetMismatchError, TrainingDivergedError } from './errors.js';
 import type { TrainHooks } from './events.js';
 import type { EpochRecord, TrainResult } from './history.js';
+import { learningRateSchedule } from './learningRateSchedule.js';
 import { releaseMemory } from './releaseMemory.js';
 import { type EpochSums, runEpoch } from './runEpoch.js';
 import { ensureDirectory, removeOrphanTemps } from './runFiles.js';
@@ -236,7 +237,8 @@ interface Run {
   devImages: Uint8Array;
   devLabels: Uint8Array;
   modelMetadata: ModelMetadata;
-  learningRate: (epoch: number) => number;
+  /** The learning rate at fractional epoch t. */
+  learningRate: Schedule;
   /** Each hidden layer's width at an epoch. */
   widths: (epoch: number) => number[];
   stopper: EarlyStopping;
@@ -267,7 +269,7 @@ function prepareRun(
   const split = stratifiedSplit(data.train.labels, config.devSize, config.seed);
   const pixels = data.train.rows * data.train.cols;
   if (checkpoint) {
-    resources.session = restoreSession(resources.backend, checkpoint.state, checkpoint.blobs);
+    resources.session = restoreSession(resources.backend, checkpoint.state, checkpoint.blobs, config);
     const expected = resources.session.model.widths[0];
     if (expected !== pixels)
       throw new DatasetMismatchError(
@@ -300,12 +302,7 @@ function prepareRun(
       dataset,
       ...(data.classNames ? { classNames: data.classNames } : {}),
     },
-    learningRate: warmupDecay({
-      lr0: config.learningRate,
-      warmup: config.warmupEpochs,
-      decay: config.decay,
-      decayPatience: config.decayPatience,
-    }),
+    learningRate: learningRateSchedule(config),
     widths: layerWidths(config),
     stopper,
     history: checkpoint?.state.history ?? [],
@@ -328,7 +325,7 @@ function prepareRun(
     // Epoch 0: the untrained network, at chance.
     const { dev, test } = evaluateAll(run, 0);
     run.history.push(
-      epochRecord(run, { epoch: 0, sums: null, dev, testAccuracy: test.accuracy, learningRate: 0 }),
+      epochRecord(run, { epoch: 0, sums: null, dev, testAccuracy: test?.accuracy ?? null, learningRate: 0 }),
     );
     hooks.onEpoch?.(run.history[0]);
     saveCheckpoint(run);
@@ -360,6 +357,7 @@ async function trainEpochs(
       const which = config.hidden.length > 1 ? `hidden layer ${layer + 1}` : 'hidden layer';
       hooks.onMessage?.(`epoch ${e}: ${which} grew to ${target} units`);
     });
+    // The epoch's starting rate is what its record shows (cosine and one-cycle change per batch).
     const lr = run.learningRate(e - 1);
     run.memory.setPhase(`epoch ${e} train`);
     const outcome = await runEpoch({
@@ -368,7 +366,7 @@ async function trainEpochs(
       train: run.data.train,
       trainIndex: run.split.train,
       epoch: e,
-      learningRate: lr,
+      learningRate: run.learningRate,
       skip: run.skip,
       sums: run.sums,
       batchSize: run.batchSize,
@@ -390,7 +388,7 @@ async function trainEpochs(
       epoch: e,
       sums: outcome.sums,
       dev,
-      testAccuracy: test.accuracy,
+      testAccuracy: test?.accuracy ?? null,
       learningRate: lr,
     });
     run.history.push(rec);
@@ -419,7 +417,9 @@ function evaluateAll(run: Run, epoch: number) {
   run.memory.check();
   const { model } = run.session;
   const dev = evaluate(model, run.devImages, run.devLabels, run.split.dev.length, run.pixels);
-  const test = evaluate(model, run.data.test.images, run.data.test.labels, run.data.test.count, run.pixels);
+  const test = run.config.evaluateTest
+    ? evaluate(model, run.data.test.images, run.data.test.labels, run.data.test.count, run.pixels)
+    : null;
   return { dev, test };
 }
 
@@ -507,7 +507,11 @@ function limit(data: ImageDataset, config: TrainConfig): ImageDataset {
     const px = set.rows * set.cols;
     return { ...set, count: n, images: set.images.subarray(0, n * px), labels: set.labels.subarray(0, n) };
   };
-  return { ...data, train: cut(data.train, config.trainLimit), test: cut(data.test, config.testLimit) };
+  // Without evaluateTest the run holds no test image at all: nothing can read it by mistake.
+  const test = config.evaluateTest
+    ? cut(data.test, config.testLimit)
+    : { ...data.test, count: 0, images: new Uint8Array(0), labels: new Uint8Array(0) };
+  return { ...data, train: cut(data.train, config.trainLimit), test };
 }
 
 function gatherImages(source: Uint8Array, index: Int32Array, size: number): Uint8Array {
@@ -525,7 +529,7 @@ function epochRecord(
     epoch: number;
     sums: EpochSums | null;
     dev: { loss: number; accuracy: number };
-    testAccuracy: number;
+    testAccuracy: number | null;
     learningRate: number;
   },
 ): EpochRecord {

@@ -69,11 +69,13 @@ export async function writeRunOutputs(args: {
   const bestDev = trained.reduce((best, h) => Math.max(best, h.devAccuracy), 0);
   const model: Sequential = args.bestModel ? loadModel(backend, args.bestModel, 'best model') : session.model;
   const pixels = data.test.rows * data.test.cols;
-  const test = evaluate(model, data.test.images, data.test.labels, data.test.count, pixels);
-  const report = classificationReport(data.test.labels, test.predictions, data.classes);
-  const reached = history.find((h) => h.testAccuracy >= 0.98);
+  const test = config.evaluateTest
+    ? evaluate(model, data.test.images, data.test.labels, data.test.count, pixels)
+    : null;
+  const report = test ? classificationReport(data.test.labels, test.predictions, data.classes) : null;
+  const reached = history.find((h) => h.testAccuracy !== null && h.testAccuracy >= 0.98);
   const result: TrainResult = {
-    testAccuracy: test.accuracy,
+    testAccuracy: test?.accuracy ?? null,
     bestDevAccuracy: bestDev,
     epochs: history[history.length - 1]?.epoch ?? 0,
     wallSeconds: args.wallSeconds,
@@ -92,14 +94,14 @@ export async function writeRunOutputs(args: {
     writeFileAtomic(join(out, 'model.sprout'), saveModel(model, args.modelMetadata));
     writeFileAtomic(
       join(out, 'metrics.json'),
-      `${JSON.stringify({ ...result, config, classification: report }, null, 2)}\n`,
+      `${JSON.stringify({ ...result, config, ...(report ? { classification: report } : {}) }, null, 2)}\n`,
     );
   }
   writeFileAtomic(join(out, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);
   writeFileAtomic(join(out, 'memory.json'), JSON.stringify(memory.toJSON()));
   writeFileAtomic(join(out, 'memory.csv'), memory.toCSV());
   const reportJob =
-    config.report && !args.interrupted
+    config.report && !args.interrupted && test && report
       ? {
           ...reportJobOf(out, result, report, history, memory, data, test.predictions, args.backendReport),
           config,

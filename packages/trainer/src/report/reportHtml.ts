@@ -3,7 +3,7 @@ import type { TrainResult } from '../history.js';
 import type { ClassificationReport } from '../metrics.js';
 import { SPROUT_VERSION } from '../version.js';
 
-const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+const pct = (v: number | null) => (v === null ? 'not evaluated' : `${(v * 100).toFixed(2)}%`);
 
 /**
  * One self-contained HTML page: summary, what produced it (configuration, seed, dataset path and

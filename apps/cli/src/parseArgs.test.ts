@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PRESETS, readSearchSpace, resolveConfig } from '@sprout/trainer';
+import { expect, it } from 'vitest';
+import { parseArgs } from './parseArgs.js';
+
+const configOf = (argv: string[]) => {
+  const request = parseArgs(argv);
+  if (request.mode !== 'train' && request.mode !== 'continue') throw new Error(request.mode);
+  return request.config;
+};
+
+it('the regularisation, schedule and augmentation flags set their options', () => {
+  expect(
+    configOf([
+      '--lr-schedule',
+      'one-cycle',
+      '--schedule-epochs',
+      '50',
+      '--weight-decay',
+      '0.01',
+      '--label-smoothing',
+      '0.1',
+      '--dropout',
+      '0.2',
+      '--elastic',
+      '1.5',
+      '--augment-shift',
+      '3',
+      '--augment-rotate',
+      '12',
+      '--augment-scale',
+      '0.15',
+    ]),
+  ).toEqual({
+    lrSchedule: 'one-cycle',
+    scheduleEpochs: 50,
+    weightDecay: 0.01,
+    labelSmoothing: 0.1,
+    dropout: 0.2,
+    elastic: 1.5,
+    augmentShift: 3,
+    augmentRotate: 12,
+    augmentScale: 0.15,
+  });
+  expect(() => parseArgs(['--lr-schedule', 'linear'])).toThrow(/Allowed choices are step, cosine, one-cycle/);
+  expect(() => parseArgs(['--dropout', 'lots'])).toThrow(/--dropout must be a number, got "lots"/);
+});
+
+it('--preset fills in its options; flags given with it win; seed-default is the defaults', () => {
+  expect(configOf(['--preset', 'accurate'])).toEqual(PRESETS.accurate);
+  expect(configOf(['--preset', 'accurate', '--epochs', '3', '--seed', '7'])).toEqual({
+    ...PRESETS.accurate,
+    epochs: 3,
+    seed: 7,
+  });
+  expect(configOf(['--preset', 'seed-default'])).toEqual({});
+  expect(() => parseArgs(['--preset', 'fast'])).toThrow(/Allowed choices are seed-default, accurate/);
+  // The accurate preset is the seed's network: one hidden layer growing within 128…512.
+  const accurate = resolveConfig(PRESETS.accurate);
+  expect(accurate.hidden).toHaveLength(1);
+  expect(accurate.initialHiddenSize).toBeGreaterThanOrEqual(128);
+  expect(accurate.finalHiddenSize).toBeLessThanOrEqual(512);
+});
+
+it('sprout tune: --space is required, --workers defaults to the cores and must be positive', () => {
+  const r = parseArgs(['tune', '--space', 's.json']);
+  expect(r).toMatchObject({ mode: 'tune', space: 's.json', outDir: 'runs/tune' });
+  expect(r.mode === 'tune' && r.workers).toBeGreaterThanOrEqual(1);
+  expect(parseArgs(['tune', '--space', 's.json', '--workers', '1', '--out', 'x'])).toMatchObject({
+    workers: 1,
+    outDir: 'x',
+  });
+  expect(() => parseArgs(['tune'])).toThrow(/required option '--space <file>' not specified/);
+  expect(() => parseArgs(['tune', '--space', 's.json', '--workers', '0'])).toThrow(
+    /--workers must be at least 1/,
+  );
+});
+
+it('the shipped example spaces are valid, and the accurate preset is the accurate space’s choice', () => {
+  const examples = join(import.meta.dirname, '..', 'examples');
+  for (const file of ['tune-quick.json', 'tune-accurate.json'])
+    expect(() => readSearchSpace(join(examples, file))).not.toThrow();
+  const space = JSON.parse(readFileSync(join(examples, 'tune-accurate.json'), 'utf8'));
+  expect(PRESETS.accurate.epochs).toBe(space.maxEpochs);
+  for (const [key, value] of Object.entries(space.base)) expect(PRESETS.accurate).toHaveProperty(key, value);
+  for (const key of Object.keys(space.search)) expect(PRESETS.accurate).toHaveProperty(key);
+});

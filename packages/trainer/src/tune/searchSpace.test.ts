@@ -1,0 +1,74 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { resolveConfig } from '../config.js';
+import { parseSearchSpace, readSearchSpace, sampleConfigurations, trialConfig } from './searchSpace.js';
+
+const space = {
+  base: { lrSchedule: 'cosine', patience: 0 },
+  search: {
+    learningRate: { log: [1e-3, 4e-3] },
+    elastic: { uniform: [0, 2] },
+    dropout: { choice: [0, 0.1, 0.2] },
+    finalHiddenSize: { int: [128, 512] },
+  },
+  trials: 40,
+  minEpochs: 5,
+  maxEpochs: 45,
+};
+
+it('samples every option inside its distribution, the same way every time', () => {
+  const parsed = parseSearchSpace(space);
+  const configs = sampleConfigurations(parsed);
+  expect(configs).toHaveLength(40);
+  expect(sampleConfigurations(parsed)).toEqual(configs);
+  for (const c of configs) {
+    expect(c.learningRate).toBeGreaterThanOrEqual(1e-3);
+    expect(c.learningRate).toBeLessThanOrEqual(4e-3);
+    expect(c.elastic).toBeGreaterThanOrEqual(0);
+    expect(c.elastic).toBeLessThanOrEqual(2);
+    expect([0, 0.1, 0.2]).toContain(c.dropout);
+    expect(Number.isInteger(c.finalHiddenSize)).toBe(true);
+    expect(c.finalHiddenSize).toBeGreaterThanOrEqual(128);
+    expect(c.finalHiddenSize).toBeLessThanOrEqual(512);
+  }
+  // log-uniform: about as many draws below the geometric middle (2e-3) as above.
+  const below = configs.filter((c) => (c.learningRate as number) < 2e-3).length;
+  expect(below).toBeGreaterThan(10);
+  expect(below).toBeLessThan(30);
+  expect(new Set(configs.map((c) => c.dropout)).size).toBe(3);
+  // A different sampling seed, different configurations.
+  expect(sampleConfigurations(parseSearchSpace({ ...space, seed: 5 }))).not.toEqual(configs);
+});
+
+it('a trial never sees the test set, spans the whole budget with its schedule, and writes no report', () => {
+  const parsed = parseSearchSpace(space);
+  const config = resolveConfig(
+    trialConfig(parsed, sampleConfigurations(parsed)[0], { epochs: 5, outDir: '/tmp/t' }),
+  );
+  expect(config.evaluateTest).toBe(false);
+  expect(config.report).toBe(false);
+  expect(config.epochs).toBe(5);
+  expect(config.scheduleEpochs).toBe(45);
+  expect(config.lrSchedule).toBe('cosine');
+});
+
+it('refuses, naming the file and the entry: unknown options, options the search sets, bad values, bad JSON', () => {
+  const bad = (patch: object) => () => parseSearchSpace({ ...space, ...patch }, 'space.json');
+  expect(bad({ search: { learningRat: { log: [1e-3, 1e-2] } } })).toThrow(
+    /space.json: search.learningRat is not a training option/,
+  );
+  expect(bad({ base: { epochs: 3 } })).toThrow(/base.epochs is set by the search itself/);
+  expect(bad({ search: { evaluateTest: { choice: [true] } } })).toThrow(
+    /search.evaluateTest is set by the search/,
+  );
+  expect(bad({ search: { dropout: { choice: [0, 1] } } })).toThrow(/search.dropout = 1: dropout/);
+  expect(bad({ search: { learningRate: { log: [0.01, 0.001] } } })).toThrow(/low end is above its high end/);
+  expect(bad({ search: { learningRate: { normal: [1, 2] } } })).toThrow(/space.json: search.learningRate/);
+  expect(bad({ maxEpochs: 2 })).toThrow(/maxEpochs: must be at least minEpochs/);
+  const dir = mkdtempSync(join(tmpdir(), 'sprout-space-'));
+  writeFileSync(join(dir, 'broken.json'), '{ "trials": ');
+  expect(() => readSearchSpace(join(dir, 'broken.json'))).toThrow(/broken.json is not JSON/);
+  expect(() => readSearchSpace(join(dir, 'missing.json'))).toThrow(/cannot read .*missing.json: ENOENT/);
+});

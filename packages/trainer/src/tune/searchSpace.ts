@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { Random } from '@sprout/tensor';
+import { z } from 'zod';
+import { resolveConfig, type TrainConfigInput, trainConfigSchema } from '../config.js';
+import { ConfigError } from '../errors.js';
+
+/** How one option is drawn. */
+const distribution = z.union([
+  z.object({ choice: z.array(z.union([z.number(), z.string(), z.boolean()])).min(1) }).strict(),
+  z.object({ uniform: z.tuple([z.number(), z.number()]) }).strict(),
+  z.object({ log: z.tuple([z.number().positive(), z.number().positive()]) }).strict(),
+  z.object({ int: z.tuple([z.number().int(), z.number().int()]) }).strict(),
+]);
+export type Distribution = z.infer<typeof distribution>;
+
+/** Options the search itself sets in every trial; a space may not set them. */
+const SEARCH_OWNED = ['epochs', 'scheduleEpochs', 'evaluateTest', 'report', 'outDir', 'testLimit'] as const;
+
+/**
+ * A search space file (JSON): fixed `base` options, the `search` distributions (any training
+ * option: `{ "choice": [...] }`, `{ "uniform": [lo, hi] }`, `{ "log": [lo, hi] }`,
+ * `{ "int": [lo, hi] }`), how many `trials` to sample, and the successive-halving budget: trials
+ * run `minEpochs`, the best 1/`reduction` go on to `minEpochs·reduction`, … up to `maxEpochs`.
+ */
+export const searchSpaceSchema = z
+  .object({
+    $comment: z.string().optional(),
+    base: z.record(z.string(), z.unknown()).default({}),
+    search: z.record(z.string(), distribution),
+    trials: z.number().int().min(1).max(1000),
+    minEpochs: z.number().int().min(1),
+    maxEpochs: z.number().int().min(1).max(10000),
+    reduction: z.number().int().min(2).max(16).default(3),
+    /** Seeds the sampling of configurations (training runs use the base `seed`). */
+    seed: z.number().int().min(0).default(0),
+  })
+  .strict()
+  .refine((s) => s.maxEpochs >= s.minEpochs, { path: ['maxEpochs'], message: 'must be at least minEpochs' });
+
+export type SearchSpace = z.output<typeof searchSpaceSchema>;
+
+/** Reads and checks a space file; every problem names the file and the entry. */
+export function readSearchSpace(file: string): SearchSpace {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('space', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError('space', `${file} is not JSON: ${(error as Error).message}`);
+  }
+  return parseSearchSpace(json, file);
+}
+
+/** Checks a parsed space (`source` names it in errors). */
+export function parseSearchSpace(json: unknown, source = 'search space'): SearchSpace {
+  const parsed = searchSpaceSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError('space', `${source}: ${issue.path.join('.') || 'top level'}: ${issue.message}`);
+  }
+  const space = parsed.data;
+  const known = Object.keys(trainConfigSchema.in.shape);
+  for (const [where, keys] of [
+    ['base', Object.keys(space.base)],
+    ['search', Object.keys(space.search)],
+  ] as const) {
+    for (const key of keys) {
+      if (!known.includes(key))
+        throw new ConfigError('space', `${source}: ${where}.${key} is not a training option`);
+      if ((SEARCH_OWNED as readonly string[]).includes(key))
+        throw new ConfigError('space', `${source}: ${where}.${key} is set by the search itself`);
+    }
+  }
+  for (const [key, d] of Object.entries(space.search)) {
+    const range = 'uniform' in d ? d.uniform : 'log' in d ? d.log : 'int' in d ? d.int : null;
+    if (range && range[0] > range[1])
+      throw new ConfigError('space', `${source}: search.${key}: the range's low end is above its high end`);
+  }
+  // Every corner of the space must be a valid config: try each choice and range end.
+  for (const [key, d] of Object.entries(space.search)) {
+    const values = 'choice' in d ? d.choice : 'uniform' in d ? d.uniform : 'log' in d ? d.log : d.int;
+    for (const value of values) {
+      try {
+        resolveConfig({ ...space.base, [key]: value });
+      } catch (error) {
+        throw new ConfigError(
+          'space',
+          `${source}: search.${key} = ${JSON.stringify(value)}: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+  try {
+    resolveConfig(space.base);
+  } catch (error) {
+    throw new ConfigError('space', `${source}: base: ${(error as Error).message}`);
+  }
+  return space;
+}
+
+/** The `count` configurations of a space, in order (the same every time for the same space). */
+export function sampleConfigurations(space: SearchSpace, count = space.trials): Record<string, unknown>[] {
+  const rng = new Random(space.seed);
+  return Array.from({ length: count }, () => {
+    const params: Record<string, unknown> = {};
+    for (const [key, d] of Object.entries(space.search)) params[key] = draw(d, rng);
+    return params;
+  });
+}
+
+function draw(d: Distribution, rng: Random): unknown {
+  if ('choice' in d) return d.choice[rng.int(d.choice.length)];
+  if ('uniform' in d) return round(rng.uniform(d.uniform[0], d.uniform[1]));
+  if ('log' in d) return round(Math.exp(rng.uniform(Math.log(d.log[0]), Math.log(d.log[1]))));
+  return d.int[0] + rng.int(d.int[1] - d.int[0] + 1);
+}
+
+/** Four significant digits: configs stay readable on the command line. */
+function round(v: number): number {
+  return Number(v.toPrecision(4));
+}
+
+/** A trial's training options: the base, its drawn values, and what the search controls. */
+export function trialConfig(
+  space: SearchSpace,
+  params: Record<string, unknown>,
+  extra: { epochs: number; outDir: string },
+): TrainConfigInput {
+  return {
+    ...space.base,
+    ...params,
+    epochs: extra.epochs,
+    scheduleEpochs: space.maxEpochs,
+    outDir: extra.outDir,
+    evaluateTest: false,
+    report: false,
+  } as TrainConfigInput;
+}

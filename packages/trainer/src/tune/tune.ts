@@ -1,0 +1,291 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { checkpointPath } from '../checkpoint.js';
+import { ConfigError } from '../errors.js';
+import { evaluateSaved } from '../evaluateSaved.js';
+import type { EpochRecord } from '../history.js';
+import { ensureDirectory } from '../runFiles.js';
+import { acquireRunLock, runLockHolder } from '../runLock.js';
+import { Asha, type AshaJob } from './asha.js';
+import { readSearchSpace, type SearchSpace, sampleConfigurations, trialConfig } from './searchSpace.js';
+import type { TrialJob, TrialMessage } from './trialWorker.js';
+import { rankedTrials, writeTuneReport } from './tuneReport.js';
+import { logEvent, readTuneState, type TuneState, writeTuneState } from './tuneState.js';
+
+/** Options of {@link tune}. */
+export interface TuneOptions {
+  /** The search space file (JSON, see {@link searchSpaceSchema}). */
+  spaceFile: string;
+  /** The tune directory: tune.json, trials/NNN run directories, summary.md, curves.png. */
+  outDir: string;
+  /** Trials trained at once, each in its own process (one per core by default). */
+  workers: number;
+  /**
+   * The script a worker process runs, with `workerArgs`: it must call {@link runTrialWorker}
+   * (the CLI passes itself with `__tune-trial`).
+   */
+  workerScript: string;
+  workerArgs?: string[];
+  onMessage?: (line: string) => void;
+  /** Asked often; true stops the workers (each saves a checkpoint) and returns. */
+  shouldStop?: () => boolean;
+}
+
+/** How a tune ended. */
+export interface TuneResult {
+  interrupted: boolean;
+  state: TuneState;
+  /** The chosen trial's directory (its model.sprout holds the best dev weights). */
+  chosenDir: string | null;
+}
+
+/**
+ * Hyperparameter search by asynchronous successive halving (see {@link Asha}) over a space file.
+ * Trials are training runs in worker processes, chosen on **dev accuracy only**: every trial runs
+ * with `evaluateTest: false`. Once the search has chosen, the chosen model is evaluated on the
+ * test set — the only time the test set is read — and the time of each is logged in tune.json.
+ *
+ * Resumable: tune.json is rewritten after every event and each trial has checkpoints, so running
+ * the same tune again after a kill goes on where it stopped; a finished tune just reports again.
+ *
+ * Deterministic with one worker (an interrupted tune then ends exactly as an uninterrupted one).
+ * With several, as in any asynchronous successive halving, which trial is promoted can depend on
+ * which finished first, so two runs of the same space may choose differently; each trial itself
+ * is deterministic (threads do not change its numbers).
+ */
+export async function tune(options: TuneOptions): Promise<TuneResult> {
+  const outDir = resolve(options.outDir);
+  const say = options.onMessage ?? (() => {});
+  const space = readSearchSpace(options.spaceFile);
+  let state = readTuneState(outDir);
+  // The comment may change; what is searched, and how, may not.
+  const searched = (s: SearchSpace) => JSON.stringify({ ...s, $comment: undefined });
+  if (state && searched(state.space) !== searched(space))
+    throw new ConfigError(
+      'space',
+      `${options.spaceFile} differs from the space the tune in ${outDir} was started with: give another --out, or the same space to continue`,
+    );
+  ensureDirectory(outDir);
+  const release = acquireRunLock(outDir);
+  process.on('exit', release);
+  try {
+    const asha = new Asha(space);
+    const params = sampleConfigurations(space);
+    if (!state) {
+      state = {
+        version: 1,
+        spaceFile: resolve(options.spaceFile),
+        space,
+        rungs: asha.rungs,
+        trials: [],
+        running: [],
+        log: [],
+        chosen: null,
+        test: null,
+      };
+      logEvent(state, `started: ${space.trials} trials, rungs ${asha.rungs.join('/')} epochs`);
+    } else {
+      logEvent(state, `continued (${state.running.length} trial jobs were running)`);
+      say(`continuing the tune in ${outDir}`);
+    }
+    const s = state;
+    for (const t of s.trials) for (const r of t.results) asha.record(t.id, r);
+    // Trials started but with no finished rung yet still count as started.
+    for (const t of s.trials)
+      if (t.results.length === 0) asha.claim({ trial: t.id, rung: 0, epochs: asha.rungs[0] });
+    const pending: AshaJob[] = [...s.running];
+    for (const t of s.trials)
+      if (t.results.length === 0 && !pending.some((j) => j.trial === t.id) && !t.failure)
+        pending.push({ trial: t.id, rung: 0, epochs: asha.rungs[0] });
+    for (const job of pending) asha.claim(job);
+    const save = () => writeTuneState(outDir, s);
+    save();
+
+    if (!s.chosen) {
+      const interrupted = await runSearch({ asha, state: s, pending, params, outDir, options, save, say });
+      if (interrupted) return { interrupted: true, state: s, chosenDir: null };
+      const best = asha.best();
+      if (!best) throw new ConfigError('space', 'no trial finished: see the failures in tune.json');
+      const trial = s.trials[best.trial];
+      s.chosen = {
+        trial: best.trial,
+        rung: best.rung,
+        devAccuracy: best.score,
+        at: new Date().toISOString(),
+      };
+      logEvent(
+        s,
+        `chose trial ${best.trial} on dev accuracy ${(best.score * 100).toFixed(2)}% (test set not read yet)`,
+      );
+      save();
+      say(
+        `chosen on dev: trial ${best.trial} (${(best.score * 100).toFixed(2)}%) — ${JSON.stringify(trial.params)}`,
+      );
+    }
+    const chosenDir = s.trials[s.chosen.trial].dir;
+    if (!s.test) {
+      // The first and only read of the test set.
+      const evaluation = await evaluateSaved({ outDir: chosenDir, backend: 'cpu' });
+      s.test = {
+        accuracy: evaluation.accuracy,
+        loss: evaluation.loss,
+        at: new Date().toISOString(),
+        modelFile: evaluation.modelFile,
+      };
+      logEvent(
+        s,
+        `test set read for the first time: trial ${s.chosen.trial}, ${(evaluation.accuracy * 100).toFixed(2)}%`,
+      );
+      save();
+    }
+    await writeTuneReport(outDir, s);
+    return { interrupted: false, state: s, chosenDir };
+  } finally {
+    release();
+    process.off('exit', release);
+  }
+}
+
+/** Hands out ASHA jobs to worker processes until the search is over or stopped. */
+async function runSearch(args: {
+  asha: Asha;
+  state: TuneState;
+  pending: AshaJob[];
+  params: Record<string, unknown>[];
+  outDir: string;
+  options: TuneOptions;
+  save: () => void;
+  say: (line: string) => void;
+}): Promise<boolean> {
+  const { asha, state, pending, params, outDir, options, save, say } = args;
+  const live = new Map<number, ChildProcess>();
+  let wake: () => void = () => {};
+  let stopping = false;
+  const launch = (job: AshaJob) => {
+    const id = job.trial;
+    state.trials[id] ??= { id, params: params[id], dir: trialDir(outDir, id), results: [], curve: [] };
+    const trial = state.trials[id];
+    if (!state.running.some((j) => j.trial === id)) state.running.push(job);
+    const resume = existsSync(checkpointPath(trial.dir));
+    logEvent(
+      state,
+      `trial ${id}: ${resume ? 'continues' : 'starts'} to ${job.epochs} epochs (rung ${job.rung})`,
+    );
+    save();
+    say(`trial ${id} → ${job.epochs} epochs ${JSON.stringify(trial.params)}`);
+    const child = fork(options.workerScript, options.workerArgs ?? [], {
+      // Several trials at once share the cores: each trains on one thread.
+      env: options.workers > 1 ? { ...process.env, SPROUT_THREADS: '0' } : process.env,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d) => {
+      stderr = (stderr + d).slice(-2000);
+    });
+    let outcome: TrialMessage | null = null;
+    child.on('message', (m: TrialMessage) => {
+      if (m.type === 'epoch') {
+        const { epoch, devAccuracy, devLoss, trainLoss, testAccuracy } = m.record;
+        trial.curve = trial.curve.filter((p) => p.epoch !== epoch);
+        trial.curve.push({ epoch, devAccuracy, devLoss, trainLoss, testAccuracy });
+        trial.curve.sort((a, b) => a.epoch - b.epoch);
+      } else outcome = m;
+    });
+    child.on('exit', (code, signal) => {
+      live.delete(id);
+      const o = outcome as TrialMessage | null;
+      if (o?.type === 'done' && !o.result.interrupted) {
+        // The run's own history is complete even across kills (epoch messages can be lost).
+        trial.curve = curveOf(trial.dir) ?? trial.curve;
+        const result = { rung: job.rung, epochs: job.epochs, score: o.result.bestDevAccuracy };
+        asha.record(id, result);
+        trial.results.push(result);
+        state.running = state.running.filter((j) => j.trial !== id);
+        logEvent(state, `trial ${id}: rung ${job.rung} done, best dev ${(result.score * 100).toFixed(2)}%`);
+        say(`trial ${id} @${job.epochs} epochs: dev ${(result.score * 100).toFixed(2)}%`);
+      } else if (o?.type === 'failed' || (!stopping && o?.type !== 'done')) {
+        const message =
+          o?.type === 'failed'
+            ? o.message
+            : `worker exited (${signal ?? code}): ${stderr.trim().split('\n').pop() ?? ''}`;
+        // A failed trial scores 0 at its rung: never promoted, and the search goes on.
+        const result = { rung: job.rung, epochs: job.epochs, score: 0 };
+        asha.record(id, result);
+        trial.results.push(result);
+        trial.failure = message;
+        state.running = state.running.filter((j) => j.trial !== id);
+        logEvent(state, `trial ${id}: failed: ${message}`);
+        say(`trial ${id} failed: ${message}`);
+      }
+      save();
+      wake();
+    });
+    child.send({
+      config: trialConfig(state.space, trial.params, { epochs: job.epochs, outDir: trial.dir }),
+      resume,
+    } satisfies TrialJob);
+    live.set(id, child);
+  };
+  while (true) {
+    if (!stopping && options.shouldStop?.()) {
+      stopping = true;
+      say(`stopping: ${live.size} trial(s) save a checkpoint; run the same tune again to continue`);
+      for (const child of live.values()) child.kill('SIGTERM');
+    }
+    if (stopping && live.size === 0) break;
+    while (!stopping && live.size < options.workers) {
+      const job = pending.shift() ?? asha.next();
+      if (!job) break;
+      // A worker of a tune that was killed may still be saving its checkpoint there.
+      await waitForUnlocked(trialDir(outDir, job.trial), say);
+      launch(job);
+    }
+    if (live.size === 0) break;
+    await new Promise<void>((r) => {
+      wake = r;
+      setTimeout(r, 200);
+    });
+  }
+  if (stopping) {
+    logEvent(state, 'stopped; run the same tune again to continue');
+    save();
+    return true;
+  }
+  const ranked = rankedTrials(state);
+  if (ranked.length === 0) throw new ConfigError('space', 'no trial ran');
+  return false;
+}
+
+function trialDir(outDir: string, trial: number): string {
+  return join(outDir, 'trials', String(trial).padStart(3, '0'));
+}
+
+/** How long to wait for a killed tune's worker to let go of its trial directory. */
+const ORPHAN_WAIT_MS = 120_000;
+
+async function waitForUnlocked(dir: string, say: (line: string) => void): Promise<void> {
+  const until = Date.now() + ORPHAN_WAIT_MS;
+  let told = false;
+  for (let holder = runLockHolder(dir); holder !== null && Date.now() < until; holder = runLockHolder(dir)) {
+    if (!told) say(`waiting for the earlier worker (pid ${holder}) to save its checkpoint in ${dir}`);
+    told = true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A trial run's curve from its history.json, or null if it has none yet. */
+function curveOf(dir: string) {
+  try {
+    const history = JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8')) as EpochRecord[];
+    return history.map(({ epoch, devAccuracy, devLoss, trainLoss, testAccuracy }) => ({
+      epoch,
+      devAccuracy,
+      devLoss,
+      trainLoss,
+      testAccuracy,
+    }));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,68 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { writeFileAtomic } from '../runFiles.js';
+import type { AshaJob, RungResult } from './asha.js';
+import type { SearchSpace } from './searchSpace.js';
+
+/** One epoch of a trial's curve. */
+export interface CurvePoint {
+  epoch: number;
+  devAccuracy: number;
+  devLoss: number;
+  trainLoss: number | null;
+  /** Must stay null in a tuning run: the trials never see the test set. */
+  testAccuracy: number | null;
+}
+
+/** One trial: its drawn options, where it runs, its finished rungs and its curve. */
+export interface TrialRecord {
+  id: number;
+  params: Record<string, unknown>;
+  dir: string;
+  results: RungResult[];
+  curve: CurvePoint[];
+  /** Set when the trial failed (diverged, …); it scores 0 and is never promoted. */
+  failure?: string;
+}
+
+/** Everything a tune run knows, saved (atomically) after every event so a kill loses nothing. */
+export interface TuneState {
+  version: 1;
+  spaceFile: string;
+  space: SearchSpace;
+  rungs: number[];
+  trials: TrialRecord[];
+  /** Jobs in flight at the last save (continued first when the tune runs again). */
+  running: AshaJob[];
+  /** What happened, in order, with ISO times: the record that the test set came last. */
+  log: { at: string; event: string }[];
+  chosen: { trial: number; rung: number; devAccuracy: number; at: string } | null;
+  test: { accuracy: number; loss: number; at: string; modelFile: string } | null;
+}
+
+export const TUNE_STATE_FILE = 'tune.json';
+
+/** The state in `dir`, or null for a new tune. */
+export function readTuneState(dir: string): TuneState | null {
+  const file = join(dir, TUNE_STATE_FILE);
+  if (!existsSync(file)) return null;
+  try {
+    const state = JSON.parse(readFileSync(file, 'utf8')) as TuneState;
+    if (state.version !== 1) throw new Error(`version ${state.version}`);
+    return state;
+  } catch (error) {
+    throw new ConfigError(
+      'out',
+      `${file} is not a tune state this version reads: ${(error as Error).message}`,
+    );
+  }
+}
+
+export function writeTuneState(dir: string, state: TuneState): void {
+  writeFileAtomic(join(dir, TUNE_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export function logEvent(state: TuneState, event: string): void {
+  state.log.push({ at: new Date().toISOString(), event });
+}
