@@ -140,3 +140,24 @@ it('a bad space file is one line naming the file and the entry, exit 2', () => {
   expect(r.stderr).toBe(`sprout: error: --space: ${bad}: search.learningRat is not a training option\n`);
   expect(existsSync(join(work, 'bad'))).toBe(false);
 });
+
+it('a search whose every trial fails says so with the first failure, exit 1, and chooses nothing', () => {
+  const empty = mkdtempSync(join(tmpdir(), 'sprout-no-data-'));
+  const file = join(work, 'no-data.json');
+  writeFileSync(
+    file,
+    JSON.stringify({ ...space, base: { ...space.base, dataDir: empty }, trials: 2, maxEpochs: 1 }),
+  );
+  const out = join(work, 'no-data');
+  const r = spawnSync(process.execPath, [bin, 'tune', '--space', file, '--out', out, '--workers', '1'], {
+    encoding: 'utf8',
+  });
+  expect(r.status).toBe(1);
+  expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+    new RegExp(`^sprout: error: every trial failed \\(see ${out}/tune.json\\); the first: .*${empty}`),
+  );
+  const state = stateOf(out);
+  expect(state.chosen).toBeNull();
+  expect(state.test).toBeNull();
+  expect(state.trials.every((t) => t.failure)).toBe(true);
+});

@@ -10,7 +10,7 @@ import { acquireRunLock, runLockHolder } from '../runLock.js';
 import { Asha, type AshaJob } from './asha.js';
 import { readSearchSpace, type SearchSpace, sampleConfigurations, trialConfig } from './searchSpace.js';
 import type { TrialJob, TrialMessage } from './trialWorker.js';
-import { rankedTrials, writeTuneReport } from './tuneReport.js';
+import { writeTuneReport } from './tuneReport.js';
 import { logEvent, readTuneState, type TuneState, writeTuneState } from './tuneState.js';
 
 /** Options of {@link tune}. */
@@ -106,8 +106,11 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       const interrupted = await runSearch({ asha, state: s, pending, params, outDir, options, save, say });
       if (interrupted) return { interrupted: true, state: s, chosenDir: null };
       const best = asha.best();
-      if (!best) throw new ConfigError('space', 'no trial finished: see the failures in tune.json');
-      const trial = s.trials[best.trial];
+      const trial = best ? s.trials[best.trial] : undefined;
+      if (!best || !trial || trial.failure)
+        throw new Error(
+          `every trial failed (see ${join(outDir, 'tune.json')}); the first: ${s.trials.find((t) => t.failure)?.failure ?? 'none ran'}`,
+        );
       s.chosen = {
         trial: best.trial,
         rung: best.rung,
@@ -252,8 +255,6 @@ async function runSearch(args: {
     save();
     return true;
   }
-  const ranked = rankedTrials(state);
-  if (ranked.length === 0) throw new ConfigError('space', 'no trial ran');
   return false;
 }
 
