@@ -19,10 +19,19 @@ const packageDirs = ['packages', 'apps'].flatMap((group) =>
 // Results of an earlier run must not be counted as this run's (turbo restores them on a cache hit).
 for (const dir of packageDirs) rmSync(join(dir, '.test-results'), { recursive: true, force: true });
 
+// pnpm 10 hands its scripts pnpm_config_verify_deps_before_run="false" — a string, which the
+// `pnpm run` that turbo starts per package reads as true: each then checks the dependencies and
+// rewrites node_modules/.pnpm-workspace-state-v1.json (not atomically) while the others read it,
+// and one in a while a task fails with "Unexpected end of JSON input". Without the variable they
+// use the setting's default (off), as a `pnpm run` from a shell does.
+const env = { ...process.env };
+delete env.pnpm_config_verify_deps_before_run;
+delete env.npm_config_verify_deps_before_run;
+
 const failedSteps = [];
 function step(name, command, args) {
   console.log(`\n> ${name}: ${[command, ...args].join(' ')}`);
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
   if (result.status !== 0) failedSteps.push(name);
 }
 

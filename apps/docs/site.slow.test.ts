@@ -197,10 +197,23 @@ describe.skipIf(!available)('docs site in Chromium', () => {
         );
         return page.textContent('#status');
       };
-      // coi-serviceworker registers, reloads the page, and adds the headers itself.
+      // coi-serviceworker registers, reloads the page, and adds the headers itself. The first,
+      // not yet isolated load may report ready before that reload: wait for the isolated one
+      // (evaluations fail while the reload replaces the page; they are retried).
       const page = await browser.newPage();
-      expect(await ready(page)).toMatch(/^backend: cpu \(WebAssembly .*2 threads\)/);
+      await page.goto(`${plain.url}demo/index.html?backend=cpu`, { waitUntil: 'load' });
+      const isolatedAndReady = () =>
+        page
+          .evaluate(
+            () =>
+              crossOriginIsolated &&
+              (window as unknown as { sproutDemoReady?: boolean }).sproutDemoReady === true,
+          )
+          .catch(() => false);
+      const until = Date.now() + waitLimit.timeout;
+      while (!(await isolatedAndReady()) && Date.now() < until) await page.waitForTimeout(100);
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      expect(await page.textContent('#status')).toMatch(/^backend: cpu \(WebAssembly .*2 threads\)/);
       await page.close();
       // Where service workers cannot run either, the demo trains on one thread and says why.
       const context = await browser.newContext({ serviceWorkers: 'block' });
