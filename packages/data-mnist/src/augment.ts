@@ -1,4 +1,4 @@
-import { affineWarp, type InkBox } from './affineWarp.js';
+import { affineWarp, type InkBox, inkBox } from './affineWarp.js';
 
 /** Random geometric augmentation of digit images; all ranges are ± around identity. */
 export interface AugmentOptions {
@@ -69,31 +69,62 @@ export function augmentImage(
   // Elastic: a coarse random displacement grid, bilinearly upsampled (smooth by construction).
   const field = new Float32Array((GRID + 1) * (GRID + 1) * 2);
   for (let i = 0; i < field.length; i++) field[i] = (random() * 2 - 1) * elastic;
+  const { x0s, fxs } = gridTable(cols);
+  const { x0s: y0s, fxs: fys } = gridTable(rows);
+  // Source pixels outside the ink box are 0: a sample whose four neighbours all lie outside it is
+  // exactly 0 (the same sum of zero terms), so it is written without reading them.
+  const box = ink ?? inkBox(src, rows, cols, srcAt);
   for (let y = 0; y < rows; y++) {
+    const gy0 = y0s[y];
+    const fy = fys[y];
     for (let x = 0; x < cols; x++) {
-      const gx = (x / (cols - 1)) * GRID;
-      const gy = (y / (rows - 1)) * GRID;
-      const dx = x - cx - tx + sampleField(field, gx, gy, 0);
-      const dy = y - cy - ty + sampleField(field, gx, gy, 1);
+      const gx0 = x0s[x];
+      const fx = fxs[x];
+      // The same products, in the same order, as a per-pixel bilinear lookup of the grid.
+      const i00 = (gy0 * (GRID + 1) + gx0) * 2;
+      const i10 = i00 + 2;
+      const i01 = i00 + (GRID + 1) * 2;
+      const i11 = i01 + 2;
+      const fieldX =
+        field[i00] * (1 - fx) * (1 - fy) +
+        field[i10] * fx * (1 - fy) +
+        field[i01] * (1 - fx) * fy +
+        field[i11] * fx * fy;
+      const fieldY =
+        field[i00 + 1] * (1 - fx) * (1 - fy) +
+        field[i10 + 1] * fx * (1 - fy) +
+        field[i01 + 1] * (1 - fx) * fy +
+        field[i11 + 1] * fx * fy;
+      const dx = x - cx - tx + fieldX;
+      const dy = y - cy - ty + fieldY;
       const sx = cos * dx + sin * dy + cx;
       const sy = -sin * dx + cos * dy + cy;
-      out[outAt + y * cols + x] = bilinear(src, srcAt, rows, cols, sx, sy);
+      const sx0 = Math.floor(sx);
+      const sy0 = Math.floor(sy);
+      out[outAt + y * cols + x] =
+        sx0 + 1 < box.left || sx0 > box.right || sy0 + 1 < box.top || sy0 > box.bottom
+          ? 0
+          : bilinear(src, srcAt, rows, cols, sx, sy);
     }
   }
 }
 
-function sampleField(field: Float32Array, gx: number, gy: number, c: number): number {
-  const x0 = Math.min(GRID - 1, Math.floor(gx));
-  const y0 = Math.min(GRID - 1, Math.floor(gy));
-  const fx = gx - x0;
-  const fy = gy - y0;
-  const at = (x: number, y: number) => field[(y * (GRID + 1) + x) * 2 + c];
-  return (
-    at(x0, y0) * (1 - fx) * (1 - fy) +
-    at(x0 + 1, y0) * fx * (1 - fy) +
-    at(x0, y0 + 1) * (1 - fx) * fy +
-    at(x0 + 1, y0 + 1) * fx * fy
-  );
+/** Per output column (or row): the grid cell it falls in and its position within it, by size. */
+const gridTables = new Map<number, { x0s: Int32Array; fxs: Float64Array }>();
+function gridTable(size: number) {
+  let table = gridTables.get(size);
+  if (!table) {
+    const x0s = new Int32Array(size);
+    const fxs = new Float64Array(size);
+    for (let x = 0; x < size; x++) {
+      const g = (x / (size - 1)) * GRID;
+      x0s[x] = Math.min(GRID - 1, Math.floor(g));
+      fxs[x] = g - x0s[x];
+    }
+    table = { x0s, fxs };
+    gridTables.set(size, table);
+  }
+  return table;
 }
 
 function bilinear(src: Uint8Array, srcAt: number, rows: number, cols: number, x: number, y: number): number {

@@ -97,8 +97,11 @@ it('label smoothing: loss is −Σ q·log softmax with q = (1−ε)·one-hot + �
         expected -= q * (v - lse);
       });
     }
-    const smoothed = new SoftmaxCrossEntropy({ labelSmoothing: eps });
-    expect(smoothed.compute(model.forward(x), labels).value).toBeCloseTo(expected / rows, 5);
+    const smoothed = new SoftmaxCrossEntropy({ labelSmoothing: eps }).compute(model.forward(x), labels);
+    expect(smoothed.value).toBeCloseTo(expected / rows, 5);
+    // crossEntropy is the plain loss against the true labels.
+    expect(smoothed.crossEntropy).toBe(new SoftmaxCrossEntropy().value(model.forward(x), labels));
+    expect(smoothed.crossEntropy).not.toBe(smoothed.value);
     expect(gradientCheck(model, x, labels, { labelSmoothing: eps })).toBeLessThan(2e-2);
   }
 });

@@ -33,12 +33,20 @@ export class SoftmaxCrossEntropy {
       );
   }
 
-  /** `gradScale` multiplies the gradient (1/k for k accumulated micro-batches). */
-  compute(logits: Tensor, labels: ArrayLike<number>, gradScale = 1): { value: number; grad: Tensor } {
+  /**
+   * The loss being minimised (`value`, with the smoothing term), its gradient, and the plain
+   * cross-entropy against the true labels (`crossEntropy`, comparable with an evaluation's loss).
+   * `gradScale` multiplies the gradient (1/k for k accumulated micro-batches).
+   */
+  compute(
+    logits: Tensor,
+    labels: ArrayLike<number>,
+    gradScale = 1,
+  ): { value: number; grad: Tensor; crossEntropy: number } {
     this.gradBuffer = sameShape(this.gradBuffer, logits);
     const value = softmaxCrossEntropy(logits, labels, { grad: this.gradBuffer, gradScale });
     const eps = this.labelSmoothing;
-    if (eps === 0) return { value, grad: this.gradBuffer };
+    if (eps === 0) return { value, grad: this.gradBuffer, crossEntropy: value };
     // Row loss −Σ q·log p with q = (1−ε)·onehot + ε/K is (lse − z_y) + ε·(z_y − mean z), and its
     // gradient p − q is (p − onehot) + ε·(onehot − 1/K): the kernel's plus these terms.
     const { rows, cols } = logits;
@@ -56,7 +64,7 @@ export class SoftmaxCrossEntropy {
     }
     this.correction = sameShape(this.correction, logits).set(c);
     axpy(1, this.correction, this.gradBuffer);
-    return { value: value + (eps * extra) / rows, grad: this.gradBuffer };
+    return { value: value + (eps * extra) / rows, grad: this.gradBuffer, crossEntropy: value };
   }
 
   /** Loss only, plain cross-entropy without smoothing (evaluation). */

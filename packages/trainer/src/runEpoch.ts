@@ -139,7 +139,7 @@ export async function runEpoch(args: {
       }
       x.set(batch.images, batch.size, pixels);
       const logits = model.forward(x);
-      const { value, grad } = loss.compute(logits, batch.labels, 1 / k);
+      const { value, grad, crossEntropy } = loss.compute(logits, batch.labels, 1 / k);
       if (!Number.isFinite(value)) {
         // Stop before this step reaches the weights: the last checkpoint stays the last good one.
         throw new TrainingDivergedError(
@@ -154,7 +154,9 @@ export async function runEpoch(args: {
         pending = 0;
       }
       for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.labels[i]) sums.correct++;
-      sums.loss += value * batch.size;
+      // The reported train loss is the plain cross-entropy (without label smoothing's term), so
+      // that it compares with the dev loss.
+      sums.loss += crossEntropy * batch.size;
       sums.seen += batch.size;
       done++;
       // The loop is synchronous, so timers cannot fire: sample memory here. Throws a typed
