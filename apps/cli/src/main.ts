@@ -266,8 +266,10 @@ function userMessage(e: Error): string {
   if (e instanceof ConfigError) {
     const flag = flagOf(e.field) ?? (e.field === 'space' || e.field === 'out' ? `--${e.field}` : undefined);
     if (flag) message = `${flag}: ${message.slice(e.field.length + 2)}`;
-    // Other options the message mentions ("must be at least initialHiddenSize").
-    message = message.replace(/\b[a-z]+[A-Z][A-Za-z]*\b/g, (word) => flagOf(word) ?? word);
+    // Other options the message mentions ("must be at least initialHiddenSize"), except in a
+    // space file's errors, which name its keys as the file spells them.
+    if (e.field !== 'space')
+      message = message.replace(/\b[a-z]+[A-Z][A-Za-z]*\b/g, (word) => flagOf(word) ?? word);
   }
   if (e instanceof MemoryLimitExceededError) message += ' (raise --max-memory-percent, or free memory)';
   return message;

@@ -45,6 +45,11 @@ it('the regularisation, schedule and augmentation flags set their options', () =
   });
   expect(() => parseArgs(['--lr-schedule', 'linear'])).toThrow(/Allowed choices are step, cosine, one-cycle/);
   expect(() => parseArgs(['--dropout', 'lots'])).toThrow(/--dropout must be a number, got "lots"/);
+  // Strengths of an augmentation that is off would be silently unused.
+  expect(() => parseArgs(['--elastic', '1', '--no-augment'])).toThrow(
+    /--elastic sets augmentation, which --no-augment turns off/,
+  );
+  expect(configOf(['--elastic', '1', '--augment'])).toEqual({ elastic: 1, augment: true });
 });
 
 it('--preset fills in its options; flags given with it win; seed-default is the defaults', () => {

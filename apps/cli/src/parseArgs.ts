@@ -93,7 +93,12 @@ const OPTIONS: [string, keyof typeof defaults, string, ((v: string) => unknown) 
     'memory budget, % of the memory available to the process',
     number('--max-memory-percent'),
   ],
-  ['--warmup-epochs <n>', 'warmupEpochs', 'linear learning-rate warmup epochs', integer('--warmup-epochs')],
+  [
+    '--warmup-epochs <n>',
+    'warmupEpochs',
+    'linear warmup: epoch e (from 0) runs at peak·(e+1)/n, so 1 = the peak from the first epoch',
+    integer('--warmup-epochs'),
+  ],
   [
     '--decay <f>',
     'decay',
@@ -369,13 +374,15 @@ export function buildTuneProgram(): Command {
     'sprout tune',
     'Search training options by successive halving (ASHA): trials in worker processes, chosen on the dev split only; the test set is read once, for the chosen model.',
   )
-    .requiredOption('--space <file>', 'the search space (JSON; see tune-space.example.json)')
+    .requiredOption(
+      '--space <file>',
+      'the search space (JSON; see examples/tune-quick.json and examples/tune-accurate.json)',
+    )
     .option('--out <dir>', 'tune directory (tune.json, trials/, summary.md, curves.png)', 'runs/tune')
-    .option(
-      '--workers <n>',
-      'trials trained at once, one process each (default: one per core)',
-      integer('--workers'),
-      availableParallelism(),
+    .addOption(
+      new Option('--workers <n>', 'trials trained at once, one process each')
+        .argParser(integer('--workers'))
+        .default(availableParallelism(), `one per core: ${availableParallelism()}`),
     )
     .option('--json', 'print the result as one JSON object on stdout')
     .addHelpText(
@@ -443,6 +450,13 @@ export function parseArgs(argv: string[]): CliRequest {
   }
   if (config.backend === undefined && process.env.SPROUT_BACKEND) config.backend = envBackend();
   if (program.getOptionValueSource('augment') === 'cli') config.augment = opts.augment;
+  if (config.augment === false) {
+    const strengths = ['elastic', 'augmentShift', 'augmentRotate', 'augmentScale'].filter((k) => k in config);
+    if (strengths.length)
+      throw new UsageError(
+        `${strengths.map((k) => flagOf(k)).join(', ')} set${strengths.length === 1 ? 's' : ''} augmentation, which --no-augment turns off: give one or the other`,
+      );
+  }
   // A preset fills in what the command line leaves open.
   if (opts.preset) for (const [k, v] of Object.entries(PRESETS[opts.preset as PresetName])) config[k] ??= v;
   if (program.getOptionValueSource('report') === 'cli') config.report = opts.report;

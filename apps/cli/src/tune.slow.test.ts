@@ -120,7 +120,8 @@ it('a tune killed (SIGKILL) mid-search and run again finishes exactly as an unin
   // A finished tune run again only reports; another space in the same directory is refused.
   const report = spawnSync(process.execPath, args(killed), { encoding: 'utf8' });
   expect(report.status).toBe(0);
-  expect(stateOf(killed).log.length).toBe(b.log.length + 1);
+  expect(report.stderr).toMatch(/is finished; its result again/);
+  expect(stateOf(killed)).toEqual(b);
   writeFileSync(spaceFile, JSON.stringify({ ...space, trials: 5 }));
   const refused = spawnSync(process.execPath, args(killed), { encoding: 'utf8' });
   expect(refused.status).toBe(2);
@@ -160,4 +161,48 @@ it('a search whose every trial fails says so with the first failure, exit 1, and
   expect(state.chosen).toBeNull();
   expect(state.test).toBeNull();
   expect(state.trials.every((t) => t.failure)).toBe(true);
+});
+
+it('SIGTERM to the whole process group (as `timeout` sends) stops the tune with checkpoints; no trial counts as failed', async () => {
+  const out = join(work, 'group');
+  const child = spawn(process.execPath, [bin, 'tune', '--space', spaceFile, '--out', out, '--workers', '2'], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    const poll = setInterval(() => {
+      try {
+        const log = existsSync(join(out, 'tune.json')) ? stateOf(out).log : [];
+        // Just as a later trial's worker starts (before it has its signal handlers, often).
+        if (log.some((l) => /trial [2-9]: starts/.test(l.event))) {
+          clearInterval(poll);
+          process.kill(-child.pid!, 'SIGTERM');
+        }
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
+      }
+    }, 10);
+    child.on('exit', (exitCode) => {
+      clearInterval(poll);
+      resolve(exitCode);
+    });
+  });
+  expect(code).toBe(143);
+  const stopped = stateOf(out);
+  expect(stopped.trials.filter((t) => t.failure)).toEqual([]);
+  expect(stopped.running.length).toBeGreaterThan(0);
+  const again = spawnSync(process.execPath, args(out), { encoding: 'utf8' });
+  expect(again.status, again.stderr).toBe(0);
+  expect(stateOf(out).trials.filter((t) => t.failure)).toEqual([]);
+});
+
+it('refuses an --out that is not empty and holds no tune (a training run, say)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'sprout-not-a-tune-'));
+  writeFileSync(join(out, 'notes.txt'), 'mine');
+  const r = spawnSync(process.execPath, args(out), { encoding: 'utf8' });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toBe(
+    `sprout: error: ${out} is not empty and holds no tune (tune.json): give a new or empty --out\n`,
+  );
+  expect(readdirSync(out)).toEqual(['notes.txt']);
 });

@@ -151,7 +151,10 @@ async function loadRunData(
   }
   const data = limit(full, config);
   if (config.devSize >= data.train.count) {
-    throw new ConfigError('devSize', `must be smaller than the ${data.train.count} training images`);
+    throw new ConfigError(
+      'devSize',
+      `is ${config.devSize} but must be smaller than the ${data.train.count} training images: lower it`,
+    );
   }
   return { data, dataset };
 }

@@ -67,6 +67,12 @@ it('refuses, naming the file and the entry: unknown options, options the search 
   expect(bad({ search: { learningRate: { log: [0.01, 0.001] } } })).toThrow(/low end is above its high end/);
   expect(bad({ search: { learningRate: { normal: [1, 2] } } })).toThrow(/space.json: search.learningRate/);
   expect(bad({ maxEpochs: 2 })).toThrow(/maxEpochs: must be at least minEpochs/);
+  // A bad base is blamed on the base, not on a search entry.
+  expect(bad({ base: { labelSmoothing: 1.5 } })).toThrow(/space.json: base: labelSmoothing: /);
+  expect(bad({ base: { dropout: 0.1 } })).toThrow(/dropout is both in base and in search/);
+  expect(bad({ search: { finalHiddenSize: { int: [128.5, 512] } } })).toThrow(
+    /search.finalHiddenSize: expected one of \{ "choice"/,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'sprout-space-'));
   writeFileSync(join(dir, 'broken.json'), '{ "trials": ');
   expect(() => readSearchSpace(join(dir, 'broken.json'))).toThrow(/broken.json is not JSON/);

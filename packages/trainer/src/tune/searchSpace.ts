@@ -5,12 +5,18 @@ import { resolveConfig, type TrainConfigInput, trainConfigSchema } from '../conf
 import { ConfigError } from '../errors.js';
 
 /** How one option is drawn. */
-const distribution = z.union([
-  z.object({ choice: z.array(z.union([z.number(), z.string(), z.boolean()])).min(1) }).strict(),
-  z.object({ uniform: z.tuple([z.number(), z.number()]) }).strict(),
-  z.object({ log: z.tuple([z.number().positive(), z.number().positive()]) }).strict(),
-  z.object({ int: z.tuple([z.number().int(), z.number().int()]) }).strict(),
-]);
+const distribution = z.union(
+  [
+    z.object({ choice: z.array(z.union([z.number(), z.string(), z.boolean()])).min(1) }).strict(),
+    z.object({ uniform: z.tuple([z.number(), z.number()]) }).strict(),
+    z.object({ log: z.tuple([z.number().positive(), z.number().positive()]) }).strict(),
+    z.object({ int: z.tuple([z.number().int(), z.number().int()]) }).strict(),
+  ],
+  {
+    error:
+      'expected one of { "choice": [values…] }, { "uniform": [lo, hi] }, { "log": [lo, hi] } (both > 0), { "int": [lo, hi] } (whole numbers)',
+  },
+);
 export type Distribution = z.infer<typeof distribution>;
 
 /** Options the search itself sets in every trial; a space may not set them. */
@@ -76,6 +82,14 @@ export function parseSearchSpace(json: unknown, source = 'search space'): Search
         throw new ConfigError('space', `${source}: ${where}.${key} is set by the search itself`);
     }
   }
+  for (const key of Object.keys(space.search))
+    if (key in space.base)
+      throw new ConfigError('space', `${source}: ${key} is both in base and in search: give it in one`);
+  try {
+    resolveConfig(space.base);
+  } catch (error) {
+    throw new ConfigError('space', `${source}: base: ${(error as Error).message}`);
+  }
   for (const [key, d] of Object.entries(space.search)) {
     const range = 'uniform' in d ? d.uniform : 'log' in d ? d.log : 'int' in d ? d.int : null;
     if (range && range[0] > range[1])
@@ -94,11 +108,6 @@ export function parseSearchSpace(json: unknown, source = 'search space'): Search
         );
       }
     }
-  }
-  try {
-    resolveConfig(space.base);
-  } catch (error) {
-    throw new ConfigError('space', `${source}: base: ${(error as Error).message}`);
   }
   return space;
 }

@@ -1,8 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkpointPath } from '../checkpoint.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, RunDirectoryError } from '../errors.js';
 import { evaluateSaved } from '../evaluateSaved.js';
 import type { EpochRecord } from '../history.js';
 import { ensureDirectory } from '../runFiles.js';
@@ -11,7 +11,7 @@ import { Asha, type AshaJob } from './asha.js';
 import { readSearchSpace, type SearchSpace, sampleConfigurations, trialConfig } from './searchSpace.js';
 import type { TrialJob, TrialMessage } from './trialWorker.js';
 import { writeTuneReport } from './tuneReport.js';
-import { logEvent, readTuneState, type TuneState, writeTuneState } from './tuneState.js';
+import { logEvent, readTuneState, TUNE_STATE_FILE, type TuneState, writeTuneState } from './tuneState.js';
 
 /** Options of {@link tune}. */
 export interface TuneOptions {
@@ -66,6 +66,11 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       'space',
       `${options.spaceFile} differs from the space the tune in ${outDir} was started with: give another --out, or the same space to continue`,
     );
+  // A tune directory is the tune's own: a new one goes only where nothing else lives.
+  if (!state && existsSync(outDir) && readdirSync(outDir).length > 0)
+    throw new RunDirectoryError(
+      `${outDir} is not empty and holds no tune (${TUNE_STATE_FILE}): give a new or empty --out`,
+    );
   ensureDirectory(outDir);
   const release = acquireRunLock(outDir);
   process.on('exit', release);
@@ -85,6 +90,8 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
         test: null,
       };
       logEvent(state, `started: ${space.trials} trials, rungs ${asha.rungs.join('/')} epochs`);
+    } else if (state.test) {
+      say(`the tune in ${outDir} is finished; its result again:`);
     } else {
       logEvent(state, `continued (${state.running.length} trial jobs were running)`);
       say(`continuing the tune in ${outDir}`);
@@ -207,6 +214,15 @@ async function runSearch(args: {
         state.running = state.running.filter((j) => j.trial !== id);
         logEvent(state, `trial ${id}: rung ${job.rung} done, best dev ${(result.score * 100).toFixed(2)}%`);
         say(`trial ${id} @${job.epochs} epochs: dev ${(result.score * 100).toFixed(2)}%`);
+      } else if (o === null && signal !== null) {
+        // Killed by a signal, not by its own error (a Ctrl-C or SIGTERM to the whole process
+        // group reaches the workers too): the trial stays running, to continue from its
+        // checkpoint, and the tune stops as on a stop request.
+        if (!stopping) {
+          stopping = true;
+          say(`trial ${id}'s worker was stopped (${signal}): stopping; run the same tune again to continue`);
+          for (const other of live.values()) other.kill('SIGTERM');
+        }
       } else if (o?.type === 'failed' || (!stopping && o?.type !== 'done')) {
         const message =
           o?.type === 'failed'
