@@ -93,23 +93,24 @@ describe('train', () => {
     expect(weights(resumed)).toEqual(weights(straight));
   });
 
+  // Every regulariser and schedule option at once.
+  const regularised: TrainConfigInput = {
+    ...slice,
+    dropout: 0.2,
+    labelSmoothing: 0.1,
+    weightDecay: 0.05,
+    lrSchedule: 'cosine',
+    // From the first batch, so that cosine differs from step in a 1-epoch run too.
+    warmupEpochs: 0,
+    elastic: 1.5,
+    augment: true,
+  };
+
   it('with dropout, label smoothing, AdamW, a cosine schedule and elastic distortions: learns, and resumes exactly', async () => {
-    const regularised: TrainConfigInput = {
-      ...slice,
-      epochs: 3,
-      dropout: 0.2,
-      labelSmoothing: 0.1,
-      weightDecay: 0.05,
-      lrSchedule: 'cosine',
-      // From the first batch, so that cosine differs from step in a 1-epoch run too.
-      warmupEpochs: 0,
-      elastic: 1.5,
-      augment: true,
-    };
     const straight = dir();
     const rates: number[] = [];
     const result = await train(
-      { ...regularised, outDir: straight },
+      { ...regularised, epochs: 3, outDir: straight },
       { hooks: { onBatch: (b) => rates.push(b.learningRate) } },
     );
     expect(result.testAccuracy).toBeGreaterThan(0.5);
@@ -118,25 +119,18 @@ describe('train', () => {
     for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeLessThanOrEqual(rates[i - 1]);
     const resumed = dir();
     let batches = 0;
-    await train({ ...regularised, outDir: resumed }, { hooks: { shouldStop: () => ++batches >= 8 } });
+    await train(
+      { ...regularised, epochs: 3, outDir: resumed },
+      { hooks: { shouldStop: () => ++batches >= 8 } },
+    );
     await train({ outDir: resumed }, { resume: true });
     expect(weights(resumed)).toEqual(weights(straight));
   });
 
   it('dropout, label smoothing, weight decay, elastic distortions and the cosine schedule each change the weights', async () => {
-    const regularised: TrainConfigInput = {
-      ...slice,
-      trainLimit: 400,
-      dropout: 0.2,
-      labelSmoothing: 0.1,
-      weightDecay: 0.05,
-      lrSchedule: 'cosine',
-      warmupEpochs: 0,
-      elastic: 1.5,
-      augment: true,
-    };
+    const small = { ...regularised, trainLimit: 400, epochs: 1 };
     const same = dir();
-    await train({ ...regularised, epochs: 1, outDir: same });
+    await train({ ...small, outDir: same });
     for (const off of [
       { dropout: 0 },
       { labelSmoothing: 0 },
@@ -145,7 +139,7 @@ describe('train', () => {
       { lrSchedule: 'step' as const },
     ]) {
       const other = dir();
-      await train({ ...regularised, epochs: 1, outDir: other, ...off });
+      await train({ ...small, outDir: other, ...off });
       expect(weights(other), JSON.stringify(off)).not.toEqual(weights(same));
     }
   });
