@@ -7,6 +7,7 @@ import {
   predictImages,
   runTrialWorker,
   summaryTable,
+  TUNE_STATE_FILE,
   train,
   tune,
 } from '@sprout/trainer';
@@ -191,7 +192,9 @@ async function runTune(request: TuneRequest): Promise<number> {
       log(
         `train it: sprout train ${trainFlags({ ...state.space.base, ...chosen.params, epochs: state.space.maxEpochs })}`,
       );
-      log(`report: ${request.outDir}/summary.md, curves.png; every trial: ${request.outDir}/tune.json`);
+      log(
+        `report: ${request.outDir}/summary.md, curves.png; every trial: ${request.outDir}/${TUNE_STATE_FILE}`,
+      );
       if (request.json)
         process.stdout.write(
           `${JSON.stringify({ chosen: { ...state.chosen, params: chosen.params }, testAccuracy: state.test.accuracy, outDir: request.outDir })}\n`,

@@ -85,29 +85,22 @@ export function parseSearchSpace(json: unknown, source = 'search space'): Search
   for (const key of Object.keys(space.search))
     if (key in space.base)
       throw new ConfigError('space', `${source}: ${key} is both in base and in search: give it in one`);
-  try {
-    resolveConfig(space.base);
-  } catch (error) {
-    throw new ConfigError('space', `${source}: base: ${(error as Error).message}`);
-  }
+  // The base must be a valid config, and so must every corner of the space (each choice, each
+  // range end) on top of it.
+  const check = (input: Record<string, unknown>, where: string) => {
+    try {
+      resolveConfig(input);
+    } catch (error) {
+      throw new ConfigError('space', `${source}: ${where}: ${(error as Error).message}`);
+    }
+  };
+  check(space.base, 'base');
   for (const [key, d] of Object.entries(space.search)) {
-    const range = 'uniform' in d ? d.uniform : 'log' in d ? d.log : 'int' in d ? d.int : null;
+    const range = 'choice' in d ? null : rangeOf(d);
     if (range && range[0] > range[1])
       throw new ConfigError('space', `${source}: search.${key}: the range's low end is above its high end`);
-  }
-  // Every corner of the space must be a valid config: try each choice and range end.
-  for (const [key, d] of Object.entries(space.search)) {
-    const values = 'choice' in d ? d.choice : 'uniform' in d ? d.uniform : 'log' in d ? d.log : d.int;
-    for (const value of values) {
-      try {
-        resolveConfig({ ...space.base, [key]: value });
-      } catch (error) {
-        throw new ConfigError(
-          'space',
-          `${source}: search.${key} = ${JSON.stringify(value)}: ${(error as Error).message}`,
-        );
-      }
-    }
+    for (const value of range ?? ('choice' in d ? d.choice : []))
+      check({ ...space.base, [key]: value }, `search.${key} = ${JSON.stringify(value)}`);
   }
   return space;
 }
@@ -120,6 +113,11 @@ export function sampleConfigurations(space: SearchSpace, count = space.trials): 
     for (const [key, d] of Object.entries(space.search)) params[key] = draw(d, rng);
     return params;
   });
+}
+
+/** A range distribution's [low, high]. */
+function rangeOf(d: Exclude<Distribution, { choice: unknown }>): [number, number] {
+  return 'uniform' in d ? d.uniform : 'log' in d ? d.log : d.int;
 }
 
 function draw(d: Distribution, rng: Random): unknown {

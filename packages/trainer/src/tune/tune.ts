@@ -11,7 +11,14 @@ import { Asha, type AshaJob } from './asha.js';
 import { readSearchSpace, type SearchSpace, sampleConfigurations, trialConfig } from './searchSpace.js';
 import type { TrialJob, TrialMessage } from './trialWorker.js';
 import { writeTuneReport } from './tuneReport.js';
-import { logEvent, readTuneState, TUNE_STATE_FILE, type TuneState, writeTuneState } from './tuneState.js';
+import {
+  curvePoint,
+  logEvent,
+  readTuneState,
+  TUNE_STATE_FILE,
+  type TuneState,
+  writeTuneState,
+} from './tuneState.js';
 
 /** Options of {@link tune}. */
 export interface TuneOptions {
@@ -98,12 +105,11 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     }
     const s = state;
     for (const t of s.trials) for (const r of t.results) asha.record(t.id, r);
-    // Trials started but with no finished rung yet still count as started.
-    for (const t of s.trials)
-      if (t.results.length === 0) asha.claim({ trial: t.id, rung: 0, epochs: asha.rungs[0] });
+    // Jobs in flight at the last save go first; a trial started but without a finished rung (or a
+    // failure, which counts as one) is one of them even if the save came before its job was noted.
     const pending: AshaJob[] = [...s.running];
     for (const t of s.trials)
-      if (t.results.length === 0 && !pending.some((j) => j.trial === t.id) && !t.failure)
+      if (t.results.length === 0 && !pending.some((j) => j.trial === t.id))
         pending.push({ trial: t.id, rung: 0, epochs: asha.rungs[0] });
     for (const job of pending) asha.claim(job);
     const save = () => writeTuneState(outDir, s);
@@ -116,7 +122,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       const trial = best ? s.trials[best.trial] : undefined;
       if (!best || !trial || trial.failure)
         throw new Error(
-          `every trial failed (see ${join(outDir, 'tune.json')}); the first: ${s.trials.find((t) => t.failure)?.failure ?? 'none ran'}`,
+          `every trial failed (see ${join(outDir, TUNE_STATE_FILE)}); the first: ${s.trials.find((t) => t.failure)?.failure ?? 'none ran'}`,
         );
       s.chosen = {
         trial: best.trial,
@@ -193,12 +199,19 @@ async function runSearch(args: {
     child.stderr?.on('data', (d) => {
       stderr = (stderr + d).slice(-2000);
     });
+    /** The job's rung is over with this score: ASHA, the trial and the running list learn it. */
+    const endRung = (score: number) => {
+      const result = { rung: job.rung, epochs: job.epochs, score };
+      asha.record(id, result);
+      trial.results.push(result);
+      state.running = state.running.filter((j) => j.trial !== id);
+      return result;
+    };
     let outcome: TrialMessage | null = null;
     child.on('message', (m: TrialMessage) => {
       if (m.type === 'epoch') {
-        const { epoch, devAccuracy, devLoss, trainLoss, testAccuracy } = m.record;
-        trial.curve = trial.curve.filter((p) => p.epoch !== epoch);
-        trial.curve.push({ epoch, devAccuracy, devLoss, trainLoss, testAccuracy });
+        trial.curve = trial.curve.filter((p) => p.epoch !== m.record.epoch);
+        trial.curve.push(curvePoint(m.record));
         trial.curve.sort((a, b) => a.epoch - b.epoch);
       } else outcome = m;
     });
@@ -208,10 +221,7 @@ async function runSearch(args: {
       if (o?.type === 'done' && !o.result.interrupted) {
         // The run's own history is complete even across kills (epoch messages can be lost).
         trial.curve = curveOf(trial.dir) ?? trial.curve;
-        const result = { rung: job.rung, epochs: job.epochs, score: o.result.bestDevAccuracy };
-        asha.record(id, result);
-        trial.results.push(result);
-        state.running = state.running.filter((j) => j.trial !== id);
+        const result = endRung(o.result.bestDevAccuracy);
         logEvent(state, `trial ${id}: rung ${job.rung} done, best dev ${(result.score * 100).toFixed(2)}%`);
         say(`trial ${id} @${job.epochs} epochs: dev ${(result.score * 100).toFixed(2)}%`);
       } else if (o === null && signal !== null) {
@@ -229,11 +239,8 @@ async function runSearch(args: {
             ? o.message
             : `worker exited (${signal ?? code}): ${stderr.trim().split('\n').pop() ?? ''}`;
         // A failed trial scores 0 at its rung: never promoted, and the search goes on.
-        const result = { rung: job.rung, epochs: job.epochs, score: 0 };
-        asha.record(id, result);
-        trial.results.push(result);
+        endRung(0);
         trial.failure = message;
-        state.running = state.running.filter((j) => j.trial !== id);
         logEvent(state, `trial ${id}: failed: ${message}`);
         say(`trial ${id} failed: ${message}`);
       }
@@ -295,13 +302,7 @@ async function waitForUnlocked(dir: string, say: (line: string) => void): Promis
 function curveOf(dir: string) {
   try {
     const history = JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8')) as EpochRecord[];
-    return history.map(({ epoch, devAccuracy, devLoss, trainLoss, testAccuracy }) => ({
-      epoch,
-      devAccuracy,
-      devLoss,
-      trainLoss,
-      testAccuracy,
-    }));
+    return history.map(curvePoint);
   } catch {
     return null;
   }

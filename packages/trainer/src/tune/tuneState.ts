@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import type { EpochRecord } from '../history.js';
 import { writeFileAtomic } from '../runFiles.js';
 import type { AshaJob, RungResult } from './asha.js';
 import type { SearchSpace } from './searchSpace.js';
@@ -13,6 +14,17 @@ export interface CurvePoint {
   trainLoss: number | null;
   /** Must stay null in a tuning run: the trials never see the test set. */
   testAccuracy: number | null;
+}
+
+/** An epoch record's curve point. */
+export function curvePoint({
+  epoch,
+  devAccuracy,
+  devLoss,
+  trainLoss,
+  testAccuracy,
+}: EpochRecord): CurvePoint {
+  return { epoch, devAccuracy, devLoss, trainLoss, testAccuracy };
 }
 
 /** One trial: its drawn options, where it runs, its finished rungs and its curve. */
