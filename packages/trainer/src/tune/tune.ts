@@ -199,6 +199,11 @@ async function runSearch(args: {
     child.stderr?.on('data', (d) => {
       stderr = (stderr + d).slice(-2000);
     });
+    // A worker can die before it reads its job (a SIGTERM to the whole process group as it
+    // starts): the send then fails with EPIPE. Its exit, handled below, says what happened.
+    child.on('error', (error) => {
+      stderr = `${stderr}${error.message}\n`.slice(-2000);
+    });
     /** The job's rung is over with this score: ASHA, the trial and the running list learn it. */
     const endRung = (score: number) => {
       const result = { rung: job.rung, epochs: job.epochs, score };
@@ -247,10 +252,15 @@ async function runSearch(args: {
       save();
       wake();
     });
-    child.send({
-      config: trialConfig(state.space, trial.params, { epochs: job.epochs, outDir: trial.dir }),
-      resume,
-    } satisfies TrialJob);
+    child.send(
+      {
+        config: trialConfig(state.space, trial.params, { epochs: job.epochs, outDir: trial.dir }),
+        resume,
+      } satisfies TrialJob,
+      (error) => {
+        if (error) stderr = `${stderr}${error.message}\n`.slice(-2000);
+      },
+    );
     live.set(id, child);
   };
   while (true) {
