@@ -227,4 +227,53 @@ describe('sprout CLI', () => {
     }
     expect(r.stdout).toMatch(/--batch-size <n>\s+micro-batch size \(default: 128\)/);
   });
+
+  it('--threads and SPROUT_THREADS: bad values are one-line usage errors naming the flag or variable', () => {
+    for (const [value, said] of [
+      ['0', /--threads must be auto or a whole number of threads ≥ 1; got "0"/],
+      ['-1', /--threads must be auto or a whole number of threads ≥ 1; got "-1"/],
+      ['abc', /--threads must be auto or a whole number of threads ≥ 1; got "abc"/],
+      ['100000', /--threads 100000 is more than 4 threads per core .*give at most \d+, or auto/],
+    ] as const) {
+      for (const command of [[], ['predict', 'x.png'], ['tune', '--space', 'x.json']]) {
+        const r = run([...command, '--threads', value, '--out', outDir()]);
+        expect(r.status, `${command.join(' ')} --threads ${value}`).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(said);
+      }
+    }
+    const garbage = spawnSync(process.execPath, [bin, ...quick, '--epochs', '1', '--out', outDir()], {
+      encoding: 'utf8',
+      env: { ...process.env, SPROUT_THREADS: 'lots' },
+    });
+    expect(garbage.status).toBe(2);
+    expect(garbage.stderr.trim()).toBe(
+      'sprout: error: SPROUT_THREADS must be auto or a whole number of threads ≥ 1; got "lots"',
+    );
+  });
+
+  it('--threads 1, 2 and 4 train the same model bit for bit, and the backend line says how many ran', () => {
+    // 3 epochs on 6,000 images (5,000 after the dev split), the default widths and augmentation.
+    const args = ['--train-limit', '6000', '--dev-size', '1000', '--test-limit', '1000', '--epochs', '3'];
+    const runs = [1, 2, 4].map((threads) => {
+      const out = outDir();
+      const r = run([...args, '--backend', 'cpu', '--no-report', '--threads', String(threads), '--out', out]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`backend: cpu \\(WebAssembly [^)]*, ${threads} threads?\\)`));
+      const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')).map(
+        ({
+          seconds: _s,
+          elapsed: _e,
+          samplesPerSecond: _r,
+          rssMB: _m,
+          ...learned
+        }: Record<string, unknown>) => learned,
+      );
+      return { model: readFileSync(join(out, 'model.sprout')), history };
+    });
+    for (const other of runs.slice(1)) {
+      expect(other.history).toEqual(runs[0].history);
+      expect(other.model.equals(runs[0].model)).toBe(true);
+    }
+  });
 });

@@ -175,6 +175,7 @@ async function runTune(request: TuneRequest): Promise<number> {
       spaceFile: request.space,
       outDir: request.outDir,
       workers: request.workers,
+      threads: request.threads,
       // This very script, as a worker (process.argv[1] is the sprout being run).
       workerScript: process.argv[1],
       workerArgs: [TRIAL_WORKER],
@@ -228,6 +229,7 @@ async function runTool(request: PredictRequest | ExportRequest): Promise<number>
         outDir: request.outDir,
         files: request.files,
         top: request.top,
+        threads: request.threads,
       });
       for (const p of predictions)
         log(

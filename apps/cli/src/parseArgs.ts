@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import {
+  availableCores,
   type ExportFormat,
   PRESETS,
   type PresetName,
+  parseThreads,
   resolveConfig,
   type TrainConfigInput,
 } from '@sprout/trainer';
@@ -31,6 +33,7 @@ export interface PredictRequest {
   outDir: string;
   files: string[];
   top: number;
+  threads?: 'auto' | number;
 }
 
 /** …or exporting a run's model. */
@@ -51,6 +54,8 @@ export interface TuneRequest {
   space: string;
   outDir: string;
   workers: number;
+  /** Kernel threads per trial (default: the cores shared among the workers). */
+  threads?: 'auto' | number;
 }
 
 export type CliRequest = TrainRequest | PredictRequest | ExportRequest | TuneRequest;
@@ -74,6 +79,26 @@ const number = (flag: string) => (value: string) => {
     throw new InvalidArgumentError(`${flag} must be a number, got "${value}"`);
   return n;
 };
+
+/**
+ * `--threads`: auto or a count ≥ 1; a count above 4 per core is refused here (the library would
+ * clamp it) so that a typo like 400 for 4 is not silently something else.
+ */
+const threads = (flag: string) => (value: string) => {
+  let parsed: 'auto' | number;
+  try {
+    parsed = parseThreads(value, flag);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  const cores = availableCores();
+  if (parsed !== 'auto' && parsed > 4 * cores)
+    throw new InvalidArgumentError(
+      `${flag} ${parsed} is more than 4 threads per core (this process may use ${cores} cores): give at most ${4 * cores}, or auto`,
+    );
+  return parsed;
+};
+const THREADS_HELP = `cpu kernel threads: auto (every core this process may use, ${availableCores()} here; env SPROUT_THREADS sets the default) or a count; results are the same for any count`;
 
 // [flag, config key, description, parser]
 const OPTIONS: [string, keyof typeof defaults, string, ((v: string) => unknown) | null][] = [
@@ -193,6 +218,7 @@ const OPTIONS: [string, keyof typeof defaults, string, ((v: string) => unknown) 
     'cpu | gpu | auto (auto: gpu when a real one runs, else cpu; env SPROUT_BACKEND sets the default)',
     null,
   ],
+  ['--threads <n>', 'threads', THREADS_HELP, threads('--threads')],
   ['--data-dir <dir>', 'dataDir', 'directory of IDX files (plain or .gz) instead of the bundled MNIST', null],
   [
     '--out <dir>',
@@ -275,9 +301,11 @@ export function buildProgram(): Command {
               ? 'half of each --hidden width'
               : key === 'scheduleEpochs'
                 ? '--epochs'
-                : defaults[key] === undefined
-                  ? 'bundled MNIST'
-                  : String(defaults[key]);
+                : key === 'threads'
+                  ? 'auto'
+                  : defaults[key] === undefined
+                    ? 'bundled MNIST'
+                    : String(defaults[key]);
     const option = new Option(flag, `${description} (default: ${shown})`);
     if (key === 'backend') option.choices(['cpu', 'gpu', 'auto']);
     if (key === 'growthStrategy') option.choices(['net2net', 'zero-outgoing']);
@@ -314,6 +342,18 @@ function envBackend(): string {
   return value;
 }
 
+/** SPROUT_THREADS as a thread count (`0`: one thread), undefined when unset; garbage is a UsageError naming it. */
+function envThreadsOrUndefined(): 'auto' | number | undefined {
+  const value = process.env.SPROUT_THREADS;
+  if (value === undefined || value === '') return undefined;
+  if (value.trim() === '0') return 1;
+  try {
+    return parseThreads(value, 'SPROUT_THREADS');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 /** A command line that parses but asks for something contradictory. */
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -338,6 +378,7 @@ export function buildPredictProgram(): Command {
       'runs/latest',
     )
     .option('--top <k>', 'show the k most likely classes of each image', integer('--top'), 1)
+    .option('--threads <n>', THREADS_HELP, threads('--threads'))
     .option('--json', 'print the predictions as one JSON array on stdout')
     .addHelpText(
       'after',
@@ -384,6 +425,11 @@ export function buildTuneProgram(): Command {
         .argParser(integer('--workers'))
         .default(availableParallelism(), `one per core: ${availableParallelism()}`),
     )
+    .option(
+      '--threads <n>',
+      'cpu kernel threads of each trial (default: the cores shared among the workers); results are the same for any count',
+      threads('--threads'),
+    )
     .option('--json', 'print the result as one JSON object on stdout')
     .addHelpText(
       'after',
@@ -405,6 +451,7 @@ export function parseArgs(argv: string[]): CliRequest {
       outDir: opts.out,
       files: program.args,
       top: opts.top,
+      threads: opts.threads ?? envThreadsOrUndefined(),
     };
   }
   if (args[0] === 'tune') {
@@ -418,6 +465,7 @@ export function parseArgs(argv: string[]): CliRequest {
       space: opts.space,
       outDir: opts.out,
       workers: opts.workers,
+      threads: opts.threads,
     };
   }
   if (args[0] === 'export') {
@@ -449,6 +497,8 @@ export function parseArgs(argv: string[]): CliRequest {
     if (program.getOptionValueSource(attribute) === 'cli') config[key] = opts[attribute];
   }
   if (config.backend === undefined && process.env.SPROUT_BACKEND) config.backend = envBackend();
+  // Checked here so that garbage in the variable is one line naming it, before any work.
+  if (config.threads === undefined) envThreadsOrUndefined();
   if (program.getOptionValueSource('augment') === 'cli') config.augment = opts.augment;
   if (config.augment === false) {
     const strengths = ['elastic', 'augmentShift', 'augmentRotate', 'augmentScale'].filter((k) => k in config);

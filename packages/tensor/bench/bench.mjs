@@ -8,6 +8,9 @@ import { cpus } from 'node:os';
 import * as sprout from '../dist/index.js';
 
 const args = new Set(process.argv.slice(2));
+// --threads=N: the kernel threads of the main cpu rows (default: auto, every core).
+const threadsArg = [...args].find((a) => a.startsWith('--threads='))?.slice(10);
+const threads = threadsArg === undefined ? 'auto' : sprout.parseThreads(threadsArg, '--threads');
 const quick = args.has('--quick');
 // --only=cpu,gpu runs just those of cpu, cpu-typescript, gpu, tfjs-wasm, tfjs-cpu.
 const only = [...args]
@@ -111,7 +114,7 @@ const STEP_PHASES = [
  * `step(start, mark)` trains on the batch of 128 images from `start`, calling `mark(i)` (if given)
  * after phase `STEP_PHASES[i]`.
  */
-function trainingStep(backend) {
+function trainingStep(backend, BATCH = 128) {
   const rng = new sprout.Random(1);
   const w1 = sprout.initTensor(backend, [784, HIDDEN], { kind: 'he' }, rng);
   const b1 = sprout.zeros(backend, [HIDDEN]);
@@ -158,11 +161,20 @@ function trainingStep(backend) {
   return { step, w1, b1, w2, b2 };
 }
 
-function benchStep(backend, secs) {
-  const { step } = trainingStep(backend);
+function benchStep(backend, secs, batchSize = BATCH) {
+  const { step } = trainingStep(backend, batchSize);
+  const batches = Math.floor(60000 / batchSize);
   let batch = 0;
-  const sec = timeIt(() => step((batch++ % 468) * BATCH), secs);
-  return BATCH / sec;
+  const sec = timeIt(() => step((batch++ % batches) * batchSize), secs);
+  return batchSize / sec;
+}
+
+/** 1, 2, 4, … threads up to the cores, and the core count itself. */
+function threadCounts(cores) {
+  const counts = [];
+  for (let t = 1; t < cores; t *= 2) counts.push(t);
+  counts.push(cores);
+  return counts;
 }
 
 /**
@@ -264,21 +276,29 @@ const results = {
 // As the CLI does: the fused multiply-add kernels where this Node has relaxed SIMD behind a flag.
 sprout.enableRelaxedSimd();
 if (wanted('cpu')) {
-  const cpu = sprout.createCpuBackend();
+  const cpu = sprout.createCpuBackend({ threads });
   results.cpuKernels = cpu.description;
   results.matmul.cpu = benchMatmul(cpu, secs);
   results.mlpStep.cpu = benchStep(cpu, secs * 2);
   const steps = quick ? 100 : 400;
   results.profile = { cpu: profileStep(cpu, steps) };
   if (cpu.kernels.fma) {
-    const plain = sprout.createCpuBackend({ fma: false });
+    const plain = sprout.createCpuBackend({ fma: false, threads });
     results.mlpStep['cpu, SIMD128 (no FMA)'] = benchStep(plain, secs * 2);
     results.profile['cpu, SIMD128'] = profileStep(plain, steps);
     plain.dispose();
   }
-  const single = sprout.createCpuBackend({ threads: false });
+  const single = sprout.createCpuBackend({ threads: 1 });
   results.profile['cpu, 1 thread'] = profileStep(single, steps);
   single.dispose();
+  cpu.dispose();
+  // Scaling: samples/s of the same step on 1, 2, 4, … threads, at batch 128 and 1024.
+  results.scaling = {};
+  for (const t of threadCounts(sprout.availableCores())) {
+    const backend = sprout.createCpuBackend({ threads: t });
+    results.scaling[t] = { b128: benchStep(backend, secs, 128), b1024: benchStep(backend, secs, 1024) };
+    backend.dispose();
+  }
 }
 if (wanted('cpu-typescript')) {
   const ts = sprout.createCpuBackend({ kernels: 'typescript' });
@@ -339,5 +359,22 @@ if (results.profile) {
       ' | ',
     ),
   );
+}
+if (results.scaling) {
+  const one = results.scaling[1];
+  console.log(
+    `\nscaling: training-step samples/s by kernel threads (${sprout.availableCores()} cores available)`,
+  );
+  console.log('threads | batch 128 | × 1 thread | batch 1024 | × 1 thread');
+  for (const [t, r] of Object.entries(results.scaling))
+    console.log(
+      [
+        t,
+        Math.round(r.b128),
+        (r.b128 / one.b128).toFixed(2),
+        Math.round(r.b1024),
+        (r.b1024 / one.b1024).toFixed(2),
+      ].join(' | '),
+    );
 }
 if (args.has('--json')) console.log(JSON.stringify(results));

@@ -1,6 +1,15 @@
 export type { AdamStep, Backend } from './backend.js';
 export { CpuBackend, type CpuBackendOptions } from './cpu/cpuBackend.js';
 export { enableRelaxedSimd, relaxedSimdSupported } from './cpu/kernels.js';
+export {
+  availableCores,
+  envThreads,
+  MAX_THREADS_PER_CORE,
+  parseThreads,
+  resolveThreadCount,
+  type ThreadCount,
+  type ThreadsOption,
+} from './cpu/threadCount.js';
 export { BackendUnavailableError, ShapeError } from './errors.js';
 export { GpuBackend, type GpuJsModule } from './gpu/gpuBackend.js';
 export { type Initializer, initialValues, initTensor } from './init.js';

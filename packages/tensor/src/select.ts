@@ -9,7 +9,7 @@ export type BackendChoice = 'auto' | 'cpu' | 'gpu';
 /** What {@link createBackend} chose and why. */
 export interface BackendSelection {
   backend: Backend;
-  /** One line for the user, e.g. "backend: cpu (WebAssembly SIMD kernels); gpu skipped: no display". */
+  /** One line for the user, e.g. "backend: cpu (WebAssembly SIMD kernels, 2 threads); gpu skipped: no display". */
   report: string;
   /** Why gpu was not used, when it was not. */
   gpuSkipped: string | null;
@@ -172,7 +172,7 @@ export async function createGpuBackend(
  * @example
  * ```ts
  * const { backend, report } = await createBackend({ backend: 'auto' });
- * console.log(report); // "backend: cpu (WebAssembly SIMD kernels); gpu skipped: no display: run under xvfb-run…"
+ * console.log(report); // "backend: cpu (WebAssembly SIMD kernels, 2 threads); gpu skipped: no display: run under xvfb-run…"
  * ```
  */
 export async function createBackend(options: CreateBackendOptions = {}): Promise<BackendSelection> {

@@ -9,44 +9,57 @@ import { SparseRows } from './sparseRows.js';
 import { fromArray } from './tensor.js';
 import { randomValues } from './test-support/backends.js';
 
-const threaded = new CpuBackend({ threads: true, fma: false });
-const single = new CpuBackend({ threads: false, fma: false });
+const threaded = new CpuBackend({ threads: 2, fma: false });
+const single = new CpuBackend({ threads: 1, fma: false });
 // The fused multiply-add build, on Node 20 through its V8 flag.
 const fmaReady = enableRelaxedSimd();
-const threadedFma = new CpuBackend({ threads: true, fma: true });
-const singleFma = new CpuBackend({ threads: false, fma: true });
+const fmaByThreads = [1, 2, 3, 4].map((threads) => new CpuBackend({ threads, fma: true }));
+const simdByThreads = [
+  single,
+  threaded,
+  new CpuBackend({ threads: 3, fma: false }),
+  new CpuBackend({ threads: 4, fma: false }),
+];
 afterAll(() => {
-  for (const b of [threaded, single, threadedFma, singleFma]) b.dispose();
+  for (const b of [...simdByThreads, ...fmaByThreads]) b.dispose();
 });
 
-it.skipIf(availableParallelism() < 2)('uses a second thread where there are 2+ cores, and says so', () => {
-  expect(threaded.description).toBe('cpu (WebAssembly SIMD kernels, 2 threads)');
-  expect(single.description).toBe('cpu (WebAssembly SIMD kernels)');
+it('runs the thread count asked for, on any number of cores, and says so', () => {
   expect(fmaReady).toBe(true);
+  expect(threaded.description).toBe('cpu (WebAssembly SIMD kernels, 2 threads)');
+  expect(single.description).toBe('cpu (WebAssembly SIMD kernels, 1 thread)');
+  expect(simdByThreads[3].description).toBe('cpu (WebAssembly SIMD kernels, 4 threads)');
   // FMA where the CPU has it (fma.test.ts checks which); SIMD128 again where it has not.
-  if (threadedFma.kernels.fma) {
-    expect(threadedFma.description).toBe('cpu (WebAssembly relaxed SIMD kernels, FMA, 2 threads)');
-    expect(singleFma.description).toBe('cpu (WebAssembly relaxed SIMD kernels, FMA)');
-  }
+  if (fmaByThreads[1].kernels.fma)
+    expect(fmaByThreads[1].description).toBe('cpu (WebAssembly relaxed SIMD kernels, FMA, 2 threads)');
+  const auto = new CpuBackend({ threads: 'auto' });
+  expect(auto.kernels.threads).toBe(availableParallelism());
+  auto.dispose();
+  const many = new CpuBackend({ threads: 4 * availableParallelism() + 1 });
+  expect(many.kernels.threads).toBe(4 * availableParallelism());
+  expect(many.description).toMatch(/threads asked for, \d+ used \(4 per core/);
+  many.dispose();
 });
 
 it.each([
-  ['SIMD128', threaded, single],
-  ['FMA', threadedFma, singleFma],
-])('gives bit-identical results with and without the worker thread (%s kernels)', (_, threaded, single) => {
+  ['SIMD128', simdByThreads],
+  ['FMA', fmaByThreads],
+])('gives bit-identical results on 1, 2, 3 and 4 threads (%s kernels)', (_, backends) => {
   const run = (b: CpuBackend) => {
     const rng = new Random(3);
-    const bytes = Uint8Array.from({ length: 128 * 784 }, () => (rng.next() < 0.8 ? 0 : rng.int(256)));
-    const x = new SparseRows(b).set(bytes, 128, 784);
-    const w = fromArray(b, randomValues(784 * 512, 1), [784, 512]);
+    const bytes = Uint8Array.from({ length: 131 * 784 }, () => (rng.next() < 0.8 ? 0 : rng.int(256)));
+    const x = new SparseRows(b).set(bytes, 131, 784);
+    const w = fromArray(b, randomValues(784 * 513, 1), [784, 513]);
     const a = fromArray(b, randomValues(131 * 784, 2), [131, 784]);
     const dense = matmul(a, w).toArray();
-    const denseT = matmul(a, fromArray(b, randomValues(131 * 96, 4), [131, 96]), { transA: true }).toArray();
+    const denseT = matmul(a, fromArray(b, randomValues(131 * 127, 4), [131, 127]), {
+      transA: true,
+    }).toArray();
     const h = sparseMatmul(x, w);
     const g = sparseTransposeMatmul(x, h);
-    const p = fromArray(b, randomValues(784 * 512, 5), [784, 512]);
-    const zero = () => fromArray(b, new Float32Array(784 * 512), [784, 512]);
-    const one = () => fromArray(b, new Float32Array(784 * 512).fill(1), [784, 512]);
+    const p = fromArray(b, randomValues(784 * 513, 5), [784, 513]);
+    const zero = () => fromArray(b, new Float32Array(784 * 513), [784, 513]);
+    const one = () => fromArray(b, new Float32Array(784 * 513).fill(1), [784, 513]);
     adamUpdate(p, g, zero(), zero(), one(), one(), {
       lr: 1e-3,
       beta1: 0.9,
@@ -56,8 +69,54 @@ it.each([
     });
     return [dense, denseT, h.toArray(), g.toArray(), p.toArray()];
   };
-  const [t, s] = [run(threaded), run(single)];
-  for (let i = 0; i < t.length; i++) expect(t[i]).toEqual(s[i]);
+  const before = backends.map((b) => b.threadHandOffs);
+  const [reference, ...others] = backends.map(run);
+  for (const other of others) for (let i = 0; i < other.length; i++) expect(other[i]).toEqual(reference[i]);
+  // Every kernel above was big enough to be cut: the workers really ran pieces.
+  backends.forEach((b, i) => {
+    expect(b.threadHandOffs - before[i]).toBe(i === 0 ? 0 : 5 * i);
+  });
+});
+
+it('a worker that never takes its call: the caller runs the piece, threads go off with a message, results stay exact', () => {
+  const told: string[] = [];
+  const b = new CpuBackend({ threads: 3, fma: false, onThreadsOff: (reason) => told.push(reason) });
+  // A short claim deadline so the test does not wait 30 s.
+  // biome-ignore lint/suspicious/noExplicitAny: reaching the test-only deadline
+  (b.kernelThreads as any).stallMs = 300;
+  const a = fromArray(b, randomValues(131 * 784, 2), [131, 784]);
+  const w = fromArray(b, randomValues(784 * 513, 1), [784, 513]);
+  b.kernelThreads?.hold(1, true);
+  const stalled = matmul(a, w).toArray();
+  b.kernelThreads?.hold(1, false);
+  expect(told).toEqual([
+    'kernel thread 2 did not start a call within 0.3 s; the kernels run on one thread from now on',
+  ]);
+  expect(b.description).toBe(
+    'cpu (WebAssembly SIMD kernels, 1 thread: kernel thread 2 did not start a call within 0.3 s)',
+  );
+  const ra = fromArray(single, randomValues(131 * 784, 2), [131, 784]);
+  const rw = fromArray(single, randomValues(784 * 513, 1), [784, 513]);
+  expect(stalled).toEqual(matmul(ra, rw).toArray());
+  // Later calls run on the caller alone, and still agree.
+  const handOffs = b.threadHandOffs;
+  expect(matmul(a, w).toArray()).toEqual(stalled);
+  expect(b.threadHandOffs).toBe(handOffs);
+  b.dispose();
+});
+
+it('a worker that dies: threads go off with a message, the next calls run on the caller with the same results', async () => {
+  const told: string[] = [];
+  const b = new CpuBackend({ threads: 4, fma: false, onThreadsOff: (reason) => told.push(reason) });
+  const a = fromArray(b, randomValues(131 * 784, 2), [131, 784]);
+  const w = fromArray(b, randomValues(784 * 513, 1), [784, 513]);
+  const before = matmul(a, w).toArray();
+  await b.kernelThreads?.terminateWorker(0);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(told).toEqual(['kernel thread 1 exited; the kernels run on one thread from now on']);
+  expect(b.activeThreads).toBe(1);
+  expect(matmul(a, w).toArray()).toEqual(before);
+  b.dispose();
 });
 
 it('stays bit-identical over 10,000 hand-offs of mixed kernels and sizes', () => {

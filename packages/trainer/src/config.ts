@@ -91,6 +91,11 @@ export const trainConfigSchema = z
      */
     evaluateTest: z.boolean().default(true),
     backend: z.enum(['auto', 'cpu', 'gpu']).default('auto'),
+    /**
+     * Kernel threads of the cpu backend: `auto` (every core this process may use, or env
+     * SPROUT_THREADS when set) or a count (up to 4 per core). Results do not depend on it.
+     */
+    threads: z.union([z.literal('auto'), z.number().int().min(1)]).optional(),
     dataDir: z.string().min(1).optional(),
     /** Class count of a `dataDir` dataset whose training labels do not show every class. */
     classes: z.number().int().min(2).max(256).optional(),

@@ -32,7 +32,7 @@ export async function evaluateSaved(input: TrainConfigInput = {}): Promise<{
   dataset: string;
 }> {
   const config = resolveConfig(input);
-  const saved = await loadSavedModel(config.outDir, config.backend);
+  const saved = await loadSavedModel(config.outDir, { backend: config.backend, threads: config.threads });
   try {
     const { model, metadata, modelFile } = saved;
     const dataDir =

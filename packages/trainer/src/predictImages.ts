@@ -30,9 +30,11 @@ export async function predictImages(options: {
   files: string[];
   top?: number;
   backend?: BackendChoice;
+  /** Kernel threads of the cpu backend (`auto`, or a count): as for training. */
+  threads?: 'auto' | number;
 }): Promise<ImagePrediction[]> {
-  const { outDir, files, top = 1, backend = 'auto' } = options;
-  const saved = await loadSavedModel(outDir, backend);
+  const { outDir, files, top = 1, backend = 'auto', threads } = options;
+  const saved = await loadSavedModel(outDir, { backend, threads });
   try {
     const [pixels, classes] = [saved.model.widths[0], saved.model.widths[saved.model.widths.length - 1]];
     const input = saved.metadata.input ?? { rows: Math.sqrt(pixels), cols: Math.sqrt(pixels) };

@@ -216,7 +216,7 @@ async function openResources(
   config: TrainConfig,
   memoryWatch: MemoryWatch | undefined,
 ): Promise<RunResources> {
-  const { backend, report } = await createBackend({ backend: config.backend });
+  const { backend, report } = await createBackend({ backend: config.backend, threads: config.threads });
   const memory = memoryWatch ?? new MemoryWatch({ budget: `${config.maxMemoryPercent}%` });
   return { backend, backendReport: report, memory, session: null };
 }
@@ -492,7 +492,8 @@ function resumedConfig(state: CheckpointState, input: TrainConfigInput): TrainCo
   );
   // Checkpoints from before a field existed hold its value implicitly: resolve them the same way.
   const before = resolveConfig(saved);
-  const merged = resolveConfig({ ...before, ...explicit });
+  // The thread count is the machine's business, not the run's: a continued run takes today's.
+  const merged = resolveConfig({ ...before, threads: undefined, ...explicit });
   for (const key of FIXED_ON_RESUME) {
     if (JSON.stringify(merged[key]) !== JSON.stringify(before[key])) {
       throw new ConfigError(

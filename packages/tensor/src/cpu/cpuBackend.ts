@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { Heap } from './heap.js';
 import { browserThreadsUnavailable, type CpuKernels, loadWasmKernels, typescriptKernels } from './kernels.js';
 import type { KernelThreads } from './kernelThreads.js';
+import { envThreads, resolveThreadCount, type ThreadsOption } from './threadCount.js';
 
 interface Block {
   off: number;
@@ -33,10 +34,19 @@ export interface CpuBackendOptions {
   /** Force the plain TypeScript kernels even where WebAssembly SIMD loads. */
   kernels?: 'auto' | 'wasm-simd' | 'typescript';
   /**
-   * Run half of each big product, sparse product and Adam update on a worker thread (Node, 2+
-   * cores). Default: on where possible, unless env SPROUT_THREADS=0. Results are bit-identical.
+   * Kernel threads, the caller's included: `auto` (default) takes every core this process may use
+   * (cgroup quota respected; `navigator.hardwareConcurrency` in a browser), a number that many (up
+   * to 4 per core; more is clamped, and {@link CpuBackend.threadNote} says so), `true` is `auto`
+   * and `false` is 1. The default reads env `SPROUT_THREADS` (`auto`, a count, `0` for 1) first.
+   * Big products, sparse products and Adam updates are cut into one piece per thread at fixed
+   * block boundaries: results are bit-identical for any count.
    */
-  threads?: boolean;
+  threads?: ThreadsOption | boolean;
+  /**
+   * Called once if the kernel threads go off during a run (a worker died, or left a call
+   * unclaimed for 30 s): the run continues on one thread. Default: a console warning.
+   */
+  onThreadsOff?: (reason: string) => void;
   /**
    * Use the fused multiply-add (relaxed SIMD) kernels where the runtime validates them. Default:
    * on, unless env SPROUT_FMA=0. FMA and SIMD128 kernels round differently in the last bits.
@@ -48,13 +58,10 @@ function defaultFma(): boolean {
   return typeof process === 'undefined' || process.env?.SPROUT_FMA !== '0';
 }
 
-function defaultThreads(): boolean {
-  // A browser: a second thread wherever it can run (see browserThreadsUnavailable).
+function defaultThreads(): ThreadsOption | boolean {
+  // A browser: several threads wherever they can run (see browserThreadsUnavailable).
   if (typeof process === 'undefined' || !process.versions?.node) return browserThreadsUnavailable() === null;
-  if (process.env.SPROUT_THREADS === '0') return false;
-  // biome-ignore lint/suspicious/noExplicitAny: availableParallelism is Node ≥ 18.14
-  const os = (process as any).getBuiltinModule?.('node:os');
-  return (os?.availableParallelism?.() ?? 1) >= 2;
+  return envThreads() ?? 'auto';
 }
 
 /**
@@ -77,14 +84,22 @@ export class CpuBackend implements Backend {
   private readonly browserReason: string | null =
     typeof process === 'undefined' || !process.versions?.node ? browserThreadsUnavailable() : null;
 
+  /** Said when the thread count asked for was changed (clamped), else null. */
+  readonly threadNote: string | null = null;
+
   constructor(options: CpuBackendOptions = {}) {
     const want = options.kernels ?? 'auto';
     let loaded: ReturnType<typeof loadWasmKernels> | null = null;
     if (want !== 'typescript') {
+      // A bad count throws here, before anything is built.
+      const count = resolveThreadCount(options.threads ?? defaultThreads());
+      this.threadNote = count.note;
       try {
         loaded = loadWasmKernels({
-          threads: options.threads ?? defaultThreads(),
+          threads: count.threads,
+          spin: count.threads <= count.cores,
           fma: options.fma ?? defaultFma(),
+          onThreadsOff: options.onThreadsOff ?? ((reason) => console.warn(`sprout: cpu backend: ${reason}`)),
         });
         this.threads = loaded.threads;
       } catch (error) {
@@ -98,16 +113,26 @@ export class CpuBackend implements Backend {
       ? {
           kind: 'wasm-simd',
           fma: loaded.fma,
-          threads: loaded.threads ? 2 : 1,
+          threads: loaded.threads?.threads ?? 1,
           ...typescriptKernels(this.heap),
           ...loaded.kernels,
         }
       : { kind: 'typescript', fma: false, threads: 1, ...typescriptKernels(this.heap) };
   }
 
-  /** Kernel calls whose second half ran on the worker thread so far (0 without threads). */
+  /** @internal The kernel threads (tests reach in to stall or end a worker). */
+  get kernelThreads(): KernelThreads | null {
+    return this.threads;
+  }
+
+  /** Kernel pieces handed to worker threads so far (0 without threads). */
   get threadHandOffs(): number {
     return this.threads?.handOffs ?? 0;
+  }
+
+  /** Threads the big kernels run on now: 1 once threads went off (see {@link CpuBackendOptions.onThreadsOff}). */
+  get activeThreads(): number {
+    return this.threads && !this.threads.broken ? this.threads.threads : 1;
   }
 
   get description(): string {
@@ -116,9 +141,13 @@ export class CpuBackend implements Backend {
         ? 'TypeScript kernels'
         : `WebAssembly ${this.kernels.fma ? 'relaxed SIMD kernels, FMA' : 'SIMD kernels'}`,
     ];
-    if (this.kernels.threads > 1) parts.push(`${this.kernels.threads} threads`);
+    const off = this.threads?.brokenReason;
+    if (off && off !== 'disposed') parts.push(`1 thread: ${off}`);
+    else if (this.kernels.threads > 1) parts.push(`${this.kernels.threads} threads`);
     else if (this.kernels.kind !== 'typescript' && this.browserReason)
       parts.push(`1 thread: ${this.browserReason}`);
+    else if (this.kernels.kind !== 'typescript') parts.push('1 thread');
+    if (this.threadNote) parts.push(this.threadNote);
     return `cpu (${parts.join(', ')})`;
   }
 

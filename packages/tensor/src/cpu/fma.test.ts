@@ -53,7 +53,7 @@ it('SPROUT_FMA=0 keeps the SIMD128 build', () => {
   try {
     const b = new CpuBackend({ kernels: 'wasm-simd', threads: false });
     expect(b.kernels.fma).toBe(false);
-    expect(b.description).toBe('cpu (WebAssembly SIMD kernels)');
+    expect(b.description).toBe('cpu (WebAssembly SIMD kernels, 1 thread)');
     b.dispose();
   } finally {
     if (previous === undefined) delete process.env.SPROUT_FMA;

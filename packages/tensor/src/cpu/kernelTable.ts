@@ -15,10 +15,11 @@
 export type ArgKind = 'words' | 'int' | 'float' | 'flag' | 'labels' | 'indices';
 
 /**
- * How a call splits across two threads: units of work (rows, entries) `over` one argument; the
- * caller runs the first units, the worker the rest. Each half starts at a multiple of `align`
- * units (SIMD steps), so every output element is computed by one thread in the same order as
- * without threads: results are bit-identical.
+ * How a call splits across N threads: units of work (rows, columns, entries) `over` one argument,
+ * cut into contiguous pieces; the caller runs the first, one worker each of the others. Every cut
+ * falls on a multiple of `align` units (SIMD steps, row blocks), so every output element is
+ * computed by one thread with the same code in the same order as without threads: results are
+ * bit-identical for any N.
  */
 export interface SplitRule<Name extends string = string> {
   /** The argument that counts the units. */
@@ -28,7 +29,10 @@ export interface SplitRule<Name extends string = string> {
   readonly advance: Partial<Record<Name, number | Name>>;
   /** Work in a call, comparable with `minWork` (flops, or entries). */
   readonly work: (args: Record<Name, number>) => number;
-  /** Below this the hand-off (~20 µs) costs more than half the work saves. */
+  /**
+   * The work at which cutting a call in two pays for the hand-off (~20 µs); a call is cut into as
+   * many pieces (up to the thread count) as give each piece at least half of this.
+   */
   readonly minWork: number;
 }
 
@@ -322,29 +326,40 @@ export function toWasmArgs(declaration: KernelDeclaration, args: readonly (numbe
   return out;
 }
 
-/** The two halves of a call under `rule`, or null when it is too small to split. */
+/**
+ * A call cut into at most `parts` pieces under its split rule, or null when it is too small to
+ * split. Every piece but the last starts and ends on a multiple of `align` units, so each unit is
+ * computed by the same code in the same order whatever the number of pieces: results do not depend
+ * on the thread count. A call is cut into as many pieces as give each at least `minWork / 2`.
+ */
 export function splitCall(
   declaration: KernelDeclaration & { split: SplitRule },
   args: readonly (number | boolean)[],
-): { first: (number | boolean)[]; second: (number | boolean)[] } | null {
+  parts = 2,
+): (number | boolean)[][] | null {
   const rule = declaration.split;
   const named: Record<string, number> = {};
   declaration.args.forEach(([name], i) => {
     named[name] = Number(args[i]);
   });
   const units = named[rule.over];
-  if (units < 2 * rule.align || rule.work(named) < rule.minWork) return null;
-  const split = Math.floor(units / (2 * rule.align)) * rule.align;
-  const first = args.slice();
-  const second = args.slice();
-  declaration.args.forEach(([name], i) => {
-    if (name === rule.over) {
-      first[i] = split;
-      second[i] = units - split;
-      return;
-    }
-    const per = (rule.advance as Record<string, number | string | undefined>)[name];
-    if (per !== undefined) second[i] = named[name] + split * (typeof per === 'number' ? per : named[per]);
-  });
-  return { first, second };
+  const blocks = Math.floor(units / rule.align);
+  const count = Math.min(parts, blocks, Math.floor((2 * rule.work(named)) / rule.minWork));
+  if (count < 2) return null;
+  const pieces: (number | boolean)[][] = [];
+  for (let p = 0; p < count; p++) {
+    const start = Math.floor((p * blocks) / count) * rule.align;
+    const end = p === count - 1 ? units : Math.floor(((p + 1) * blocks) / count) * rule.align;
+    const piece = args.slice();
+    declaration.args.forEach(([name], i) => {
+      if (name === rule.over) {
+        piece[i] = end - start;
+        return;
+      }
+      const per = (rule.advance as Record<string, number | string | undefined>)[name];
+      if (per !== undefined) piece[i] = named[name] + start * (typeof per === 'number' ? per : named[per]);
+    });
+    pieces.push(piece);
+  }
+  return pieces;
 }

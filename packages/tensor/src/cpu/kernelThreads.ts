@@ -1,39 +1,55 @@
 /**
- * A second thread for the big kernels: a worker instantiates the same WebAssembly module on the
- * same shared memory and runs the second half of a kernel call (kernelTable.ts says how a call
- * splits) while the caller runs the first. Hand-off is synchronous through Atomics on a small
- * shared control block (Node only: the browser main thread may not block).
+ * Kernel threads: N − 1 workers that each instantiate the same WebAssembly module on the same
+ * shared memory and run one piece of a big kernel call (kernelTable.ts says how a call is cut)
+ * while the caller runs the first. Hand-off is synchronous through Atomics on one small control
+ * block per worker; the caller's joins make a barrier per call (only a Web Worker or Node may
+ * block, so a page's main thread never is the caller).
  *
- * The protocol, on the control block's named slots ({@link SLOT}):
+ * The protocol, on a worker's control block ({@link SLOT}), for the caller's call number `s`:
  * 1. the caller writes `kernel`, `argc` and the arguments, then publishes the call by storing
- *    `request` = its sequence number (Atomics.store orders the writes before it) and notifying;
- * 2. the worker wakes on `request`, runs the call, writes `failed`, then stores `done` = the same
- *    sequence number and notifies;
- * 3. the caller's join waits until `done` equals its sequence number, then reads `failed`.
- * Exactly one call is in flight, so no slot is written by both sides at once.
+ *    `request` = s (Atomics.store orders the writes before it) and notifying;
+ * 2. the worker wakes on `request` and claims the call by moving `taken` from s − 1 to s
+ *    (compare-exchange); it runs the call, writes `failed`, then stores `done` = s and notifies;
+ * 3. the caller's join waits until `done` equals s, then reads `failed`. If the worker has not
+ *    claimed the call after {@link STALL_MS} of the caller's own waiting, the caller claims it
+ *    with the same compare-exchange and runs the piece itself: exactly one of them runs it, so a
+ *    worker that died or never got a core cannot lose or double a piece. Then threads go off.
+ * Exactly one call is in flight per worker, so no slot is written by both sides at once.
  */
 import { CPU_KERNELS, WASM_KERNEL_NAMES, type WasmKernelName } from './kernelTable.js';
 
-/** Int32 slots at the start of the control block. `request` < 0 asks the worker to exit. */
-export const SLOT = { request: 0, done: 1, kernel: 2, argc: 3, failed: 4 } as const;
+/** Int32 slots at the start of each control block. `request` < 0 asks the worker to exit. */
+export const SLOT = { request: 0, done: 1, kernel: 2, argc: 3, failed: 4, taken: 5, hold: 6 } as const;
 const INT_SLOTS = 8;
 /**
- * How long the worker polls for the next call before it sleeps. Within a training step calls come
- * every few hundred microseconds; waking a sleeping thread costs tens of microseconds (a futex,
- * and on a VM a halted vCPU), which `pnpm --filter @sprout/tensor bench` measured at ~10% of a step.
- * Between steps and after training the worker sleeps, so an idle process costs no CPU.
+ * How long a worker polls for the next call before it sleeps, when every thread has a core.
+ * Within a training step calls come every few hundred microseconds; waking a sleeping thread costs
+ * tens of microseconds (a futex, and on a VM a halted vCPU), which `pnpm --filter @sprout/tensor
+ * bench` measured at ~10% of a step. With more threads than cores nobody polls: a polling thread
+ * would take the core another thread needs to finish its piece.
  */
 const WORKER_SPIN_MS = 0.5;
-/** Polls of `done` before the caller's join sleeps (~0.1 ms). */
+/** Polls of `done` before the caller's join sleeps (~0.1 ms), when every thread has a core. */
 const JOIN_SPINS = 100_000;
+/** The caller's sleeps while it waits, each at most this long. */
+const WAIT_SLICE_MS = 100;
+/**
+ * How long the caller waits for a worker to claim a call before it runs the piece itself and turns
+ * threads off. Counted in the caller's own sleeps, not by the clock: a process stopped (Ctrl-Z)
+ * and continued finds its clock far ahead, and must not blame a worker that had no chance to run.
+ */
+export const STALL_MS = 30_000;
 /** Float64 argument slots after the int slots: enough for the longest kernel. */
 const ARG_SLOTS = Math.max(...Object.values(CPU_KERNELS).map((k) => k.args.length));
+const BLOCK_BYTES = INT_SLOTS * 4 + ARG_SLOTS * 8;
 
-/** What the worker gets: everything it needs, nothing it must know by heart. */
+/** What a worker gets: everything it needs, nothing it must know by heart. */
 interface WorkerInput {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   control: SharedArrayBuffer;
+  /** Byte offset of this worker's control block in `control`. */
+  at: number;
   kernels: readonly string[];
   slot: typeof SLOT;
   intSlots: number;
@@ -42,7 +58,7 @@ interface WorkerInput {
 }
 
 /**
- * The worker's whole program. It runs from its source text in the worker (so it must not use
+ * A worker's whole program. It runs from its source text in the worker (so it must not use
  * anything outside itself); typing it here keeps it in step with the caller's side.
  */
 function workerMain(input: WorkerInput): void {
@@ -56,14 +72,12 @@ function workerMain(input: WorkerInput): void {
   });
   const exports = instance.exports as Record<string, (...args: number[]) => number>;
   const kernels = input.kernels.map((name) => exports[name]);
-  const ints = new Int32Array(input.control, 0, input.intSlots);
-  const args = new Float64Array(input.control, input.intSlots * 4, input.argSlots);
-  const { slot } = input;
+  const ints = new Int32Array(input.control, input.at, input.intSlots);
+  const args = new Float64Array(input.control, input.at + input.intSlots * 4, input.argSlots);
+  const { slot, spinMs } = input;
   let seen = 0;
-  const spinMs = input.spinMs;
   for (;;) {
-    // Spin a while before sleeping: a training step hands off again within a millisecond or two,
-    // and waking a sleeping thread (a futex, on a VM a halted vCPU) costs tens of microseconds.
+    // Spin a while before sleeping: a training step hands off again within a millisecond or two.
     if (spinMs > 0 && Atomics.load(ints, slot.request) === seen) {
       const until = performance.now() + spinMs;
       let n = 0;
@@ -72,6 +86,10 @@ function workerMain(input: WorkerInput): void {
     Atomics.wait(ints, slot.request, seen);
     seen = Atomics.load(ints, slot.request);
     if (seen < 0) return;
+    // A test's stand-in for a thread that gets no core: it sleeps until `hold` is cleared.
+    while (Atomics.load(ints, slot.hold) !== 0) Atomics.wait(ints, slot.hold, 1);
+    // The caller may have claimed the call already (it waited too long): then it is not ours.
+    if (Atomics.compareExchange(ints, slot.taken, seen - 1, seen) !== seen - 1) continue;
     try {
       kernels[ints[slot.kernel]].apply(null, Array.from(args.subarray(0, ints[slot.argc])));
       ints[slot.failed] = 0;
@@ -91,7 +109,6 @@ const BROWSER_WORKER_SOURCE = `self.onmessage = (event) => { self.onmessage = nu
  * A browser Web Worker behind the `worker_threads` shape {@link KernelThreads} uses. The worker
  * starts asynchronously; that is fine: a call published before it runs is found when it does
  * (`Atomics.wait` returns at once when `request` already moved), and the caller's join waits.
- * Only a worker may be the caller: `Atomics.wait` is refused on a page's main thread.
  */
 export class BrowserKernelWorker {
   private readonly worker: Worker;
@@ -117,75 +134,167 @@ interface WorkerLike {
   on(event: 'error' | 'exit', listener: (value: unknown) => void): void;
 }
 
+/** Options of {@link KernelThreads}. */
+export interface KernelThreadsOptions {
+  /** Threads in all, the caller's included (≥ 2). */
+  threads: number;
+  /** Whether every thread has a core of its own: then waiting threads poll before they sleep. */
+  spin: boolean;
+  /** Told once, in words, why threads went off (a worker died, stalled or failed). */
+  onThreadsOff?: (reason: string) => void;
+  /** See {@link STALL_MS}; tests shorten it. */
+  stallMs?: number;
+}
+
+/** Runs one piece of a kernel call on the calling thread. */
+export type RunPiece = (wasmArgs: readonly number[]) => number;
+
 export class KernelThreads {
-  private readonly control = new SharedArrayBuffer(INT_SLOTS * 4 + ARG_SLOTS * 8);
-  private readonly ints = new Int32Array(this.control, 0, INT_SLOTS);
-  private readonly args = new Float64Array(this.control, INT_SLOTS * 4, ARG_SLOTS);
-  private seq = 0;
-  private readonly worker: WorkerLike;
-  /** Set when the worker died or failed; callers then run everything themselves. */
-  broken = false;
-  /** Calls handed to the worker so far. */
+  private readonly control: SharedArrayBuffer;
+  private readonly ints: Int32Array[] = [];
+  private readonly args: Float64Array[] = [];
+  private readonly workers: WorkerLike[] = [];
+  /** Calls published to each worker so far (its `request`). */
+  private readonly calls: number[];
+  private readonly spin: boolean;
+  private readonly stallMs: number;
+  /** Why threads are off, once they are; callers then run everything themselves. */
+  brokenReason: string | null = null;
+  /** Pieces handed to workers so far. */
   handOffs = 0;
+  readonly threads: number;
 
   constructor(
     WorkerClass: new (code: string, options: Record<string, unknown>) => WorkerLike,
     module: WebAssembly.Module,
     memory: WebAssembly.Memory,
+    private readonly options: KernelThreadsOptions,
   ) {
-    const workerData: WorkerInput = {
-      module,
-      memory,
-      control: this.control,
-      kernels: WASM_KERNEL_NAMES,
-      slot: SLOT,
-      intSlots: INT_SLOTS,
-      argSlots: ARG_SLOTS,
-      spinMs: WORKER_SPIN_MS,
-    };
-    this.worker = new WorkerClass(WORKER_SOURCE, { eval: true, workerData });
-    this.worker.unref();
-    this.worker.on('error', () => {
-      this.broken = true;
-    });
-    this.worker.on('exit', () => {
-      this.broken = true;
-    });
+    this.threads = options.threads;
+    this.spin = options.spin;
+    this.stallMs = options.stallMs ?? STALL_MS;
+    const count = options.threads - 1;
+    this.calls = new Array<number>(count).fill(0);
+    this.control = new SharedArrayBuffer(BLOCK_BYTES * count);
+    for (let w = 0; w < count; w++) {
+      const at = w * BLOCK_BYTES;
+      this.ints.push(new Int32Array(this.control, at, INT_SLOTS));
+      this.args.push(new Float64Array(this.control, at + INT_SLOTS * 4, ARG_SLOTS));
+      const workerData: WorkerInput = {
+        module,
+        memory,
+        control: this.control,
+        at,
+        kernels: WASM_KERNEL_NAMES,
+        slot: SLOT,
+        intSlots: INT_SLOTS,
+        argSlots: ARG_SLOTS,
+        spinMs: this.spin ? WORKER_SPIN_MS : 0,
+      };
+      const worker = new WorkerClass(WORKER_SOURCE, { eval: true, workerData });
+      worker.unref();
+      worker.on('error', (error) => this.turnOff(`kernel thread ${w + 1} failed: ${String(error)}`));
+      worker.on('exit', () => this.turnOff(`kernel thread ${w + 1} exited`));
+      this.workers.push(worker);
+    }
   }
 
-  /** Starts `kernel` with WebAssembly arguments on the worker; pair with {@link KernelThreads.join}. */
-  start(kernel: WasmKernelName, wasmArgs: readonly number[]): void {
-    this.args.set(wasmArgs);
-    this.ints[SLOT.kernel] = WASM_KERNEL_NAMES.indexOf(kernel);
-    this.ints[SLOT.argc] = wasmArgs.length;
-    this.handOffs++;
-    Atomics.store(this.ints, SLOT.request, ++this.seq);
-    Atomics.notify(this.ints, SLOT.request);
+  /** Whether threads went off. */
+  get broken(): boolean {
+    return this.brokenReason !== null;
   }
 
-  /** Waits for the worker's half; throws if it failed or stalled (then threads are turned off). */
-  join(): void {
-    const deadline = Date.now() + 30_000;
-    // The worker's half is usually done within microseconds of ours: spin before sleeping.
-    for (let n = 0; n < JOIN_SPINS && Atomics.load(this.ints, SLOT.done) !== this.seq; n++);
-    for (;;) {
-      const done = Atomics.load(this.ints, SLOT.done);
-      if (done === this.seq) break;
-      Atomics.wait(this.ints, SLOT.done, done, 100);
-      if (this.broken || Date.now() > deadline) {
-        this.broken = true;
-        throw new Error('kernel worker thread stopped responding');
+  private turnOff(reason: string): void {
+    if (this.brokenReason !== null) return;
+    this.brokenReason = reason;
+    this.options.onThreadsOff?.(`${reason}; the kernels run on one thread from now on`);
+  }
+
+  /**
+   * Runs the pieces of one kernel call: the first on this thread, each other on a worker, and
+   * returns when all are done (the barrier). Throws if a worker's piece threw.
+   */
+  run(kernel: WasmKernelName, pieces: readonly (readonly number[])[], runHere: RunPiece): number {
+    const id = WASM_KERNEL_NAMES.indexOf(kernel);
+    // Each worker counts its own calls: a worker without a piece this time is not woken.
+    for (let w = 0; w < pieces.length - 1; w++) {
+      const ints = this.ints[w];
+      this.args[w].set(pieces[w + 1]);
+      ints[SLOT.kernel] = id;
+      ints[SLOT.argc] = pieces[w + 1].length;
+      this.handOffs++;
+      Atomics.store(ints, SLOT.request, ++this.calls[w]);
+      Atomics.notify(ints, SLOT.request);
+    }
+    let result = 0;
+    let failure: unknown = null;
+    try {
+      result = runHere(pieces[0]);
+    } catch (error) {
+      failure = error;
+    }
+    // Even when this piece threw: the next call must not start while a worker still runs.
+    let failedWorker = 0;
+    for (let w = 0; w < pieces.length - 1; w++) {
+      if (!this.join(w, this.calls[w])) {
+        runHere(pieces[w + 1]);
+        continue;
       }
+      if (this.ints[w][SLOT.failed] !== 0) failedWorker = w + 1;
     }
-    if (this.ints[SLOT.failed] !== 0) {
-      this.broken = true;
-      throw new Error('kernel worker thread failed');
+    if (failure) throw failure;
+    if (failedWorker) {
+      this.turnOff(`kernel thread ${failedWorker} failed in ${kernel}`);
+      throw new Error(`kernel thread ${failedWorker} failed in ${kernel}`);
     }
+    return result;
+  }
+
+  /**
+   * Waits for worker `w` to finish call `seq`. Returns false when the worker never claimed it and
+   * the caller took it back (then threads are off and the caller runs the piece).
+   */
+  private join(w: number, seq: number): boolean {
+    const ints = this.ints[w];
+    if (this.spin) for (let n = 0; n < JOIN_SPINS && Atomics.load(ints, SLOT.done) !== seq; n++);
+    let waited = 0;
+    for (;;) {
+      const done = Atomics.load(ints, SLOT.done);
+      if (done === seq) return true;
+      if (Atomics.wait(ints, SLOT.done, done, WAIT_SLICE_MS) === 'timed-out') waited += WAIT_SLICE_MS;
+      if (waited < this.stallMs) continue;
+      // Re-read before blaming the worker: it may have finished while this thread was stopped.
+      if (Atomics.load(ints, SLOT.done) === seq) return true;
+      if (Atomics.compareExchange(ints, SLOT.taken, seq - 1, seq) === seq - 1) {
+        this.turnOff(`kernel thread ${w + 1} did not start a call within ${this.stallMs / 1000} s`);
+        // Later calls must not be handed to it: mark this one done on its behalf.
+        Atomics.store(ints, SLOT.done, seq);
+        return false;
+      }
+      // It claimed the call and is running it: a big piece on a busy machine; keep waiting.
+      waited = 0;
+    }
+  }
+
+  /** Test support: worker `w` stops taking calls (as a thread that gets no core) until released. */
+  hold(w: number, held: boolean): void {
+    Atomics.store(this.ints[w], SLOT.hold, held ? 1 : 0);
+    Atomics.notify(this.ints[w], SLOT.hold);
+  }
+
+  /** Test support: ends worker `w` as a crash would. */
+  terminateWorker(w: number): Promise<number> {
+    return this.workers[w].terminate();
   }
 
   dispose(): void {
-    Atomics.store(this.ints, SLOT.request, -1);
-    Atomics.notify(this.ints, SLOT.request);
-    void this.worker.terminate();
+    this.brokenReason ??= 'disposed';
+    for (let w = 0; w < this.workers.length; w++) {
+      Atomics.store(this.ints[w], SLOT.request, -1);
+      Atomics.notify(this.ints[w], SLOT.request);
+      Atomics.store(this.ints[w], SLOT.hold, 0);
+      Atomics.notify(this.ints[w], SLOT.hold);
+      void this.workers[w].terminate();
+    }
   }
 }

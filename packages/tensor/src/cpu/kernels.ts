@@ -27,7 +27,7 @@ export interface CpuKernels extends CpuKernelFunctions {
    * SIMD128 twice, so the two builds differ in the last bits; each is deterministic on its own.
    */
   readonly fma: boolean;
-  /** Threads that share the big kernels (1 or 2). */
+  /** Threads that share the big kernels (1 without kernel threads). */
   readonly threads: number;
 }
 
@@ -56,7 +56,7 @@ function workerClass(): (new (code: string, options: Record<string, unknown>) =>
 }
 
 /**
- * Why a browser cannot run the kernels on two threads, or null when it can: shared WebAssembly
+ * Why a browser cannot run the kernels on several threads, or null when it can: shared WebAssembly
  * memory needs a cross-origin isolated page (COOP/COEP headers), and the caller blocks with
  * `Atomics.wait`, which only a Web Worker may do.
  */
@@ -82,7 +82,7 @@ function exportedKernel(instance: WebAssembly.Instance, name: WasmKernelName): W
 
 /**
  * One kernel bound to its WebAssembly export: arguments converted as its declaration says, and
- * split with the worker thread when the declaration allows and the call is big enough.
+ * cut among the kernel threads when the declaration allows and the call is big enough.
  */
 function bindKernel(
   name: WasmKernelName,
@@ -93,16 +93,15 @@ function bindKernel(
   const rule = declaration.split;
   if (!rule || !threads) return (...args) => wasm(...toWasmArgs(declaration, args));
   const splittable = { ...declaration, split: rule };
+  const runHere = (wasmArgs: readonly number[]) => wasm(...wasmArgs);
   return (...args) => {
-    const halves = threads.broken ? null : splitCall(splittable, args);
-    if (!halves) return wasm(...toWasmArgs(declaration, args));
-    threads.start(name, toWasmArgs(declaration, halves.second));
-    try {
-      return wasm(...toWasmArgs(declaration, halves.first));
-    } finally {
-      // Even when this half threw: the next call must not start while the worker still runs.
-      threads.join();
-    }
+    const pieces = threads.broken ? null : splitCall(splittable, args, threads.threads);
+    if (!pieces) return wasm(...toWasmArgs(declaration, args));
+    return threads.run(
+      name,
+      pieces.map((piece) => toWasmArgs(declaration, piece)),
+      runHere,
+    );
   };
 }
 
@@ -146,17 +145,30 @@ function fusesMultiplyAdd(instance: WebAssembly.Instance, memory: WebAssembly.Me
   return fused;
 }
 
+/** Options of {@link loadWasmKernels}. */
+export interface LoadWasmKernelsOptions {
+  /** Threads in all (the caller's included); 1 or absent: no kernel threads. */
+  threads?: number;
+  /** Whether every thread has a core (waiting threads poll before sleeping). Default true. */
+  spin?: boolean;
+  fma?: boolean;
+  onThreadsOff?: (reason: string) => void;
+  /** How long a worker may leave a call unclaimed (tests shorten it). */
+  stallMs?: number;
+}
+
 /**
  * Instantiates the SIMD module against a fresh memory; throws where WebAssembly SIMD is missing.
- * With `threads`, the memory is shared and a worker thread runs half of each big kernel.
+ * With `threads` > 1, the memory is shared and threads − 1 workers run pieces of each big kernel.
  */
-export function loadWasmKernels(options: { threads?: boolean; fma?: boolean } = {}): {
+export function loadWasmKernels(options: LoadWasmKernelsOptions = {}): {
   memory: WebAssembly.Memory;
   kernels: WasmKernelFunctions;
   threads: KernelThreads | null;
   fma: boolean;
 } {
-  const Worker = options.threads ? workerClass() : null;
+  const threadCount = options.threads ?? 1;
+  const Worker = threadCount > 1 ? workerClass() : null;
   const shared = Worker !== null && typeof SharedArrayBuffer !== 'undefined';
   const memory = new WebAssembly.Memory(
     shared ? { initial: 16, maximum: 65536, shared: true } : { initial: 16, maximum: 65536 },
@@ -188,7 +200,15 @@ export function loadWasmKernels(options: { threads?: boolean; fma?: boolean } = 
   }
   built ??= instantiate(decodeBase64(shared ? kernelsSharedWasmBase64 : kernelsWasmBase64));
   const { module, instance } = built;
-  const threads = shared && Worker ? new KernelThreads(Worker, module, memory) : null;
+  const threads =
+    shared && Worker
+      ? new KernelThreads(Worker, module, memory, {
+          threads: threadCount,
+          spin: options.spin ?? true,
+          onThreadsOff: options.onThreadsOff,
+          stallMs: options.stallMs,
+        })
+      : null;
   // Built by name from the table; each entry's type is its declaration's, which TypeScript cannot
   // follow through Object.fromEntries.
   const kernels = Object.fromEntries(

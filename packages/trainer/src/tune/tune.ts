@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { availableCores } from '@sprout/tensor';
 import { checkpointPath } from '../checkpoint.js';
 import { ConfigError, RunDirectoryError } from '../errors.js';
 import { evaluateSaved } from '../evaluateSaved.js';
@@ -28,6 +29,11 @@ export interface TuneOptions {
   outDir: string;
   /** Trials trained at once, each in its own process (one per core by default). */
   workers: number;
+  /**
+   * Kernel threads of each trial: a count, or `auto` (default): the cores this process may use
+   * shared among the workers (16 cores, 4 workers: 4 threads each). Results do not depend on it.
+   */
+  threads?: 'auto' | number;
   /**
    * The script a worker process runs, with `workerArgs`: it must call {@link runTrialWorker}
    * (the CLI passes itself with `__tune-trial`).
@@ -178,6 +184,10 @@ async function runSearch(args: {
   const live = new Map<number, ChildProcess>();
   let wake: () => void = () => {};
   let stopping = false;
+  const threadsPerTrial =
+    typeof options.threads === 'number'
+      ? options.threads
+      : Math.max(1, Math.floor(availableCores() / Math.max(1, options.workers)));
   const launch = (job: AshaJob) => {
     const id = job.trial;
     state.trials[id] ??= { id, params: params[id], dir: trialDir(outDir, id), results: [], curve: [] };
@@ -191,8 +201,8 @@ async function runSearch(args: {
     save();
     say(`trial ${id} → ${job.epochs} epochs ${JSON.stringify(trial.params)}`);
     const child = fork(options.workerScript, options.workerArgs ?? [], {
-      // Several trials at once share the cores: each trains on one thread.
-      env: options.workers > 1 ? { ...process.env, SPROUT_THREADS: '0' } : process.env,
+      // Trials at once share the cores: each trains on its share of them.
+      env: { ...process.env, SPROUT_THREADS: String(threadsPerTrial) },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     let stderr = '';
