@@ -180,3 +180,44 @@ it('stays bit-identical over 10,000 hand-offs of mixed kernels and sizes', () =>
   expect(differences).toBe(0);
   if (threaded.kernels.threads > 1) expect(threaded.threadHandOffs - before).toBe(10_000);
 }, 600_000);
+
+it('a process stopped and continued (Ctrl-Z, fg) keeps its threads: the wait for a worker counts its own sleeps, not the clock', async () => {
+  // A child does 3,000 split products with a 0.2 s claim deadline while it is stopped for 0.5 s
+  // ten times; a deadline read off the clock would blame a worker that had no chance to run.
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const dist = new URL('../dist/index.js', import.meta.url);
+  const script = `
+    const { createCpuBackend, matmul, fromArray } = await import(${JSON.stringify(fileURLToPath(dist))});
+    const told = [];
+    const b = createCpuBackend({ threads: 2, fma: false, onThreadsOff: (r) => told.push(r) });
+    b.kernelThreads.stallMs = 200;
+    const a = fromArray(b, Float32Array.from({ length: 128 * 256 }, (_, i) => (i % 7) - 3), [128, 256]);
+    const w = fromArray(b, Float32Array.from({ length: 256 * 512 }, (_, i) => (i % 5) - 2), [256, 512]);
+    process.stdout.write('ready\\n');
+    for (let i = 0; i < 3000; i++) matmul(a, w);
+    process.stdout.write(JSON.stringify({ told, threads: b.activeThreads, handOffs: b.threadHandOffs }) + '\\n');
+    b.dispose();
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  for (let i = 0; i < 10 && child.exitCode === null; i++) {
+    child.kill('SIGSTOP');
+    await sleep(500);
+    child.kill('SIGCONT');
+    await sleep(30 + 17 * i);
+  }
+  const code = await new Promise((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve),
+  );
+  expect(code).toBe(0);
+  const result = JSON.parse(out.trim().split('\n').at(-1) as string);
+  expect(result).toEqual({ told: [], threads: 2, handOffs: 3000 });
+});

@@ -50,6 +50,8 @@ export interface KernelDeclaration {
 
 const MIN_SPLIT_FLOPS = 2_000_000;
 const MIN_SPLIT_ENTRIES = 65_536;
+/** For one add or compare per entry: a step's 128×512 stays whole, evaluation's 1000×512 is cut. */
+const MIN_SPLIT_LIGHT_ENTRIES = 262_144;
 
 export const CPU_KERNELS = {
   /** c (+)= a·b for an m×k a read with row/column strides (so aᵀ needs no copy) and a k×n b. */
@@ -122,6 +124,14 @@ export const CPU_KERNELS = {
       ['out', 'words'],
       ['relu', 'flag'],
     ],
+    // By rows: a light pass over memory, worth cutting only for evaluation's big batches.
+    split: {
+      over: 'rows',
+      align: 1,
+      advance: { x: 'cols', out: 'cols' },
+      work: ({ rows, cols }) => rows * cols,
+      minWork: MIN_SPLIT_LIGHT_ENTRIES,
+    },
   },
   /** out = y > 0 ? dy : 0. */
   reluBackward: {
@@ -131,6 +141,13 @@ export const CPU_KERNELS = {
       ['y', 'words'],
       ['out', 'words'],
     ],
+    split: {
+      over: 'size',
+      align: 4,
+      advance: { dy: 1, y: 1, out: 1 },
+      work: ({ size }) => size,
+      minWork: MIN_SPLIT_LIGHT_ENTRIES,
+    },
   },
   /** The non-zero bytes among `n` bytes starting at word offset `bytes`. */
   countNonZeros: {

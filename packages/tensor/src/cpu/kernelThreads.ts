@@ -11,7 +11,8 @@
  * 2. the worker wakes on `request` and claims the call by moving `taken` from s − 1 to s
  *    (compare-exchange); it runs the call, writes `failed`, then stores `done` = s and notifies;
  * 3. the caller's join waits until `done` equals s, then reads `failed`. If the worker has not
- *    claimed the call after {@link STALL_MS} of the caller's own waiting, the caller claims it
+ *    claimed the call after {@link STALL_MS} of the caller's own waiting ({@link START_MS} before
+ *    the worker said `ready`), the caller claims it
  *    with the same compare-exchange and runs the piece itself: exactly one of them runs it, so a
  *    worker that died or never got a core cannot lose or double a piece. Then threads go off.
  * Exactly one call is in flight per worker, so no slot is written by both sides at once.
@@ -19,7 +20,16 @@
 import { CPU_KERNELS, WASM_KERNEL_NAMES, type WasmKernelName } from './kernelTable.js';
 
 /** Int32 slots at the start of each control block. `request` < 0 asks the worker to exit. */
-export const SLOT = { request: 0, done: 1, kernel: 2, argc: 3, failed: 4, taken: 5, hold: 6 } as const;
+export const SLOT = {
+  request: 0,
+  done: 1,
+  kernel: 2,
+  argc: 3,
+  failed: 4,
+  taken: 5,
+  hold: 6,
+  ready: 7,
+} as const;
 const INT_SLOTS = 8;
 /**
  * How long a worker polls for the next call before it sleeps, when every thread has a core.
@@ -39,6 +49,11 @@ const WAIT_SLICE_MS = 100;
  * and continued finds its clock far ahead, and must not blame a worker that had no chance to run.
  */
 export const STALL_MS = 30_000;
+/**
+ * The same for a worker that has not started yet: starting a thread and compiling the module
+ * takes ~0.1–0.5 s in Node, and in a browser a worker may wait for others to end.
+ */
+export const START_MS = 120_000;
 /** Float64 argument slots after the int slots: enough for the longest kernel. */
 const ARG_SLOTS = Math.max(...Object.values(CPU_KERNELS).map((k) => k.args.length));
 const BLOCK_BYTES = INT_SLOTS * 4 + ARG_SLOTS * 8;
@@ -75,6 +90,7 @@ function workerMain(input: WorkerInput): void {
   const ints = new Int32Array(input.control, input.at, input.intSlots);
   const args = new Float64Array(input.control, input.at + input.intSlots * 4, input.argSlots);
   const { slot, spinMs } = input;
+  Atomics.store(ints, slot.ready, 1);
   let seen = 0;
   for (;;) {
     // Spin a while before sleeping: a training step hands off again within a millisecond or two.
@@ -101,7 +117,9 @@ function workerMain(input: WorkerInput): void {
   }
 }
 
-const WORKER_SOURCE = `(${workerMain.toString()})(require('node:worker_threads').workerData);`;
+// Workers inherit the process's execArgv: under `--input-type=module` their source runs as a module,
+// where `require` does not exist, so the built-in is reached through process.getBuiltinModule.
+const WORKER_SOURCE = `(${workerMain.toString()})((process.getBuiltinModule?.('node:worker_threads') ?? require('node:worker_threads')).workerData);`;
 /** The same program for a browser's Web Worker: its input comes as the first message. */
 const BROWSER_WORKER_SOURCE = `self.onmessage = (event) => { self.onmessage = null; (${workerMain.toString()})(event.data); };`;
 
@@ -262,11 +280,17 @@ export class KernelThreads {
       const done = Atomics.load(ints, SLOT.done);
       if (done === seq) return true;
       if (Atomics.wait(ints, SLOT.done, done, WAIT_SLICE_MS) === 'timed-out') waited += WAIT_SLICE_MS;
-      if (waited < this.stallMs) continue;
+      if (waited < (Atomics.load(ints, SLOT.ready) ? this.stallMs : Math.max(this.stallMs, START_MS)))
+        continue;
       // Re-read before blaming the worker: it may have finished while this thread was stopped.
       if (Atomics.load(ints, SLOT.done) === seq) return true;
       if (Atomics.compareExchange(ints, SLOT.taken, seq - 1, seq) === seq - 1) {
-        this.turnOff(`kernel thread ${w + 1} did not start a call within ${this.stallMs / 1000} s`);
+        const limit = Atomics.load(ints, SLOT.ready) ? this.stallMs : Math.max(this.stallMs, START_MS);
+        this.turnOff(
+          Atomics.load(ints, SLOT.ready)
+            ? `kernel thread ${w + 1} did not start a call within ${limit / 1000} s`
+            : `kernel thread ${w + 1} did not start within ${limit / 1000} s`,
+        );
         // Later calls must not be handed to it: mark this one done on its behalf.
         Atomics.store(ints, SLOT.done, seq);
         return false;
