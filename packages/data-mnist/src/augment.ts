@@ -13,6 +13,54 @@ export interface AugmentOptions {
 }
 
 const GRID = 4;
+/** Values of an elastic displacement field: (GRID + 1)² grid points × 2 directions. */
+const FIELD_VALUES = (GRID + 1) * (GRID + 1) * 2;
+
+/**
+ * Numbers (float64) in one image's drawn transform ({@link drawAugmentation}): a kind (0 affine,
+ * 1 elastic), then for affine the map a…f (see affineWarp.ts), for elastic cos, sin, tx, ty and
+ * the displacement field (float32 values, widened).
+ */
+export function augmentRecordLength(options: AugmentOptions = {}): number {
+  return (options.elastic ?? 0) > 0 ? 5 + FIELD_VALUES : 7;
+}
+
+/**
+ * Draws one image's random transform from `random` into `record[at…]`
+ * ({@link augmentRecordLength} numbers), consuming the stream exactly as {@link augmentImage}
+ * does; {@link applyAugmentation} (or the cpu backend's warp kernel) then warps with it. Drawing
+ * in order on one thread and warping anywhere gives the same bytes.
+ */
+export function drawAugmentation(
+  random: () => number,
+  options: AugmentOptions,
+  rows: number,
+  cols: number,
+  record: Float64Array,
+  at = 0,
+): void {
+  const t = options.translate ?? 2;
+  const angle = ((options.rotateDegrees ?? 10) * Math.PI) / 180;
+  const sc = options.scale ?? 0.1;
+  const elastic = options.elastic ?? 0;
+  const theta = (random() * 2 - 1) * angle;
+  const s = 1 + (random() * 2 - 1) * sc;
+  const tx = (random() * 2 - 1) * t;
+  const ty = (random() * 2 - 1) * t;
+  const cos = Math.cos(theta) / s;
+  const sin = Math.sin(theta) / s;
+  const cx = (cols - 1) / 2;
+  const cy = (rows - 1) / 2;
+  if (elastic <= 0) {
+    // sx = cos·(x − cx − tx) + sin·(y − cy − ty) + cx, sy = −sin·(x − cx − tx) + cos·(y − cy − ty) + cy.
+    const [ox, oy] = [cx + tx, cy + ty];
+    record.set([0, cos, sin, cx - cos * ox - sin * oy, -sin, cos, cy + sin * ox - cos * oy], at);
+    return;
+  }
+  record.set([1, cos, sin, tx, ty], at);
+  // The field is float32, as it always was: its values are rounded once, here.
+  for (let i = 0; i < FIELD_VALUES; i++) record[at + 5 + i] = Math.fround((random() * 2 - 1) * elastic);
+}
 
 /**
  * Writes a randomly transformed copy of a rows×cols byte image into `out` (inverse mapping with
@@ -32,43 +80,33 @@ export function augmentImage(
   outAt = 0,
   ink?: InkBox,
 ): void {
-  const t = options.translate ?? 2;
-  const angle = ((options.rotateDegrees ?? 10) * Math.PI) / 180;
-  const sc = options.scale ?? 0.1;
-  const elastic = options.elastic ?? 0;
-  const theta = (random() * 2 - 1) * angle;
-  const s = 1 + (random() * 2 - 1) * sc;
-  const tx = (random() * 2 - 1) * t;
-  const ty = (random() * 2 - 1) * t;
-  const cos = Math.cos(theta) / s;
-  const sin = Math.sin(theta) / s;
-  const cx = (cols - 1) / 2;
-  const cy = (rows - 1) / 2;
-  if (elastic <= 0) {
-    // sx = cos·(x − cx − tx) + sin·(y − cy − ty) + cx, sy = −sin·(x − cx − tx) + cos·(y − cy − ty) + cy.
-    const [ox, oy] = [cx + tx, cy + ty];
-    affineWarp(
-      src,
-      out,
-      rows,
-      cols,
-      {
-        a: cos,
-        b: sin,
-        c: cx - cos * ox - sin * oy,
-        d: -sin,
-        e: cos,
-        f: cy + sin * ox - cos * oy,
-      },
-      srcAt,
-      outAt,
-      ink,
-    );
+  const record = new Float64Array(augmentRecordLength(options));
+  drawAugmentation(random, options, rows, cols, record);
+  applyAugmentation(src, out, rows, cols, record, 0, srcAt, outAt, ink);
+}
+
+/** Warps one image with the transform drawn into `record[at…]` by {@link drawAugmentation}. */
+export function applyAugmentation(
+  src: Uint8Array,
+  out: Uint8Array,
+  rows: number,
+  cols: number,
+  record: Float64Array,
+  at = 0,
+  srcAt = 0,
+  outAt = 0,
+  ink?: InkBox,
+): void {
+  if (record[at] === 0) {
+    const [a, b, c, d, e, f] = record.subarray(at + 1, at + 7);
+    affineWarp(src, out, rows, cols, { a, b, c, d, e, f }, srcAt, outAt, ink);
     return;
   }
+  const [cos, sin, tx, ty] = record.subarray(at + 1, at + 5);
+  const field = record.subarray(at + 5, at + 5 + FIELD_VALUES);
+  const cx = (cols - 1) / 2;
+  const cy = (rows - 1) / 2;
   // Elastic: a coarse random displacement grid, bilinearly upsampled (smooth by construction).
-  const field = new Float32Array((GRID + 1) * (GRID + 1) * 2);
-  for (let i = 0; i < field.length; i++) field[i] = (random() * 2 - 1) * elastic;
   const { x0s, fxs } = gridTable(cols);
   const { x0s: y0s, fxs: fys } = gridTable(rows);
   // Source pixels outside the ink box are 0: a sample whose four neighbours all lie outside it is

@@ -1,5 +1,5 @@
 import { type InkBox, inkBox } from './affineWarp.js';
-import { type AugmentOptions, augmentImage } from './augment.js';
+import { type AugmentOptions, applyAugmentation, augmentRecordLength, drawAugmentation } from './augment.js';
 import type { LabeledImages } from './dataset.js';
 import { mixSeed, seededRandom, shuffleInPlace } from './seededRandom.js';
 
@@ -25,6 +25,28 @@ export interface BatchOptions {
   dropLast?: boolean;
   /** Augment on the fly (training only). */
   augment?: AugmentOptions | false;
+  /**
+   * Runs a batch's augmentation warps elsewhere — e.g. `@sprout/tensor`'s cpu backend, whose
+   * `warpImages` spreads them over its kernel threads. The transforms are drawn here, in order,
+   * so the bytes are the same as without it. Default: warped here, one image after another.
+   */
+  augmentWith?: (batch: AugmentBatch) => void;
+}
+
+/**
+ * One batch's augmentation, drawn and ready to warp: image i's source bytes at `src[i·rows·cols…]`
+ * go warped to `out[i·rows·cols…]` by the transform at `params[i·stride…]` (see
+ * drawAugmentation), given its ink box at `boxes[4i…]` (top, bottom, left, right).
+ */
+export interface AugmentBatch {
+  count: number;
+  rows: number;
+  cols: number;
+  src: Uint8Array;
+  out: Uint8Array;
+  params: Float64Array;
+  stride: number;
+  boxes: Int32Array;
 }
 
 /**
@@ -40,6 +62,10 @@ export interface BatchOptions {
 export class Batches {
   private imageBuffer = new Uint8Array(0);
   private labelBuffer = new Uint8Array(0);
+  /** A batch's drawn transforms, ink boxes and (for `augmentWith`) gathered source images. */
+  private records = new Float64Array(0);
+  private boxes = new Int32Array(0);
+  private sources = new Uint8Array(0);
   private order: Int32Array;
   /** Each image's ink box, found the first time it is augmented (top = -1: not yet). */
   private inkBoxes: Int16Array | null = null;
@@ -67,6 +93,48 @@ export class Batches {
     return { top: boxes[4 * k], bottom: boxes[4 * k + 1], left: boxes[4 * k + 2], right: boxes[4 * k + 3] };
   }
 
+  /** Draws the transforms of the batch's images in order, then warps them here or by `augmentWith`. */
+  private augmentBatch(start: number, size: number, random: () => number, augment: AugmentOptions): void {
+    const { images, rows, cols } = this.set;
+    const px = this.pixels;
+    const stride = augmentRecordLength(augment);
+    if (this.records.length < size * stride) this.records = new Float64Array(size * stride);
+    if (this.boxes.length < size * 4) this.boxes = new Int32Array(size * 4);
+    const elsewhere = this.options.augmentWith;
+    if (elsewhere && this.sources.length < size * px) this.sources = new Uint8Array(size * px);
+    for (let i = 0; i < size; i++) {
+      const k = this.order[start + i];
+      drawAugmentation(random, augment, rows, cols, this.records, i * stride);
+      const box = this.ink(k);
+      if (!elsewhere) {
+        applyAugmentation(
+          images,
+          this.imageBuffer,
+          rows,
+          cols,
+          this.records,
+          i * stride,
+          k * px,
+          i * px,
+          box,
+        );
+        continue;
+      }
+      this.boxes.set([box.top, box.bottom, box.left, box.right], 4 * i);
+      this.sources.set(images.subarray(k * px, (k + 1) * px), i * px);
+    }
+    elsewhere?.({
+      count: size,
+      rows,
+      cols,
+      src: this.sources.subarray(0, size * px),
+      out: this.imageBuffer.subarray(0, size * px),
+      params: this.records.subarray(0, size * stride),
+      stride,
+      boxes: this.boxes.subarray(0, size * 4),
+    });
+  }
+
   /** Number of examples per epoch. */
   get length(): number {
     return this.indices.length;
@@ -88,7 +156,7 @@ export class Batches {
     this.order.set(this.indices);
     if (shuffle) shuffleInPlace(this.order, seededRandom(mixSeed(seed, epoch)));
     const random = seededRandom(mixSeed(seed ^ 0xa5a5, epoch));
-    const { images, labels, rows, cols } = this.set;
+    const { images, labels } = this.set;
     const px = this.pixels;
     let start = 0;
     for (let index = 0; start < this.order.length; index++) {
@@ -102,13 +170,13 @@ export class Batches {
         this.imageBuffer = new Uint8Array(size * px);
         this.labelBuffer = new Uint8Array(size);
       }
-      for (let i = 0; i < size; i++) {
-        const k = this.order[start + i];
-        if (augment)
-          augmentImage(images, this.imageBuffer, rows, cols, random, augment, k * px, i * px, this.ink(k));
-        else this.imageBuffer.set(images.subarray(k * px, (k + 1) * px), i * px);
-        this.labelBuffer[i] = labels[k];
-      }
+      for (let i = 0; i < size; i++) this.labelBuffer[i] = labels[this.order[start + i]];
+      if (augment) this.augmentBatch(start, size, random, augment);
+      else
+        for (let i = 0; i < size; i++) {
+          const k = this.order[start + i];
+          this.imageBuffer.set(images.subarray(k * px, (k + 1) * px), i * px);
+        }
       yield {
         images: this.imageBuffer.subarray(0, size * px),
         labels: this.labelBuffer.subarray(0, size),

@@ -1,7 +1,7 @@
 // `@sprout/data-mnist/browser`: what runs in a browser or a Web Worker — no file system, no PNG
 // codec. Files come as bytes (fetch them, decompress with DecompressionStream).
 export { type AugmentOptions, augmentImage } from './augment.js';
-export { type Batch, Batches, type BatchOptions } from './batches.js';
+export { type AugmentBatch, type Batch, Batches, type BatchOptions } from './batches.js';
 export { DatasetError, IdxFormatError, ImageFormatError } from './errors.js';
 export { type LabeledImages, labeledImages } from './labeledImages.js';
 export { type NormalizeDigitOptions, normalizeDigit } from './normalizeDigit.js';

@@ -1,6 +1,12 @@
 export { type InkBox, inkBox } from './affineWarp.js';
-export { type AugmentOptions, augmentImage } from './augment.js';
-export { type Batch, Batches, type BatchOptions, toFloat } from './batches.js';
+export {
+  type AugmentOptions,
+  applyAugmentation,
+  augmentImage,
+  augmentRecordLength,
+  drawAugmentation,
+} from './augment.js';
+export { type AugmentBatch, type Batch, Batches, type BatchOptions, toFloat } from './batches.js';
 export { bundledMnistDir, loadBundledMnist, MNIST_DATA_HINT, MNIST_FILES } from './bundledMnist.js';
 export {
   CLASS_NAMES_FILE,

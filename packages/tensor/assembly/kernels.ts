@@ -317,3 +317,4 @@ export function adam(size: i32, p: usize, g: usize, m: usize, v: usize, c1: usiz
 }
 
 export { countNonZeros, cscFromCsr, sparseRowsFromBytes } from './sparseRows';
+export { warpImages } from './warpImages';

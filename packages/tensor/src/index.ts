@@ -1,5 +1,5 @@
 export type { AdamStep, Backend } from './backend.js';
-export { CpuBackend, type CpuBackendOptions } from './cpu/cpuBackend.js';
+export { CpuBackend, type CpuBackendOptions, type ImageWarpBatch } from './cpu/cpuBackend.js';
 export { enableRelaxedSimd, relaxedSimdSupported } from './cpu/kernels.js';
 export {
   availableCores,

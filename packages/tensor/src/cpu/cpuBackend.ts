@@ -29,6 +29,25 @@ interface SparseBlocks {
   colVal: Block;
 }
 
+/**
+ * A batch of byte images to warp, each by its own drawn transform (the shape of
+ * `@sprout/data-mnist`'s AugmentBatch, which describes the records).
+ */
+export interface ImageWarpBatch {
+  count: number;
+  rows: number;
+  cols: number;
+  /** count × rows·cols source bytes. */
+  src: Uint8Array;
+  /** count × rows·cols bytes, written. */
+  out: Uint8Array;
+  /** count × stride numbers: each image's transform record. */
+  params: Float64Array;
+  stride: number;
+  /** count × 4: each image's ink box (top, bottom, left, right). */
+  boxes: Int32Array;
+}
+
 /** Options for {@link createCpuBackend}. */
 export interface CpuBackendOptions {
   /** Force the plain TypeScript kernels even where WebAssembly SIMD loads. */
@@ -75,6 +94,7 @@ export class CpuBackend implements Backend {
   /** Why the SIMD kernels are not used, when they are not. */
   readonly fallbackReason: string | null = null;
   private scratch: Block | null = null;
+  private warpBlock: Block | null = null;
   /** Each live tensor's heap block. */
   private readonly tensors = new WeakMap<Tensor, Block>();
   /** Each sparse batch's heap blocks. */
@@ -305,6 +325,51 @@ export class CpuBackend implements Backend {
     return this.kernels.sumSquares(x.size, this.off(x));
   }
 
+  /**
+   * Whether {@link CpuBackend.warpImages} runs here (it needs the WebAssembly kernels): a caller
+   * without it warps with its own code (data-mnist's, which gives the same bytes).
+   */
+  get canWarpImages(): boolean {
+    return this.kernels.warpImages !== undefined;
+  }
+
+  /**
+   * Warps a batch of byte images (data-mnist's augmentation, drawn by the caller) on every kernel
+   * thread, image by image: the same bytes as `@sprout/data-mnist`'s augmentImage, for any thread
+   * count. Pass it as `Batches`' `augmentWith`. Throws where {@link CpuBackend.canWarpImages} is false.
+   */
+  warpImages(batch: ImageWarpBatch): void {
+    const warp = this.kernels.warpImages;
+    if (!warp) throw new Error('warpImages needs the WebAssembly kernels');
+    const { count, rows, cols, stride } = batch;
+    const pixels = rows * cols;
+    const bytes = count * pixels;
+    if (batch.src.length < bytes || batch.out.length < bytes || batch.params.length < count * stride || batch.boxes.length < count * 4)
+      throw new RangeError(`warpImages: buffers too small for ${count} images of ${rows}×${cols}`);
+    // One block: the images in, the images out, the records (float64: 8-byte aligned), the boxes.
+    const imageWords = Math.ceil(bytes / 4);
+    const words = 2 * imageWords + 2 * count * stride + 4 * count;
+    const at = this.warpWords(words);
+    const src = at * 4;
+    const out = src + imageWords * 4;
+    const params = at + 2 * imageWords;
+    const boxes = params + 2 * count * stride;
+    const memory = this.heap.buffer;
+    new Uint8Array(memory, src, bytes).set(batch.src.subarray(0, bytes));
+    new Float64Array(memory, params * 4, count * stride).set(batch.params.subarray(0, count * stride));
+    this.heap.i32.set(batch.boxes.subarray(0, count * 4), boxes);
+    warp(count, rows, cols, pixels, src, out, params, 2 * stride, boxes);
+    batch.out.set(new Uint8Array(this.heap.buffer, out, bytes));
+  }
+
+  private warpWords(words: number): number {
+    if (!this.warpBlock || this.warpBlock.size < words) {
+      if (this.warpBlock) this.freeBlock(this.warpBlock);
+      this.warpBlock = this.allocBlock(words);
+    }
+    return this.warpBlock.off;
+  }
+
   adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, c1: Tensor, c2: Tensor, s: AdamStep): void {
     this.kernels.adam(
       p.size,
@@ -395,6 +460,8 @@ export class CpuBackend implements Backend {
   dispose(): void {
     if (this.scratch) this.freeBlock(this.scratch);
     this.scratch = null;
+    if (this.warpBlock) this.freeBlock(this.warpBlock);
+    this.warpBlock = null;
     this.threads?.dispose();
     this.threads = null;
   }

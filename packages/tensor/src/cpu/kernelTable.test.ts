@@ -5,6 +5,7 @@ import type { CpuKernels } from './kernels.js';
 import { kernelsWasmBase64 } from './kernels.wasm.generated.js';
 import {
   CPU_KERNELS,
+  type KernelDeclaration,
   type KernelName,
   splitCall,
   toWasmArgs,
@@ -27,6 +28,11 @@ interface Env {
   f32(offset: number, words: number): number[];
   i32(offset: number, words: number): number[];
   bytes(values: Uint8Array): number;
+  /** Float64 values in the heap (8-byte aligned); returns their word offset. */
+  f64(values: ArrayLike<number>): number;
+  /** `n` bytes at word offset `off`. */
+  u8(off: number, n: number): number[];
+  i32Set(off: number, values: number[]): void;
 }
 
 function env(backend: CpuBackend): Env {
@@ -50,6 +56,13 @@ function env(backend: CpuBackend): Env {
       new Uint8Array(heap.f32.buffer, off * 4, values.length).set(values);
       return off;
     },
+    f64(values) {
+      const off = heap.alloc(values.length * 2);
+      new Float64Array(heap.f32.buffer, off * 4, values.length).set(values);
+      return off;
+    },
+    u8: (off, n) => Array.from(new Uint8Array(heap.f32.buffer, off * 4, n)),
+    i32Set: (off, values) => heap.i32.set(values, off),
   };
 }
 
@@ -58,6 +71,26 @@ const sparseBytes = (n: number, seed: number) =>
 
 /** Builds inputs, runs the kernel, returns everything it wrote (and returned). */
 const CASES: Record<WasmKernelName, (e: Env, size: number) => number[]> = {
+  warpImages(e, size) {
+    // 11×13 images (143 bytes: not whole words), alternately affine and elastic records.
+    const [rows, cols, stride] = [11, 13, 55];
+    const pixels = rows * cols;
+    const src = e.bytes(sparseBytes(size * pixels, 30));
+    const out = e.bytes(new Uint8Array(size * pixels));
+    const records = randomValues(size * stride, 31).map((v, i) => {
+      const image = Math.floor(i / stride);
+      const at = i % stride;
+      if (at === 0) return image % 2;
+      // A near-identity map (a, e ≈ 1) or cos ≈ 1 plus shifts and a field of ±1.5 px.
+      if (at === 1 || (at === 5 && image % 2 === 0)) return 1 + v * 0.2;
+      return v * 1.5;
+    });
+    const params = e.f64(records);
+    const boxes = e.space(size * 4);
+    e.i32Set(boxes, Array.from({ length: size * 4 }, (_, i) => [1, rows - 2, 2, cols - 3][i % 4]));
+    e.kernels.warpImages?.(size, rows, cols, pixels, src * 4, out * 4, params, 2 * stride, boxes);
+    return e.u8(out, size * pixels);
+  },
   gemm(e, size) {
     const [m, n, k] = [size, 64, 128]; // split with the worker from 127 rows
     const a = e.put(randomValues(m * k, 1));
@@ -161,6 +194,12 @@ describe.each(WASM_KERNEL_NAMES)('kernel %s', (name) => {
       expect(implementations.threaded.threadHandOffs, 'the big case ran on several threads').toBeGreaterThan(
         handOffs,
       );
+    // The WebAssembly-only kernels are checked against their callers' code (the warp: trainer's
+    // augmentation test against data-mnist's, bit for bit).
+    if ((CPU_KERNELS[name] as KernelDeclaration).runs === 'wasm') {
+      expect(wasm.some((v) => v !== 0)).toBe(true);
+      return;
+    }
     const ts = CASES[name](env(implementations.typescript), size);
     expect(ts).toHaveLength(wasm.length);
     for (let i = 0; i < ts.length; i++) {
@@ -180,7 +219,9 @@ describe('kernel table', () => {
       expect(typeof exported, name).toBe('function');
       expect((exported as (...args: number[]) => number).length, name).toBe(CPU_KERNELS[name].args.length);
     }
-    const typescriptOnly = (Object.keys(CPU_KERNELS) as KernelName[]).filter((n) => 'runs' in CPU_KERNELS[n]);
+    const typescriptOnly = (Object.keys(CPU_KERNELS) as KernelName[]).filter(
+      (n) => (CPU_KERNELS[n] as KernelDeclaration).runs === 'typescript',
+    );
     expect(typescriptOnly.length).toBeGreaterThan(0);
     for (const name of typescriptOnly) expect(exports[name], name).toBeUndefined();
   });

@@ -8,11 +8,12 @@
 
 /**
  * How an argument is passed: `words` is an offset into the heap in 4-byte words (the binding
- * converts it to a byte offset for WebAssembly); `int` and `float` are numbers; `flag` a boolean
+ * converts it to a byte offset for WebAssembly), `bytes` one in bytes (for byte images whose size
+ * need not be a multiple of 4); `int` and `float` are numbers; `flag` a boolean
  * (0 or 1 for WebAssembly). TypeScript-only kernels may also take JavaScript arrays: `labels`
  * (class indices to read) and `indices` (an Int32Array to write).
  */
-export type ArgKind = 'words' | 'int' | 'float' | 'flag' | 'labels' | 'indices';
+export type ArgKind = 'words' | 'bytes' | 'int' | 'float' | 'flag' | 'labels' | 'indices';
 
 /**
  * How a call splits across N threads: units of work (rows, columns, entries) `over` one argument,
@@ -43,9 +44,11 @@ export interface KernelDeclaration {
   readonly split?: SplitRule;
   /**
    * `typescript`: no WebAssembly version (light ops where SIMD would not pay for its code); both
-   * kinds of cpu backend run the TypeScript one.
+   * kinds of cpu backend run the TypeScript one. `wasm`: no TypeScript version (the caller has its
+   * own, e.g. @sprout/data-mnist's augmentation, and uses it where the WebAssembly kernels are
+   * missing).
    */
-  readonly runs?: 'typescript';
+  readonly runs?: 'typescript' | 'wasm';
 }
 
 const MIN_SPLIT_FLOPS = 2_000_000;
@@ -184,6 +187,34 @@ export const CPU_KERNELS = {
       ['cursor', 'words'],
     ],
   },
+  /**
+   * Augmentation warps of `count` byte images (assembly/warpImages.ts): image i from src + i·pixels
+   * to out + i·pixels (byte offsets), its drawn transform at params + i·stride words, its ink box
+   * at boxes + 4·i words. Bit for bit @sprout/data-mnist's augmentImage.
+   */
+  warpImages: {
+    args: [
+      ['count', 'int'],
+      ['rows', 'int'],
+      ['cols', 'int'],
+      ['pixels', 'int'],
+      ['src', 'bytes'],
+      ['out', 'bytes'],
+      ['params', 'words'],
+      ['stride', 'int'],
+      ['boxes', 'words'],
+    ],
+    runs: 'wasm',
+    // By images: each is warped whole by one thread. A pixel costs about as long as 200 flops of
+    // a product (~8 µs an affine 28×28 image), so a batch of 128 is cut up to 20 ways.
+    split: {
+      over: 'count',
+      align: 1,
+      advance: { src: 'pixels', out: 'pixels', params: 'stride', boxes: 4 },
+      work: ({ count, pixels }) => count * pixels * 200,
+      minWork: MIN_SPLIT_FLOPS,
+    },
+  },
   /** Fused Adam(W) with per-entry bias correction (c1, c2 hold β1^t, β2^t per entry), in place. */
   adam: {
     args: [
@@ -305,9 +336,14 @@ export type WasmKernelName = {
   [N in KernelName]: (typeof CPU_KERNELS)[N] extends { runs: 'typescript' } ? never : N;
 }[KernelName];
 
+/** The kernels with only a WebAssembly version. */
+export type WasmOnlyKernelName = {
+  [N in KernelName]: (typeof CPU_KERNELS)[N] extends { runs: 'wasm' } ? N : never;
+}[KernelName];
+
 /** The WebAssembly kernels in table order: a kernel's index is its id in the worker protocol. */
 export const WASM_KERNEL_NAMES = (Object.keys(CPU_KERNELS) as KernelName[]).filter(
-  (name): name is WasmKernelName => !('runs' in CPU_KERNELS[name]),
+  (name): name is WasmKernelName => (CPU_KERNELS[name] as KernelDeclaration).runs !== 'typescript',
 );
 
 type ArgValue<K extends ArgKind> = K extends 'flag'
@@ -325,12 +361,15 @@ type KernelFunction<D extends KernelDeclaration> = (
 ) => D extends { returns: 'int' | 'float' } ? number : void;
 
 /** The kernels as functions, typed from their declarations (heap offsets in words). */
-export type CpuKernelFunctions = {
+export type AllKernelFunctions = {
   [N in KernelName]: KernelFunction<(typeof CPU_KERNELS)[N]>;
 };
 
+/** The kernels every cpu backend has (all but the WebAssembly-only ones). */
+export type CpuKernelFunctions = Omit<AllKernelFunctions, WasmOnlyKernelName>;
+
 /** The WebAssembly kernels as functions. */
-export type WasmKernelFunctions = Pick<CpuKernelFunctions, WasmKernelName>;
+export type WasmKernelFunctions = Pick<AllKernelFunctions, WasmKernelName>;
 
 /** One call's arguments as WebAssembly takes them: byte offsets, flags as 0/1. */
 export function toWasmArgs(declaration: KernelDeclaration, args: readonly (number | boolean)[]): number[] {

@@ -6,6 +6,7 @@ import {
 } from './kernels.wasm.generated.js';
 import {
   CPU_KERNELS,
+  type AllKernelFunctions,
   type CpuKernelFunctions,
   type KernelDeclaration,
   splitCall,
@@ -21,6 +22,8 @@ export { typescriptKernels };
 
 /** The cpu backend's hot loops (kernelTable.ts declares them), and what runs them. */
 export interface CpuKernels extends CpuKernelFunctions {
+  /** The WebAssembly-only kernels: present where the WebAssembly kernels loaded. */
+  readonly warpImages?: AllKernelFunctions['warpImages'];
   readonly kind: 'wasm-simd' | 'typescript';
   /**
    * Whether the products use fused multiply-add (the relaxed-SIMD build). FMA rounds a·b + c once,
