@@ -1,6 +1,6 @@
 // The in-browser demo: downloads the real MNIST (60,000 + 10,000 digits), trains the default
-// growing network on it in a Web Worker (cpu backend; two kernel threads where the page is
-// cross-origin isolated) or, with `?backend=gpu`, on the page with gpu.js; plots it live; then
+// growing network on it in a Web Worker (cpu backend; a kernel thread per core where the page is
+// cross-origin isolated, navigator.hardwareConcurrency in all) or, with `?backend=gpu`, on the page with gpu.js; plots it live; then
 // classifies digits drawn on a pad, normalised as MNIST's were.
 import { normalizeDigit } from '@sprout/data-mnist/browser';
 import { type BackendChoice, createBackend } from '@sprout/tensor';

@@ -5,7 +5,7 @@ import { Batches, type LabeledImages, stratifiedSplit } from '@sprout/data-mnist
 import { createMlp, evaluate, grow, probabilities, SoftmaxCrossEntropy, saveModel } from '@sprout/layers';
 import { Adam } from '@sprout/optim';
 import { growthSchedule, warmupDecay } from '@sprout/schedule';
-import { type Backend, Random, SparseRows } from '@sprout/tensor';
+import { type Backend, CpuBackend, Random, SparseRows } from '@sprout/tensor';
 import { denseStack, toTfjs } from '@sprout/trainer/browser';
 
 export interface DemoData {
@@ -85,10 +85,14 @@ export class DemoTraining {
   async train(epochs: number, on: (event: TrainingEvent) => void, onPaused?: () => void): Promise<void> {
     const x = new SparseRows(this.backend);
     const loss = new SoftmaxCrossEntropy();
+    const backend = this.backend;
     const batches = new Batches(this.data.train, this.split.train, {
       batchSize: BATCH,
       seed: 42,
       augment: {},
+      // The warps on every kernel thread (the same bytes as data-mnist's own).
+      augmentWith:
+        backend instanceof CpuBackend && backend.canWarpImages ? (b) => backend.warpImages(b) : undefined,
     });
     const total = Math.ceil(this.split.train.length / BATCH);
     while (this.epoch < epochs) {

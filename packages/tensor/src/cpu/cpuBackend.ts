@@ -344,7 +344,12 @@ export class CpuBackend implements Backend {
     const { count, rows, cols, stride } = batch;
     const pixels = rows * cols;
     const bytes = count * pixels;
-    if (batch.src.length < bytes || batch.out.length < bytes || batch.params.length < count * stride || batch.boxes.length < count * 4)
+    if (
+      batch.src.length < bytes ||
+      batch.out.length < bytes ||
+      batch.params.length < count * stride ||
+      batch.boxes.length < count * 4
+    )
       throw new RangeError(`warpImages: buffers too small for ${count} images of ${rows}×${cols}`);
     // One block: the images in, the images out, the records (float64: 8-byte aligned), the boxes.
     const imageWords = Math.ceil(bytes / 4);

@@ -87,7 +87,10 @@ const CASES: Record<WasmKernelName, (e: Env, size: number) => number[]> = {
     });
     const params = e.f64(records);
     const boxes = e.space(size * 4);
-    e.i32Set(boxes, Array.from({ length: size * 4 }, (_, i) => [1, rows - 2, 2, cols - 3][i % 4]));
+    e.i32Set(
+      boxes,
+      Array.from({ length: size * 4 }, (_, i) => [1, rows - 2, 2, cols - 3][i % 4]),
+    );
     e.kernels.warpImages?.(size, rows, cols, pixels, src * 4, out * 4, params, 2 * stride, boxes);
     return e.u8(out, size * pixels);
   },

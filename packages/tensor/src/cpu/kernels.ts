@@ -5,8 +5,8 @@ import {
   kernelsWasmBase64,
 } from './kernels.wasm.generated.js';
 import {
-  CPU_KERNELS,
   type AllKernelFunctions,
+  CPU_KERNELS,
   type CpuKernelFunctions,
   type KernelDeclaration,
   splitCall,
