@@ -402,7 +402,8 @@ export function splitCall(
   const units = named[rule.over];
   const blocks = Math.floor(units / rule.align);
   const count = Math.min(parts, blocks, Math.floor((2 * rule.work(named)) / rule.minWork));
-  if (count < 2) return null;
+  // Written to refuse NaN work too.
+  if (!(count >= 2)) return null;
   const pieces: (number | boolean)[][] = [];
   for (let p = 0; p < count; p++) {
     const start = Math.floor((p * blocks) / count) * rule.align;

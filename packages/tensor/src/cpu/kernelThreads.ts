@@ -8,7 +8,7 @@
  * The protocol, on a worker's control block ({@link SLOT}), for the caller's call number `s`:
  * 1. the caller writes `kernel`, `argc` and the arguments, then publishes the call by storing
  *    `request` = s (Atomics.store orders the writes before it) and notifying;
- * 2. the worker wakes on `request` and claims the call by moving `taken` from s − 1 to s
+ * 2. the worker wakes on `request` and claims the call by moving `taken` from the call before s to s
  *    (compare-exchange); it runs the call, writes `failed`, then stores `done` = s and notifies;
  * 3. the caller's join waits until `done` equals s, then reads `failed`. If the worker has not
  *    claimed the call after {@link STALL_MS} of the caller's own waiting ({@link START_MS} before
@@ -19,7 +19,7 @@
  */
 import { CPU_KERNELS, WASM_KERNEL_NAMES, type WasmKernelName } from './kernelTable.js';
 
-/** Int32 slots at the start of each control block. `request` < 0 asks the worker to exit. */
+/** Int32 slots at the start of each control block. */
 export const SLOT = {
   request: 0,
   done: 1,
@@ -29,8 +29,16 @@ export const SLOT = {
   taken: 5,
   hold: 6,
   ready: 7,
+  exit: 8,
 } as const;
-const INT_SLOTS = 8;
+const INT_SLOTS = 10;
+/**
+ * Call numbers run 1, 2, …, CALL_CYCLE, 1, …: they stay Int32 on both sides (a process making calls
+ * for days would otherwise reach 2³¹). Every slot starts at CALL_CYCLE, the number before 1.
+ */
+const CALL_CYCLE = 1 << 30;
+const nextCall = (call: number) => (call === CALL_CYCLE ? 1 : call + 1);
+const previousCall = (call: number) => (call === 1 ? CALL_CYCLE : call - 1);
 /**
  * How long a worker polls for the next call before it sleeps, when every thread has a core.
  * Within a training step calls come every few hundred microseconds; waking a sleeping thread costs
@@ -70,6 +78,7 @@ interface WorkerInput {
   intSlots: number;
   argSlots: number;
   spinMs: number;
+  cycle: number;
 }
 
 /**
@@ -89,9 +98,11 @@ function workerMain(input: WorkerInput): void {
   const kernels = input.kernels.map((name) => exports[name]);
   const ints = new Int32Array(input.control, input.at, input.intSlots);
   const args = new Float64Array(input.control, input.at + input.intSlots * 4, input.argSlots);
-  const { slot, spinMs } = input;
+  const { slot, spinMs, cycle } = input;
   Atomics.store(ints, slot.ready, 1);
-  let seen = 0;
+  // Where the caller's numbering starts, not `request` now: a call published before this thread
+  // started must be found.
+  let seen = cycle;
   for (;;) {
     // Spin a while before sleeping: a training step hands off again within a millisecond or two.
     if (spinMs > 0 && Atomics.load(ints, slot.request) === seen) {
@@ -101,11 +112,12 @@ function workerMain(input: WorkerInput): void {
     }
     Atomics.wait(ints, slot.request, seen);
     seen = Atomics.load(ints, slot.request);
-    if (seen < 0) return;
+    if (Atomics.load(ints, slot.exit) !== 0) return;
     // A test's stand-in for a thread that gets no core: it sleeps until `hold` is cleared.
     while (Atomics.load(ints, slot.hold) !== 0) Atomics.wait(ints, slot.hold, 1);
     // The caller may have claimed the call already (it waited too long): then it is not ours.
-    if (Atomics.compareExchange(ints, slot.taken, seen - 1, seen) !== seen - 1) continue;
+    const previous = seen === 1 ? cycle : seen - 1;
+    if (Atomics.compareExchange(ints, slot.taken, previous, seen) !== previous) continue;
     try {
       kernels[ints[slot.kernel]].apply(null, Array.from(args.subarray(0, ints[slot.argc])));
       ints[slot.failed] = 0;
@@ -192,11 +204,13 @@ export class KernelThreads {
     this.spin = options.spin;
     this.stallMs = options.stallMs ?? STALL_MS;
     const count = options.threads - 1;
-    this.calls = new Array<number>(count).fill(0);
+    this.calls = new Array<number>(count).fill(CALL_CYCLE);
     this.control = new SharedArrayBuffer(BLOCK_BYTES * count);
     for (let w = 0; w < count; w++) {
       const at = w * BLOCK_BYTES;
-      this.ints.push(new Int32Array(this.control, at, INT_SLOTS));
+      const ints = new Int32Array(this.control, at, INT_SLOTS);
+      for (const slot of [SLOT.request, SLOT.done, SLOT.taken]) ints[slot] = CALL_CYCLE;
+      this.ints.push(ints);
       this.args.push(new Float64Array(this.control, at + INT_SLOTS * 4, ARG_SLOTS));
       const workerData: WorkerInput = {
         module,
@@ -208,6 +222,7 @@ export class KernelThreads {
         intSlots: INT_SLOTS,
         argSlots: ARG_SLOTS,
         spinMs: this.spin ? WORKER_SPIN_MS : 0,
+        cycle: CALL_CYCLE,
       };
       const worker = new WorkerClass(WORKER_SOURCE, { eval: true, workerData });
       worker.unref();
@@ -241,30 +256,33 @@ export class KernelThreads {
       ints[SLOT.kernel] = id;
       ints[SLOT.argc] = pieces[w + 1].length;
       this.handOffs++;
-      Atomics.store(ints, SLOT.request, ++this.calls[w]);
+      this.calls[w] = nextCall(this.calls[w]);
+      Atomics.store(ints, SLOT.request, this.calls[w]);
       Atomics.notify(ints, SLOT.request);
     }
-    let result = 0;
-    let failure: unknown = null;
-    try {
-      result = runHere(pieces[0]);
-    } catch (error) {
-      failure = error;
-    }
-    // Even when this piece threw: the next call must not start while a worker still runs.
+    let failed = false;
+    let failure: unknown;
+    const runPiece = (piece: readonly number[]) => {
+      try {
+        return runHere(piece);
+      } catch (error) {
+        if (!failed) [failed, failure] = [true, error];
+        return 0;
+      }
+    };
+    const result = runPiece(pieces[0]);
+    // Even when a piece threw: the next call must not start while a worker still runs.
     let failedWorker = 0;
     for (let w = 0; w < pieces.length - 1; w++) {
       if (!this.join(w, this.calls[w])) {
-        runHere(pieces[w + 1]);
+        runPiece(pieces[w + 1]);
         continue;
       }
       if (this.ints[w][SLOT.failed] !== 0) failedWorker = w + 1;
     }
-    if (failure) throw failure;
-    if (failedWorker) {
-      this.turnOff(`kernel thread ${failedWorker} failed in ${kernel}`);
-      throw new Error(`kernel thread ${failedWorker} failed in ${kernel}`);
-    }
+    if (failedWorker) this.turnOff(`kernel thread ${failedWorker} failed in ${kernel}`);
+    if (failed) throw failure;
+    if (failedWorker) throw new Error(`kernel thread ${failedWorker} failed in ${kernel}`);
     return result;
   }
 
@@ -276,15 +294,19 @@ export class KernelThreads {
     const ints = this.ints[w];
     if (this.spin) for (let n = 0; n < JOIN_SPINS && Atomics.load(ints, SLOT.done) !== seq; n++);
     let waited = 0;
+    let started = Atomics.load(ints, SLOT.ready) !== 0;
     for (;;) {
       const done = Atomics.load(ints, SLOT.done);
       if (done === seq) return true;
       if (Atomics.wait(ints, SLOT.done, done, WAIT_SLICE_MS) === 'timed-out') waited += WAIT_SLICE_MS;
+      // A worker that has just started gets the whole stall time from now.
+      if (!started && Atomics.load(ints, SLOT.ready) !== 0) [started, waited] = [true, 0];
       if (waited < (Atomics.load(ints, SLOT.ready) ? this.stallMs : Math.max(this.stallMs, START_MS)))
         continue;
       // Re-read before blaming the worker: it may have finished while this thread was stopped.
       if (Atomics.load(ints, SLOT.done) === seq) return true;
-      if (Atomics.compareExchange(ints, SLOT.taken, seq - 1, seq) === seq - 1) {
+      const previous = previousCall(seq);
+      if (Atomics.compareExchange(ints, SLOT.taken, previous, seq) === previous) {
         const limit = Atomics.load(ints, SLOT.ready) ? this.stallMs : Math.max(this.stallMs, START_MS);
         this.turnOff(
           Atomics.load(ints, SLOT.ready)
@@ -295,7 +317,8 @@ export class KernelThreads {
         Atomics.store(ints, SLOT.done, seq);
         return false;
       }
-      // It claimed the call and is running it: a big piece on a busy machine; keep waiting.
+      // It claimed the call and is running it: a big piece on a busy machine; keep waiting. (A
+      // worker cannot die mid-call: only this thread terminates workers, and never during a call.)
       waited = 0;
     }
   }
@@ -314,7 +337,8 @@ export class KernelThreads {
   dispose(): void {
     this.brokenReason ??= 'disposed';
     for (let w = 0; w < this.workers.length; w++) {
-      Atomics.store(this.ints[w], SLOT.request, -1);
+      Atomics.store(this.ints[w], SLOT.exit, 1);
+      Atomics.store(this.ints[w], SLOT.request, nextCall(this.calls[w]));
       Atomics.notify(this.ints[w], SLOT.request);
       Atomics.store(this.ints[w], SLOT.hold, 0);
       Atomics.notify(this.ints[w], SLOT.hold);
