@@ -1,6 +1,6 @@
 import { type InkBox, inkBox } from './affineWarp.js';
 import { type AugmentOptions, applyAugmentation, augmentRecordLength, drawAugmentation } from './augment.js';
-import type { LabeledImages } from './dataset.js';
+import type { ImageSet } from './croppedImages.js';
 import { mixSeed, seededRandom, shuffleInPlace } from './seededRandom.js';
 
 /** One batch. `images`/`labels` are views of buffers reused for the next batch: copy to keep. */
@@ -72,7 +72,7 @@ export class Batches {
   readonly pixels: number;
 
   constructor(
-    readonly set: LabeledImages,
+    readonly set: ImageSet,
     readonly indices: Int32Array,
     readonly options: BatchOptions,
   ) {
@@ -81,13 +81,14 @@ export class Batches {
   }
 
   private ink(k: number): InkBox {
+    if ('kind' in this.set) return this.set.box(k);
+    const { images, rows, cols, count } = this.set;
     // The boxes are kept in an Int16Array: images up to 32767 pixels on a side.
-    if (this.set.rows > 32767 || this.set.cols > 32767)
-      return inkBox(this.set.images, this.set.rows, this.set.cols, k * this.pixels);
-    this.inkBoxes ??= new Int16Array(this.set.count * 4).fill(-1);
+    if (rows > 32767 || cols > 32767) return inkBox(images, rows, cols, k * this.pixels);
+    this.inkBoxes ??= new Int16Array(count * 4).fill(-1);
     const boxes = this.inkBoxes;
     if (boxes[4 * k] === -1) {
-      const box = inkBox(this.set.images, this.set.rows, this.set.cols, k * this.pixels);
+      const box = inkBox(images, rows, cols, k * this.pixels);
       boxes.set([box.top, box.bottom, box.left, box.right], 4 * k);
     }
     return { top: boxes[4 * k], bottom: boxes[4 * k + 1], left: boxes[4 * k + 2], right: boxes[4 * k + 3] };
@@ -95,33 +96,24 @@ export class Batches {
 
   /** Draws the transforms of the batch's images in order, then warps them here or by `augmentWith`. */
   private augmentBatch(start: number, size: number, random: () => number, augment: AugmentOptions): void {
-    const { images, rows, cols } = this.set;
+    const { rows, cols } = this.set;
     const px = this.pixels;
     const stride = augmentRecordLength(augment);
     if (this.records.length < size * stride) this.records = new Float64Array(size * stride);
     if (this.boxes.length < size * 4) this.boxes = new Int32Array(size * 4);
     const elsewhere = this.options.augmentWith;
-    if (elsewhere && this.sources.length < size * px) this.sources = new Uint8Array(size * px);
+    // A plain set warped here is read in place; otherwise the batch's sources are gathered first.
+    const inPlace = !elsewhere && !('kind' in this.set) ? this.set.images : null;
+    if (!inPlace && this.sources.length < size * px) this.sources = new Uint8Array(size * px);
     for (let i = 0; i < size; i++) {
       const k = this.order[start + i];
       drawAugmentation(random, augment, rows, cols, this.records, i * stride);
       const box = this.ink(k);
+      if (!inPlace) this.copyImage(k, this.sources, i * px);
       if (!elsewhere) {
-        applyAugmentation(
-          images,
-          this.imageBuffer,
-          rows,
-          cols,
-          this.records,
-          i * stride,
-          k * px,
-          i * px,
-          box,
-        );
-        continue;
-      }
-      this.boxes.set([box.top, box.bottom, box.left, box.right], 4 * i);
-      this.sources.set(images.subarray(k * px, (k + 1) * px), i * px);
+        const [src, srcAt] = inPlace ? [inPlace, k * px] : [this.sources, i * px];
+        applyAugmentation(src, this.imageBuffer, rows, cols, this.records, i * stride, srcAt, i * px, box);
+      } else this.boxes.set([box.top, box.bottom, box.left, box.right], 4 * i);
     }
     elsewhere?.({
       count: size,
@@ -133,6 +125,12 @@ export class Batches {
       stride,
       boxes: this.boxes.subarray(0, size * 4),
     });
+  }
+
+  /** Writes image k's bytes at `out[at…]`. */
+  private copyImage(k: number, out: Uint8Array, at: number): void {
+    if ('kind' in this.set) this.set.expandInto(k, out, at);
+    else out.set(this.set.images.subarray(k * this.pixels, (k + 1) * this.pixels), at);
   }
 
   /** Number of examples per epoch. */
@@ -156,7 +154,7 @@ export class Batches {
     this.order.set(this.indices);
     if (shuffle) shuffleInPlace(this.order, seededRandom(mixSeed(seed, epoch)));
     const random = seededRandom(mixSeed(seed ^ 0xa5a5, epoch));
-    const { images, labels } = this.set;
+    const { labels } = this.set;
     const px = this.pixels;
     let start = 0;
     for (let index = 0; start < this.order.length; index++) {
@@ -172,11 +170,7 @@ export class Batches {
       }
       for (let i = 0; i < size; i++) this.labelBuffer[i] = labels[this.order[start + i]];
       if (augment) this.augmentBatch(start, size, random, augment);
-      else
-        for (let i = 0; i < size; i++) {
-          const k = this.order[start + i];
-          this.imageBuffer.set(images.subarray(k * px, (k + 1) * px), i * px);
-        }
+      else for (let i = 0; i < size; i++) this.copyImage(this.order[start + i], this.imageBuffer, i * px);
       yield {
         images: this.imageBuffer.subarray(0, size * px),
         labels: this.labelBuffer.subarray(0, size),

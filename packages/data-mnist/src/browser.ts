@@ -2,6 +2,7 @@
 // codec. Files come as bytes (fetch them, decompress with DecompressionStream).
 export { type AugmentOptions, augmentImage } from './augment.js';
 export { type AugmentBatch, type Batch, Batches, type BatchOptions } from './batches.js';
+export { type CroppedImages, croppedImages, type ImageSet } from './croppedImages.js';
 export { DatasetError, IdxFormatError, ImageFormatError } from './errors.js';
 export { type LabeledImages, labeledImages } from './labeledImages.js';
 export { type NormalizeDigitOptions, normalizeDigit } from './normalizeDigit.js';

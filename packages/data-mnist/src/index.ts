@@ -8,6 +8,7 @@ export {
 } from './augment.js';
 export { type AugmentBatch, type Batch, Batches, type BatchOptions, toFloat } from './batches.js';
 export { bundledMnistDir, loadBundledMnist, MNIST_DATA_HINT, MNIST_FILES } from './bundledMnist.js';
+export { type CroppedImages, croppedImages, type ImageSet } from './croppedImages.js';
 export {
   CLASS_NAMES_FILE,
   type ImageDataset,

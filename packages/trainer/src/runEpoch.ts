@@ -1,4 +1,4 @@
-import { type AugmentBatch, Batches, type LabeledImages } from '@sprout/data-mnist';
+import { type AugmentBatch, Batches, type ImageSet } from '@sprout/data-mnist';
 import { SoftmaxCrossEntropy } from '@sprout/layers';
 import type { MemoryWatch } from '@sprout/memwatch';
 import { argmaxRows, type Backend, CpuBackend, SparseRows } from '@sprout/tensor';
@@ -62,7 +62,7 @@ function warpsOnKernelThreads(
 export async function runEpoch(args: {
   session: Session;
   config: TrainConfig;
-  train: LabeledImages;
+  train: ImageSet;
   trainIndex: Int32Array;
   epoch: number;
   /** The learning rate at fractional epoch t (this epoch's batches run from epoch − 1 to epoch). */

@@ -52,7 +52,7 @@ export async function writeRunOutputs(args: {
   session: Session;
   backend: Backend;
   config: TrainConfig;
-  data: ImageDataset;
+  data: Pick<ImageDataset, 'test' | 'classes' | 'classNames'>;
   history: EpochRecord[];
   bestModel: Uint8Array | null;
   memory: MemoryWatch;
@@ -119,7 +119,7 @@ function reportJobOf(
   report: ClassificationReport,
   history: EpochRecord[],
   memory: MemoryWatch,
-  data: ImageDataset,
+  data: Pick<ImageDataset, 'test' | 'classes' | 'classNames'>,
   predictions: Int32Array,
   backendReport: string,
 ): Omit<ReportJob, 'config' | 'dataset' | 'classNames'> {
