@@ -23,7 +23,7 @@ import { ConfigError, DatasetMismatchError, TrainingDivergedError } from './erro
 import type { TrainHooks } from './events.js';
 import type { EpochRecord, TrainResult } from './history.js';
 import { learningRateSchedule } from './learningRateSchedule.js';
-import { releaseMemory } from './releaseMemory.js';
+import { collectGarbage, releaseMemory } from './releaseMemory.js';
 import { type EpochSums, runEpoch } from './runEpoch.js';
 import { ensureDirectory, removeOrphanTemps } from './runFiles.js';
 import { acquireRunLock } from './runLock.js';
@@ -414,6 +414,7 @@ async function trainEpochs(
     if (decision.improved) run.bestModel = saveModel(session.model, run.modelMetadata);
     run.sums = emptySums();
     saveCheckpoint(run);
+    collectGarbage();
     hooks.onEpoch?.(rec);
     if (decision.stop) {
       hooks.onMessage?.(
