@@ -5,6 +5,8 @@
 // and with them unset (OpenBLAS then picks its kernel for this CPU); the table names the kernel.
 //   pnpm bench:e2e            full runs (to 98% test accuracy or the epoch/time limits)
 //   pnpm bench:e2e --quick    ~300 batches per system, s/epoch extrapolated (said so in the table)
+//   SPROUT_THREADS=n pnpm bench:e2e   Sprout on n kernel threads (default: every core; the table's
+//                                     backend line says how many ran)
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
