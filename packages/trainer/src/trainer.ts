@@ -538,7 +538,7 @@ function limit(data: ImageDataset, config: TrainConfig): ImageDataset {
 function gatherImages(set: CroppedImages, index: Int32Array): Uint8Array {
   const size = set.rows * set.cols;
   const out = new Uint8Array(index.length * size);
-  index.forEach((k, i) => set.expandInto(k, out, i * size));
+  for (let i = 0; i < index.length; i++) set.expandInto(index[i], out, i * size);
   return out;
 }
 
