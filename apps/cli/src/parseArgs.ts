@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import {
   availableCores,
   type ExportFormat,
+  envThreads,
+  MAX_THREADS_PER_CORE,
   PRESETS,
   type PresetName,
   parseThreads,
@@ -81,8 +83,8 @@ const number = (flag: string) => (value: string) => {
 };
 
 /**
- * `--threads`: auto or a count ≥ 1; a count above 4 per core is refused here (the library would
- * clamp it) so that a typo like 400 for 4 is not silently something else.
+ * `--threads`: auto or a count ≥ 1; a count above MAX_THREADS_PER_CORE per core is refused here
+ * (the library would clamp it) so that a typo like 400 for 4 is not silently something else.
  */
 const threads = (flag: string) => (value: string) => {
   let parsed: 'auto' | number;
@@ -92,9 +94,10 @@ const threads = (flag: string) => (value: string) => {
     throw new InvalidArgumentError((error as Error).message);
   }
   const cores = availableCores();
-  if (parsed !== 'auto' && parsed > 4 * cores)
+  const most = MAX_THREADS_PER_CORE * cores;
+  if (parsed !== 'auto' && parsed > most)
     throw new InvalidArgumentError(
-      `${flag} ${parsed} is more than 4 threads per core (this process may use ${cores} cores): give at most ${4 * cores}, or auto`,
+      `${flag} ${parsed} is more than ${MAX_THREADS_PER_CORE} threads per core (this process may use ${cores} cores): give at most ${most}, or auto`,
     );
   return parsed;
 };
@@ -342,13 +345,10 @@ function envBackend(): string {
   return value;
 }
 
-/** SPROUT_THREADS as a thread count (`0`: one thread), undefined when unset; garbage is a UsageError naming it. */
+/** SPROUT_THREADS as the library reads it (envThreads), its garbage a UsageError naming it. */
 function envThreadsOrUndefined(): 'auto' | number | undefined {
-  const value = process.env.SPROUT_THREADS;
-  if (value === undefined || value === '') return undefined;
-  if (value.trim() === '0') return 1;
   try {
-    return parseThreads(value, 'SPROUT_THREADS');
+    return envThreads();
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

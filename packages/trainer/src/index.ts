@@ -1,6 +1,13 @@
 export { ImageFormatError } from '@sprout/data-mnist';
 export { MemoryBudgetError, MemoryLimitExceededError } from '@sprout/memwatch';
-export { availableCores, enableRelaxedSimd, parseThreads, resolveThreadCount } from '@sprout/tensor';
+export {
+  availableCores,
+  enableRelaxedSimd,
+  envThreads,
+  MAX_THREADS_PER_CORE,
+  parseThreads,
+  resolveThreadCount,
+} from '@sprout/tensor';
 export { CHECKPOINT_VERSION, type CheckpointState, checkpointPath, readCheckpoint } from './checkpoint.js';
 export { resolveConfig, type TrainConfig, type TrainConfigInput, trainConfigSchema } from './config.js';
 export { BUNDLED_MNIST, type DatasetIdentity } from './datasetIdentity.js';

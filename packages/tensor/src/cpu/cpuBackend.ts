@@ -354,7 +354,8 @@ export class CpuBackend implements Backend {
     // One block: the images in, the images out, the records (float64: 8-byte aligned), the boxes.
     const imageWords = Math.ceil(bytes / 4);
     const words = 2 * imageWords + 2 * count * stride + 4 * count;
-    const at = this.warpWords(words);
+    this.warpBlock = this.reusedBlock(this.warpBlock, words);
+    const at = this.warpBlock.off;
     const src = at * 4;
     const out = src + imageWords * 4;
     const params = at + 2 * imageWords;
@@ -365,14 +366,6 @@ export class CpuBackend implements Backend {
     this.heap.i32.set(batch.boxes.subarray(0, count * 4), boxes);
     warp(count, rows, cols, pixels, src, out, params, 2 * stride, boxes);
     batch.out.set(new Uint8Array(this.heap.buffer, out, bytes));
-  }
-
-  private warpWords(words: number): number {
-    if (!this.warpBlock || this.warpBlock.size < words) {
-      if (this.warpBlock) this.freeBlock(this.warpBlock);
-      this.warpBlock = this.allocBlock(words);
-    }
-    return this.warpBlock.off;
   }
 
   adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, c1: Tensor, c2: Tensor, s: AdamStep): void {
@@ -472,10 +465,14 @@ export class CpuBackend implements Backend {
   }
 
   private scratchWords(words: number): number {
-    if (!this.scratch || this.scratch.size < words) {
-      if (this.scratch) this.freeBlock(this.scratch);
-      this.scratch = this.allocBlock(words);
-    }
+    this.scratch = this.reusedBlock(this.scratch, words);
     return this.scratch.off;
+  }
+
+  /** `block` when it holds `words`, else a new block that does (the old one freed). */
+  private reusedBlock(block: Block | null, words: number): Block {
+    if (block && block.size >= words) return block;
+    if (block) this.freeBlock(block);
+    return this.allocBlock(words);
   }
 }

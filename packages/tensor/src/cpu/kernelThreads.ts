@@ -301,15 +301,14 @@ export class KernelThreads {
       if (Atomics.wait(ints, SLOT.done, done, WAIT_SLICE_MS) === 'timed-out') waited += WAIT_SLICE_MS;
       // A worker that has just started gets the whole stall time from now.
       if (!started && Atomics.load(ints, SLOT.ready) !== 0) [started, waited] = [true, 0];
-      if (waited < (Atomics.load(ints, SLOT.ready) ? this.stallMs : Math.max(this.stallMs, START_MS)))
-        continue;
+      const limit = started ? this.stallMs : Math.max(this.stallMs, START_MS);
+      if (waited < limit) continue;
       // Re-read before blaming the worker: it may have finished while this thread was stopped.
       if (Atomics.load(ints, SLOT.done) === seq) return true;
       const previous = previousCall(seq);
       if (Atomics.compareExchange(ints, SLOT.taken, previous, seq) === previous) {
-        const limit = Atomics.load(ints, SLOT.ready) ? this.stallMs : Math.max(this.stallMs, START_MS);
         this.turnOff(
-          Atomics.load(ints, SLOT.ready)
+          started
             ? `kernel thread ${w + 1} did not start a call within ${limit / 1000} s`
             : `kernel thread ${w + 1} did not start within ${limit / 1000} s`,
         );
