@@ -342,12 +342,15 @@ if (numpyRuns.length && base?.secondsTo98) {
 const table = lines.join('\n');
 console.log(table);
 const root = join(here, '..', '..', '..');
-// The presets' accuracy table (`pnpm bench:presets`) lives in the same file: keep it.
+// The presets' accuracy table (`pnpm bench:presets`) and the GPU host's figures (measured there by
+// scripts/device/measure-cores-and-gpu.sh) live in the same file: keep them.
 const kept = (() => {
   try {
-    return /<!-- presets:start -->[\s\S]*?<!-- presets:end -->/.exec(
-      readFileSync(join(root, 'BENCHMARKS.md'), 'utf8'),
-    )?.[0];
+    const text = readFileSync(join(root, 'BENCHMARKS.md'), 'utf8');
+    const sections = ['device', 'presets'].map(
+      (name) => new RegExp(`<!-- ${name}:start -->[\\s\\S]*?<!-- ${name}:end -->`).exec(text)?.[0],
+    );
+    return sections.filter(Boolean).join('\n\n') || undefined;
   } catch {
     return undefined;
   }

@@ -126,9 +126,8 @@ export async function runEpoch(args: {
   const batches = new Batches(train, trainIndex, {
     batchSize: nextBatchSize,
     seed: config.seed,
-    // The warps on every kernel thread where the cpu backend has them (the same bytes).
-    augmentWith:
-      backend instanceof CpuBackend && backend.canWarpImages ? (b) => backend.warpImages(b) : undefined,
+    // The warps on every kernel thread where the cpu backend has them and they pay (the same bytes).
+    augmentWith: warpsOnKernelThreads(backend, config.augment ? config.elastic : 0),
     augment: config.augment
       ? {
           translate: config.augmentShift,

@@ -6,6 +6,7 @@ import type { Backend } from '@sprout/tensor';
 import type { TrainConfig } from './config.js';
 import type { EpochRecord, TrainResult } from './history.js';
 import { type ClassificationReport, classificationReport } from './metrics.js';
+import { collectGarbage } from './releaseMemory.js';
 import {
   accuracyChart,
   accuracyZoomChart,
@@ -16,7 +17,7 @@ import {
   type VegaLiteSpec,
   widthChart,
 } from './report/charts.js';
-import { renderChart } from './report/render.js';
+import { PNG_ZOOM, renderChart } from './report/render.js';
 import { reportHtml } from './report/reportHtml.js';
 import { writeFileAtomic } from './runFiles.js';
 import type { ChartName } from './runOwnership.js';
@@ -182,12 +183,14 @@ export async function writeReport(r: ReportJob): Promise<void> {
     writeFileAtomic(join(out, `${name}.svg`), svg);
     writeFileAtomic(join(out, `${name}.png`), png);
     charts.push({ title, svg });
+    // Each chart's vega view and raster die here: collected now, the next chart reuses their
+    // memory instead of adding to it (7 charts lifted a run's peak RSS by ~90 MB without it).
+    collectGarbage();
   }
   const samplesSvg = renderDigitGridSvg(r.cells, { rows: r.rows, cols: r.cols, columns: 10, zoom: 2 });
   const { Resvg } = await import('@resvg/resvg-js');
-  // 2×, as the charts (render.ts).
   const samplesPng = Buffer.from(
-    new Resvg(samplesSvg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } })
+    new Resvg(samplesSvg, { fitTo: { mode: 'zoom', value: PNG_ZOOM }, font: { loadSystemFonts: true } })
       .render()
       .asPng(),
   );

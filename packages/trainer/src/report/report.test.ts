@@ -6,6 +6,7 @@ import type { EpochRecord } from '../history.js';
 import { classificationReport } from '../metrics.js';
 import { train } from '../trainer.js';
 import { accuracyChart, accuracyZoomChart, confusionChart, widthChart, ZOOM_FLOOR } from './charts.js';
+import { PNG_ZOOM } from './render.js';
 
 it('writes every plot as SVG and PNG, and one self-contained report.html', async () => {
   const outDir = mkdtempSync(join(tmpdir(), 'sprout-report-'));
@@ -47,8 +48,10 @@ it('writes every plot as SVG and PNG, and one self-contained report.html', async
   expect(html).toMatch(/<td>dataset SHA-256<\/td><td><code>[0-9a-f]{64}<\/code>/);
   expect(html).toMatch(/<td>Sprout<\/td><td>\d+\.\d+\.\d+/);
   expect(html).toMatch(/<td>backend<\/td><td>backend: cpu/);
-  // The predictions image is 2×, like the charts: 10 columns of (28·2 + 8)·2 pixels.
-  expect(readFileSync(join(outDir, 'predictions.png')).readUInt32BE(16)).toBe(10 * (28 * 2 + 8) * 2);
+  // The predictions image is PNG_ZOOM× its SVG, like the charts: 10 columns of (28·2 + 8) SVG pixels.
+  expect(readFileSync(join(outDir, 'predictions.png')).readUInt32BE(16)).toBe(
+    Math.round(10 * (28 * 2 + 8) * PNG_ZOOM),
+  );
   expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(7);
   expect(html).not.toMatch(/src="(?!data:)/); // nothing external
 });
