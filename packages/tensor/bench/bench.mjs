@@ -312,6 +312,16 @@ if (wanted('gpu')) {
     gpuNote = gpu.description;
     results.matmul.gpu = benchMatmul(gpu, secs / 2);
     results.mlpStep.gpu = benchStep(gpu, secs);
+    // What one step moves and runs (the issue's budget: one upload of the batch, one read-back).
+    const { step } = trainingStep(gpu);
+    step(0);
+    const before = gpu.counters();
+    const STEPS = 10;
+    for (let i = 1; i <= STEPS; i++) step(i * BATCH);
+    const after = gpu.counters();
+    results.gpuPerStep = Object.fromEntries(
+      Object.keys(after).map((k) => [k, (after[k] - before[k]) / STEPS]),
+    );
     gpu.dispose();
   } catch (error) {
     gpuNote = `skipped: ${error.message}`;
@@ -338,6 +348,12 @@ for (const s of [...new Set(cols.flatMap((c) => Object.keys(results.matmul[c])))
     ].join(' | '),
   );
 }
+if (results.gpuPerStep)
+  console.log(
+    `\ngpu, per training step: ${Object.entries(results.gpuPerStep)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
 console.log('\nMLP 784-512-10 training step, batch 128, real MNIST: samples/s');
 for (const [k, v] of Object.entries(results.mlpStep))
   console.log(`${k}: ${v === null ? 'n/a' : Math.round(v)}`);

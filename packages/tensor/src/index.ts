@@ -11,7 +11,7 @@ export {
   type ThreadsOption,
 } from './cpu/threadCount.js';
 export { BackendUnavailableError, ShapeError } from './errors.js';
-export { GpuBackend, type GpuJsModule } from './gpu/gpuBackend.js';
+export { GpuBackend, type GpuCounters, type GpuJsModule } from './gpu/gpuBackend.js';
 export { type Initializer, initialValues, initTensor } from './init.js';
 export { ADAM_GRAD_FLUSH, ADAM_STATE_FLUSH, PROBABILITY_FLUSH } from './numericLimits.js';
 export { addBias, relu, reluBackward, softmax } from './ops/activation.js';
@@ -20,6 +20,7 @@ export { add, axpy, fill, scale, sub, sumSquares } from './ops/elementwise.js';
 export { type MatmulOptions, matmul, sparseMatmul, sparseTransposeMatmul } from './ops/matmul.js';
 export { argmaxRows, columnSums } from './ops/reduce.js';
 export { type SoftmaxCrossEntropyOptions, softmaxCrossEntropy } from './ops/softmaxCrossEntropy.js';
+export { type ProbeShape, type ProbeStep, probeStep, timeProbeSteps } from './probeStep.js';
 export { Random } from './random.js';
 export {
   type BackendChoice,

@@ -53,6 +53,59 @@ describe('createBackend', () => {
     }
   });
 
+  it('auto times both backends where a gpu answers, keeps the faster and says what it measured', async (ctx) => {
+    if (!savedDisplay) ctx.skip();
+    // Software GL allowed, so that the probe runs here (Mesa llvmpipe); which one wins is not the
+    // point (it depends on the machine): the choice must follow the figures it reports.
+    let selection: Awaited<ReturnType<typeof createBackend>>;
+    try {
+      selection = await createBackend({
+        backend: 'auto',
+        allowSoftwareGl: true,
+        probe: { batchSize: 16, hidden: 24 },
+      });
+    } catch {
+      ctx.skip();
+      return;
+    }
+    const { backend, report, probe } = selection;
+    try {
+      if (!probe) {
+        // No gpu built here after all: then nothing was probed and the report says why.
+        expect(selection.gpuSkipped).toBeTruthy();
+        return;
+      }
+      expect(probe.shape).toEqual({ batchSize: 16, inputs: 784, hidden: 24, outputs: 10 });
+      expect(probe.cpuMs).toBeGreaterThan(0);
+      expect(probe.gpuMs).toBeGreaterThan(0);
+      expect(backend.name).toBe(probe.gpuMs < probe.cpuMs ? 'gpu' : 'cpu');
+      expect(report).toContain(
+        `ms a training step of 784-24-10 at batch 16: gpu ${probe.gpuMs.toFixed(1)}, cpu ${probe.cpuMs.toFixed(1)}`,
+      );
+      if (backend.name === 'cpu') expect(report).toMatch(/^backend: cpu .*; gpu slower than the cpu \(probe/);
+      // The backend kept still computes (the other one is disposed).
+      const { probeStep } = await import('./probeStep.js');
+      const run = probeStep(backend, { batchSize: 4, hidden: 8 });
+      expect(Number.isFinite(run.step(1))).toBe(true);
+      run.dispose();
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it('forced gpu and probe: false skip the probe', async (ctx) => {
+    if (!savedDisplay) ctx.skip();
+    let selection: Awaited<ReturnType<typeof createBackend>>;
+    try {
+      selection = await createBackend({ backend: 'auto', allowSoftwareGl: true, probe: false });
+    } catch {
+      ctx.skip();
+      return;
+    }
+    expect(selection.probe).toBeUndefined();
+    selection.backend.dispose();
+  });
+
   it('uses the gpu.js module it is given (how browsers pass it), as a namespace or a default export', async (ctx) => {
     if (!savedDisplay) ctx.skip();
     const { createRequire } = await import('node:module');

@@ -2,8 +2,12 @@ import type { Backend } from './backend.js';
 import { CpuBackend, type CpuBackendOptions } from './cpu/cpuBackend.js';
 import { BackendUnavailableError } from './errors.js';
 import { GpuBackend, type GpuJsModule } from './gpu/gpuBackend.js';
+import { type ProbeShape, timeProbeSteps } from './probeStep.js';
 
-/** Which backend to use: `auto` tries gpu, then falls back to cpu. */
+/**
+ * Which backend to use: `auto` times a few training steps on the gpu (where a hardware GPU
+ * answers) and on the cpu, and takes the faster; `cpu` and `gpu` are forced choices.
+ */
 export type BackendChoice = 'auto' | 'cpu' | 'gpu';
 
 /** What {@link createBackend} chose and why. */
@@ -13,6 +17,8 @@ export interface BackendSelection {
   report: string;
   /** Why gpu was not used, when it was not. */
   gpuSkipped: string | null;
+  /** What `auto`'s probe measured, where it ran both backends: milliseconds per training step. */
+  probe?: { shape: Required<ProbeShape>; cpuMs: number; gpuMs: number };
 }
 
 /** Options for {@link createBackend}. */
@@ -27,6 +33,12 @@ export interface CreateBackendOptions extends CpuBackendOptions {
    * only include it when you do; in Node it defaults to the `gpu.js` installed beside this package.
    */
   gpuJs?: GpuJsModule | { default: GpuJsModule };
+  /**
+   * The run `auto` times both backends on, where a gpu is there to choose: a few training steps
+   * of this network at this batch size (default 784-512-10 at 128; the trainer passes its own).
+   * `false`: no probe, the gpu wins whenever it is there (the choice before the probe existed).
+   */
+  probe?: ProbeShape | false;
 }
 
 /** How to get the gpu backend, shown when gpu.js is missing. */
@@ -167,11 +179,14 @@ export async function createGpuBackend(
 }
 
 /**
- * Picks a backend. `auto` tries gpu (never a software renderer) and falls back to cpu, saying why.
+ * Picks a backend. `auto` builds the gpu backend where a hardware GPU answers (never a software
+ * renderer, unless `allowSoftwareGl`), times a few training steps on it and on the cpu (see
+ * `probe`), keeps the faster and says what it measured; without a gpu it takes the cpu and says
+ * why. `cpu` and `gpu` are taken as asked (`gpu` throws where it cannot run).
  *
  * @example
  * ```ts
- * const { backend, report } = await createBackend({ backend: 'auto' });
+ * const { backend, report } = await createBackend({ backend: 'auto', probe: { batchSize: 1024 } });
  * console.log(report); // "backend: cpu (WebAssembly SIMD kernels, 2 threads); gpu skipped: no display: run under xvfb-run…"
  * ```
  */
@@ -181,18 +196,65 @@ export async function createBackend(options: CreateBackendOptions = {}): Promise
     const backend = new CpuBackend(options);
     return { backend, report: `backend: ${backend.description} (requested)`, gpuSkipped: 'cpu requested' };
   }
+  let gpu: GpuBackend;
   try {
-    const backend = await createGpuBackend({
+    gpu = await createGpuBackend({
       allowSoftwareGl: choice === 'gpu' || options.allowSoftwareGl,
       gpuJs: options.gpuJs,
     });
-    return { backend, report: `backend: ${backend.description}`, gpuSkipped: null };
   } catch (error) {
     if (choice === 'gpu') throw error;
     const reason = error instanceof BackendUnavailableError ? error.reason : (error as Error).message;
     const backend = new CpuBackend(options);
     return { backend, report: `backend: ${backend.description}; gpu skipped: ${reason}`, gpuSkipped: reason };
   }
+  if (choice === 'gpu' || options.probe === false)
+    return { backend: gpu, report: `backend: ${gpu.description}`, gpuSkipped: null };
+  return probeBoth(gpu, new CpuBackend(options), options.probe ?? { batchSize: 128 });
+}
+
+/** Times both backends on the probe's steps; keeps the faster, disposes the other. */
+function probeBoth(gpu: GpuBackend, cpu: CpuBackend, probe: ProbeShape): BackendSelection {
+  const shape: Required<ProbeShape> = {
+    batchSize: probe.batchSize,
+    inputs: probe.inputs ?? 784,
+    hidden: probe.hidden ?? 512,
+    outputs: probe.outputs ?? 10,
+  };
+  let gpuMs: number;
+  try {
+    gpuMs = timeProbeSteps(gpu, shape);
+  } catch (error) {
+    // A GPU that answers the context check but fails a real step (a lost context, a driver bug).
+    gpu.dispose();
+    const reason = `its probe step failed: ${(error as Error).message}`;
+    return {
+      backend: cpu,
+      report: `backend: ${cpu.description}; gpu skipped: ${reason}`,
+      gpuSkipped: reason,
+    };
+  }
+  const cpuMs = timeProbeSteps(cpu, shape);
+  const net = `${shape.inputs}-${shape.hidden}-${shape.outputs} at batch ${shape.batchSize}`;
+  const measured = `probe, ms a training step of ${net}: gpu ${gpuMs.toFixed(1)}, cpu ${cpuMs.toFixed(1)}`;
+  const result = { shape, cpuMs, gpuMs };
+  if (gpuMs < cpuMs) {
+    cpu.dispose();
+    return {
+      backend: gpu,
+      report: `backend: ${gpu.description} (${measured})`,
+      gpuSkipped: null,
+      probe: result,
+    };
+  }
+  gpu.dispose();
+  const reason = `slower than the cpu (${measured})`;
+  return {
+    backend: cpu,
+    report: `backend: ${cpu.description}; gpu ${reason}`,
+    gpuSkipped: reason,
+    probe: result,
+  };
 }
 
 /** A cpu backend, synchronously (no gpu probing). */

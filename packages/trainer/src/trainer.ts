@@ -192,7 +192,10 @@ async function trainLocked(
   hooks: TrainHooks,
   memoryWatch: MemoryWatch | undefined,
 ): Promise<{ result: TrainResult; reportJob: ReportJob | null }> {
-  const resources = await openResources(config, memoryWatch);
+  const resources = await openResources(config, memoryWatch, {
+    inputs: data.train.rows * data.train.cols,
+    outputs: data.classes,
+  });
   try {
     const run = prepareRun(resources, config, data, dataset, checkpoint, hooks);
     const ending = await trainEpochs(run, hooks);
@@ -230,8 +233,14 @@ interface RunResources {
 async function openResources(
   config: TrainConfig,
   memoryWatch: MemoryWatch | undefined,
+  data: { inputs: number; outputs: number },
 ): Promise<RunResources> {
-  const { backend, report } = await createBackend({ backend: config.backend, threads: config.threads });
+  // `auto` times both backends on this run's shape and batch size, where a gpu is there to choose.
+  const { backend, report } = await createBackend({
+    backend: config.backend,
+    threads: config.threads,
+    probe: { batchSize: config.batchSize, hidden: Math.max(...config.hidden), ...data },
+  });
   const memory = memoryWatch ?? new MemoryWatch({ budget: `${config.maxMemoryPercent}%` });
   return { backend, backendReport: report, memory, session: null };
 }

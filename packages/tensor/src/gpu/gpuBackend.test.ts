@@ -40,6 +40,38 @@ describe.runIf(gpu)('gpu backend keeps values on the GPU', () => {
     run.dispose();
   });
 
+  it('counts a step: one read-back (its loss), two uploads (the batch and its labels), the same launches every step', () => {
+    const rows = 16;
+    const run = trainingStep(gpu!, rows, 32);
+    run.step(1);
+    const perStep = [];
+    for (let batch = 2; batch <= 4; batch++) {
+      const before = gpu!.counters();
+      run.step(batch);
+      const after = gpu!.counters();
+      perStep.push({
+        launches: after.launches - before.launches,
+        uploads: after.uploads - before.uploads,
+        uploadBytes: after.uploadBytes - before.uploadBytes,
+        readbacks: after.readbacks - before.readbacks,
+        readbackBytes: after.readbackBytes - before.readbackBytes,
+        texturesAllocated: after.texturesAllocated - before.texturesAllocated,
+      });
+    }
+    for (const c of perStep) {
+      expect(c.readbacks).toBe(1);
+      expect(c.readbackBytes).toBe(rows * 4); // one loss per row, summed on the host
+      expect(c.uploads).toBe(2);
+      expect(c.uploadBytes).toBe(rows * 784 * 4 + rows * 4); // the batch (as floats) and its labels
+      expect(c.texturesAllocated).toBe(0);
+      expect(c.launches).toBe(perStep[0].launches);
+    }
+    // Forward 4, loss 2, backward 6, Adam 5 per parameter (two moments, two decays, the update) and
+    // the batch's upload: no hidden per-op copies.
+    expect(perStep[0].launches).toBe(4 + 2 + 6 + 4 * 5 + 1);
+    run.dispose();
+  });
+
   it('frees every texture of disposed tensors', () => {
     const held = gpu!.textureCount;
     const run = trainingStep(gpu!, 8, 16);

@@ -7,6 +7,24 @@ import { type GpuStorage, renderInto, type TextureCounter } from './renderTarget
 
 export type { GpuJsModule } from './gpuJsTypes.js';
 
+/**
+ * What a gpu backend has moved and run so far: host → GPU uploads, GPU → host read-backs (each a
+ * synchronisation: the host waits for every queued kernel), and kernel launches. Take two
+ * snapshots and subtract them to count a step ({@link GpuBackend.counters}).
+ */
+export interface GpuCounters {
+  /** Kernels run (each one draw call). */
+  launches: number;
+  /** Host arrays sent to the GPU: tensor values written by the host, batches, labels. */
+  uploads: number;
+  uploadBytes: number;
+  /** Values read back to the host: a tensor's `toArray`, the loss, argmax, sums of squares. */
+  readbacks: number;
+  readbackBytes: number;
+  /** Textures made for tensors (a step after the first should make none). */
+  texturesAllocated: number;
+}
+
 /** A tensor argument of a kernel, or a value passed as is (numbers, gpu.js inputs). */
 type Arg = { tensor: Tensor } | number | { input: unknown; size: number[] };
 
@@ -25,7 +43,7 @@ export class GpuBackend implements Backend {
   /** Each sparse batch, kept dense: skipping zeros does not pay off in a fragment shader. */
   private readonly batches = new WeakMap<SparseRows, Tensor>();
   private textures: TextureCounter = { allocated: 0 };
-  private reads = 0;
+  private readonly counts = { launches: 0, uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0 };
 
   constructor(
     private readonly gpujs: GpuJsModule,
@@ -45,7 +63,12 @@ export class GpuBackend implements Backend {
 
   /** Values read back from the GPU so far (for tests that check a step reads only its loss). */
   get readbackCount(): number {
-    return this.reads;
+    return this.counts.readbacks;
+  }
+
+  /** Uploads, read-backs and launches so far (a snapshot; subtract two to count a step). */
+  counters(): GpuCounters {
+    return { ...this.counts, texturesAllocated: this.textures.allocated };
   }
 
   /** Textures held by live tensors (for tests that check nothing leaks). */
@@ -84,7 +107,7 @@ export class GpuBackend implements Backend {
     const s = this.storage(t);
     if (s.host) return s.host.slice();
     if (!s.front) return new Float32Array(t.size);
-    this.reads++;
+    this.countReadback(t.size);
     return flatten(s.front.toArray(), t.size);
   }
 
@@ -244,7 +267,18 @@ export class GpuBackend implements Backend {
     return s;
   }
 
+  private countReadback(values: number): void {
+    this.counts.readbacks++;
+    this.counts.readbackBytes += values * 4;
+  }
+
+  private countUpload(values: number): void {
+    this.counts.uploads++;
+    this.counts.uploadBytes += values * 4;
+  }
+
   private inputArg(values: Float32Array): Arg {
+    this.countUpload(values.length);
     return { input: new this.gpujs.Input(values, [values.length, 1]), size: [values.length, 1] };
   }
 
@@ -252,6 +286,7 @@ export class GpuBackend implements Backend {
   private texture(t: Tensor): GpuTexture | null {
     const s = this.storage(t);
     if (s.host) {
+      this.countUpload(s.host.length);
       this.run(t, 'upload', src.copySource, {}, [
         { input: new this.gpujs.Input(s.host, [s.cols, s.rows]), size: [s.cols, s.rows] },
       ]);
@@ -313,6 +348,7 @@ export class GpuBackend implements Backend {
     const values = this.values(args);
     const readsOut = args.some((a) => typeof a === 'object' && 'tensor' in a && a.tensor === out);
     renderInto(kernel, values, s, readsOut, this.textures);
+    this.counts.launches++;
     s.host = null;
   }
 
@@ -325,8 +361,10 @@ export class GpuBackend implements Backend {
     args: Arg[],
   ): Float32Array {
     const kernel = this.kernel(name, source, constants, output, args);
-    this.reads++;
-    return flatten(kernel(...this.values(args)).toArray(), output[0] * output[1]);
+    const result = kernel(...this.values(args));
+    this.counts.launches++;
+    this.countReadback(output[0] * output[1]);
+    return flatten(result.toArray(), output[0] * output[1]);
   }
 }
 
