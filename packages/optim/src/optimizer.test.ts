@@ -43,6 +43,22 @@ describe.each(makers)('%s through the Optimizer interface', (_, make) => {
     b.dispose();
   });
 
+  it('stateViews gives the same values as state, and on the cpu backend without copying them', () => {
+    const p = param('w', [1, -2, 3]);
+    const o = make([p]);
+    o.step();
+    const copies = o.state();
+    const views = o.stateViews();
+    expect(views).toEqual(copies);
+    for (const name of o.slotNames) {
+      const view = views.slots.w[name];
+      // A view of the backend's memory: a bigger buffer than its own values.
+      expect(view.buffer.byteLength).toBeGreaterThan(view.byteLength);
+      expect(copies.slots.w[name].buffer.byteLength).toBe(copies.slots.w[name].byteLength);
+    }
+    o.dispose();
+  });
+
   it('refuses state of another optimizer, a missing slot or a wrong size, changing nothing', () => {
     const p = param('w', [1, 2]);
     const o = make([p]);

@@ -29,6 +29,12 @@ export interface Optimizer {
    */
   grow(param: TrainableParameter, map: GrowthMap, oldShape: readonly number[]): void;
   state(): OptimizerState;
+  /**
+   * The same state without copying where the backend allows (live views of the cpu backend's
+   * memory, `Tensor.peek`): valid only until the next op or allocation, for writing a checkpoint
+   * at once (it saves the copies, 4 × 1.6 MB for Adam at 784-512-10). Keep {@link state} otherwise.
+   */
+  stateViews(): OptimizerState;
   /** Restores {@link Optimizer.state}; checks everything before changing anything. */
   loadState(state: OptimizerState): void;
   /** Frees the state tensors. */
@@ -72,10 +78,18 @@ export abstract class SlottedOptimizer<Slot extends string> implements Optimizer
   }
 
   state(): OptimizerState {
+    return this.collectState((t) => t.toArray());
+  }
+
+  stateViews(): OptimizerState {
+    return this.collectState((t) => t.peek());
+  }
+
+  private collectState(values: (t: Tensor) => Float32Array): OptimizerState {
     const slots: OptimizerState['slots'] = {};
     for (const [param, tensors] of this.slots) {
       slots[param] = {};
-      for (const name of this.slotNames) slots[param][name] = tensors[name].toArray();
+      for (const name of this.slotNames) slots[param][name] = values(tensors[name]);
     }
     return { kind: this.kind, step: this.steps, slots };
   }

@@ -27,6 +27,11 @@ export interface Backend {
   free(t: Tensor): void;
   write(t: Tensor, data: ArrayLike<number>): void;
   read(t: Tensor): Float32Array;
+  /**
+   * A live view of `t`'s values where they are in host memory (no copy), valid until the next op
+   * or allocation; absent where they are not (a GPU). `Tensor.peek` uses it, `read` otherwise.
+   */
+  view?(t: Tensor): Float32Array;
   /** out (+)= op(a)·op(b). */
   matmul(a: Tensor, b: Tensor, out: Tensor, transA: boolean, transB: boolean, accumulate: boolean): void;
   /** out = x·w for sparse rows x. */

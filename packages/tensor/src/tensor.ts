@@ -43,6 +43,16 @@ export class Tensor {
     return this.backend.read(this);
   }
 
+  /**
+   * The values without a copy where the backend keeps them in host memory (the cpu backend: a
+   * live view of its WebAssembly memory), else a copy (`toArray`). A view is valid only until the
+   * next op or allocation on this backend: read it at once (hashing, writing a file), never keep it.
+   */
+  peek(): Float32Array {
+    this.assertAlive();
+    return this.backend.view?.(this) ?? this.backend.read(this);
+  }
+
   /** Overwrites all values. */
   set(data: ArrayLike<number>): this {
     this.assertAlive();

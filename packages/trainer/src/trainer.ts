@@ -614,7 +614,9 @@ function snapshot(
 
 function sessionBlobs(session: Session): Record<string, Uint8Array> {
   const blobs: Record<string, Uint8Array> = { model: saveModel(session.model) };
-  const state = session.optimizer.state();
+  // Views, not copies, of Adam's slots (6.5 MB at width 512): writeCheckpoint hashes and writes
+  // them before any op runs again. The copies had lifted a default run's peak RSS by ~10 MiB.
+  const state = session.optimizer.stateViews();
   for (const [name, slot] of Object.entries(state.slots)) {
     for (const [key, values] of Object.entries(slot))
       blobs[optimizerBlobName(name, key)] = floatBytes(values);
