@@ -45,6 +45,9 @@ const shapes: [number, number, number][] = [
   [127, 129, 33],
   [128, 784, 10],
   [513, 20, 127],
+  // Big enough (≥ 2²⁰ multiply-adds) for the gpu's packed products, k and n not multiples of 4.
+  [127, 513, 33],
+  [65, 127, 130],
   [9, 11, 4],
   [6, 3, 14],
   [3, 5, 3],

@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../cpu/cpuBackend.js';
-import { expectClose, testBackends } from '../test-support/backends.js';
+import { matmul } from '../ops/matmul.js';
+import { fromArray } from '../tensor.js';
+import { expectClose, randomValues, testBackends } from '../test-support/backends.js';
 import { trainingStep } from '../test-support/trainingStep.js';
 import { GpuBackend } from './gpuBackend.js';
 
@@ -40,36 +42,60 @@ describe.runIf(gpu)('gpu backend keeps values on the GPU', () => {
     run.dispose();
   });
 
-  it('counts a step: one read-back (its loss), two uploads (the batch and its labels), the same launches every step', () => {
-    const rows = 16;
-    const run = trainingStep(gpu!, rows, 32);
-    run.step(1);
-    const perStep = [];
-    for (let batch = 2; batch <= 4; batch++) {
-      const before = gpu!.counters();
-      run.step(batch);
-      const after = gpu!.counters();
-      perStep.push({
-        launches: after.launches - before.launches,
-        uploads: after.uploads - before.uploads,
-        uploadBytes: after.uploadBytes - before.uploadBytes,
-        readbacks: after.readbacks - before.readbacks,
-        readbackBytes: after.readbackBytes - before.readbackBytes,
-        texturesAllocated: after.texturesAllocated - before.texturesAllocated,
-      });
+  it.each([
+    // Forward 4, loss 2, backward 6, Adam 5 per parameter (two moments, two decays, the update)
+    // and the batch's upload: no hidden per-op copies…
+    [16, 32, 4 + 2 + 6 + 4 * 5 + 1],
+    // …and where the first layer's two products run packed (≥ 2²⁰ multiply-adds), three more each.
+    [128, 64, 4 + 2 + 6 + 4 * 5 + 1 + 2 * 3],
+  ])(
+    'counts a step of %i rows, hidden %i: one read-back (its loss), two uploads (the batch and its labels), %i launches every step',
+    (rows, hidden, launches) => {
+      const run = trainingStep(gpu!, rows, hidden);
+      run.step(1);
+      const perStep = [];
+      for (let batch = 2; batch <= 4; batch++) {
+        const before = gpu!.counters();
+        run.step(batch);
+        const after = gpu!.counters();
+        perStep.push({
+          launches: after.launches - before.launches,
+          uploads: after.uploads - before.uploads,
+          uploadBytes: after.uploadBytes - before.uploadBytes,
+          readbacks: after.readbacks - before.readbacks,
+          readbackBytes: after.readbackBytes - before.readbackBytes,
+          texturesAllocated: after.texturesAllocated - before.texturesAllocated,
+        });
+      }
+      for (const c of perStep) {
+        expect(c.readbacks).toBe(1);
+        expect(c.readbackBytes).toBe(rows * 4); // one loss per row, summed on the host
+        expect(c.uploads).toBe(2);
+        expect(c.uploadBytes).toBe(rows * 784 * 4 + rows * 4); // the batch (as floats) and its labels
+        expect(c.texturesAllocated).toBe(0);
+        expect(c.launches).toBe(launches);
+      }
+      run.dispose();
+    },
+  );
+
+  it('packed products of many shapes (a growing layer) keep a bounded scratch, and stay right', () => {
+    const held = gpu!.textureCount;
+    for (let width = 64; width <= 64 + 4 * 12; width += 4) {
+      const a = fromArray(gpu!, randomValues(64 * 300, width), [64, 300]);
+      const b = fromArray(gpu!, randomValues(300 * width, width + 1), [300, width]);
+      const out = matmul(a, b);
+      expectClose(
+        out.toArray(),
+        matmul(fromArray(cpu, a.toArray(), [64, 300]), fromArray(cpu, b.toArray(), [300, width])).toArray(),
+        1e-3,
+        1e-3,
+      );
+      for (const t of [a, b, out]) t.dispose();
     }
-    for (const c of perStep) {
-      expect(c.readbacks).toBe(1);
-      expect(c.readbackBytes).toBe(rows * 4); // one loss per row, summed on the host
-      expect(c.uploads).toBe(2);
-      expect(c.uploadBytes).toBe(rows * 784 * 4 + rows * 4); // the batch (as floats) and its labels
-      expect(c.texturesAllocated).toBe(0);
-      expect(c.launches).toBe(perStep[0].launches);
-    }
-    // Forward 4, loss 2, backward 6, Adam 5 per parameter (two moments, two decays, the update) and
-    // the batch's upload: no hidden per-op copies.
-    expect(perStep[0].launches).toBe(4 + 2 + 6 + 4 * 5 + 1);
-    run.dispose();
+    expect(gpu!.packedScratchCount).toBeLessThanOrEqual(16);
+    // What is left is the scratch (at most two textures each), nothing of the disposed tensors.
+    expect(gpu!.textureCount - held).toBeLessThanOrEqual(2 * 16);
   });
 
   it('frees every texture of disposed tensors', () => {

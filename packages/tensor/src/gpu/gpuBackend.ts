@@ -25,6 +25,21 @@ export interface GpuCounters {
   texturesAllocated: number;
 }
 
+/** gpu.js settings that differ between kernels: packed ones return four values a texel. */
+interface KernelSettings {
+  returnType?: 'Array(4)';
+}
+const PACKED: KernelSettings = { returnType: 'Array(4)' };
+
+/**
+ * Products of at least this many multiply-adds run packed (see packedMatmul): below it the three
+ * extra launches (~40 µs each on an H200) cost more than the faster product saves.
+ */
+const PACKED_MIN_MACS = 1 << 20;
+
+/** Packed scratch tensors kept (least recently used disposed beyond it). */
+const MAX_PACKED_SCRATCH = 16;
+
 /** A tensor argument of a kernel, or a value passed as is (numbers, gpu.js inputs). */
 type Arg = { tensor: Tensor } | number | { input: unknown; size: number[] };
 
@@ -45,11 +60,26 @@ export class GpuBackend implements Backend {
   private textures: TextureCounter = { allocated: 0 };
   private readonly counts = { launches: 0, uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0 };
 
+  /** Scratch tensors of the packed (four values a texel) products, by role and shape: made once. */
+  private readonly packed = new Map<string, Tensor>();
+
   constructor(
     private readonly gpujs: GpuJsModule,
     private readonly gpu: GpuInstance,
     readonly description: string,
-  ) {}
+  ) {
+    gpu.addNativeFunction(src.MAD4_NAME, src.mad4Source, {
+      returnType: 'Array(4)',
+      argumentTypes: {
+        acc: 'Array(4)',
+        a: 'Array(4)',
+        b0: 'Array(4)',
+        b1: 'Array(4)',
+        b2: 'Array(4)',
+        b3: 'Array(4)',
+      },
+    });
+  }
 
   /** Compiled kernels (for tests that check nothing is compiled per step). */
   get kernelCount(): number {
@@ -113,6 +143,10 @@ export class GpuBackend implements Backend {
 
   matmul(a: Tensor, b: Tensor, out: Tensor, transA: boolean, transB: boolean, accumulate: boolean): void {
     const k = transA ? a.rows : a.cols;
+    if (out.rows * out.cols * k >= PACKED_MIN_MACS) {
+      this.packedMatmul(a, b, out, transA, transB, accumulate, k);
+      return;
+    }
     const args: Arg[] = [{ tensor: a }, { tensor: b }];
     if (accumulate) args.push({ tensor: out });
     this.run(
@@ -122,6 +156,53 @@ export class GpuBackend implements Backend {
       { k },
       args,
     );
+  }
+
+  /**
+   * out (+)= op(a)·op(b) four values a texel: op(a) and op(b) packed (transposing as they go), the
+   * product, then unpacked into `out`. Three more launches than the plain product, which pays from
+   * ~a million multiply-adds (the MLP's big products are 50–400 times that).
+   */
+  private packedMatmul(
+    a: Tensor,
+    b: Tensor,
+    out: Tensor,
+    transA: boolean,
+    transB: boolean,
+    accumulate: boolean,
+    k: number,
+  ): void {
+    const [m, n] = [out.rows, out.cols];
+    const k4 = Math.ceil(k / 4);
+    const n4 = Math.ceil(n / 4);
+    const pa = this.scratch('a', m, k4);
+    const pb = this.scratch('b', 4 * k4, n4);
+    const po = this.scratch('out', m, n4);
+    this.run(pa, `pack${+transA}`, src.packSource(transA), { rows: m, cols: k }, [{ tensor: a }], PACKED);
+    this.run(pb, `pack${+transB}`, src.packSource(transB), { rows: k, cols: n }, [{ tensor: b }], PACKED);
+    this.run(po, 'mm4', src.matmul4Source, { k4 }, [{ tensor: pa }, { tensor: pb }], PACKED);
+    const args: Arg[] = [{ tensor: po }];
+    if (accumulate) args.push({ tensor: out });
+    this.run(out, `unpack${+accumulate}`, src.unpackSource(accumulate), {}, args);
+  }
+
+  /**
+   * The packed scratch tensor of this role and shape, most recently used last. A training step
+   * uses ~6 (two big products), evaluation 3 more; shapes left behind by growth are disposed once
+   * more than {@link MAX_PACKED_SCRATCH} are held, so their textures do not pile up.
+   */
+  private scratch(role: string, rows: number, cols: number): Tensor {
+    const key = `${role}:${rows}x${cols}`;
+    let t = this.packed.get(key);
+    if (t) this.packed.delete(key);
+    else t = new Tensor(this, [rows, cols]);
+    this.packed.set(key, t);
+    if (this.packed.size > MAX_PACKED_SCRATCH) {
+      const [oldest, stale] = this.packed.entries().next().value as [string, Tensor];
+      this.packed.delete(oldest);
+      stale.dispose();
+    }
+    return t;
   }
 
   sparseMatmul(x: SparseRows, w: Tensor, out: Tensor): void {
@@ -248,7 +329,13 @@ export class GpuBackend implements Backend {
     this.batches.delete(x);
   }
 
+  /** Packed scratch tensors held (for tests that check growth leaves none behind). */
+  get packedScratchCount(): number {
+    return this.packed.size;
+  }
+
   dispose(): void {
+    this.packed.clear();
     for (const s of [...this.live]) this.release(s);
     for (const kernel of this.kernels.values()) kernel.destroy?.(true);
     this.kernels.clear();
@@ -306,6 +393,7 @@ export class GpuBackend implements Backend {
     constants: Record<string, number>,
     output: number[],
     args: Arg[],
+    settings: KernelSettings = {},
   ): GpuKernel {
     const shapes = args.map((a) =>
       typeof a === 'number'
@@ -314,7 +402,7 @@ export class GpuBackend implements Backend {
           ? `${a.tensor.cols}x${a.tensor.rows}`
           : `i${a.size.join('x')}`,
     );
-    const key = `${name}|${JSON.stringify(constants)}|${output.join('x')}|${shapes.join(',')}`;
+    const key = `${name}|${JSON.stringify(constants)}|${output.join('x')}|${shapes.join(',')}|${settings.returnType ?? ''}`;
     let kernel = this.kernels.get(key);
     if (!kernel) {
       kernel = this.gpu.createKernel(source.trim(), {
@@ -324,6 +412,7 @@ export class GpuBackend implements Backend {
         immutable: false,
         tactic: 'precision',
         precision: 'single',
+        ...settings,
       });
       this.kernels.set(key, kernel);
     }
@@ -341,10 +430,11 @@ export class GpuBackend implements Backend {
     source: string,
     constants: Record<string, number>,
     args: Arg[],
+    settings: KernelSettings = {},
   ): void {
     if (out.size === 0) return;
     const s = this.storage(out);
-    const kernel = this.kernel(name, source, constants, [s.cols, s.rows], args);
+    const kernel = this.kernel(name, source, constants, [s.cols, s.rows], args, settings);
     const values = this.values(args);
     const readsOut = args.some((a) => typeof a === 'object' && 'tensor' in a && a.tensor === out);
     renderInto(kernel, values, s, readsOut, this.textures);

@@ -44,6 +44,8 @@ export interface GpuJsModule {
 
 export interface GpuInstance {
   createKernel(source: string, settings: Record<string, unknown>): GpuKernel;
+  /** A GLSL function kernels may call (gpu.js passes it to every kernel's shader). */
+  addNativeFunction(name: string, source: string, settings?: Record<string, unknown>): unknown;
   destroy(): void;
   mode?: string;
 }

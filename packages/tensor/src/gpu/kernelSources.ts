@@ -117,3 +117,53 @@ function(x) {
   for (var j = 0; j < this.constants.cols; j++) { s += x[this.thread.x][j] * x[this.thread.x][j]; }
   return s;
 }`;
+
+// Four values a texel (RGBA): a matrix op(x) of rows × cols is held as rows × ⌈cols/4⌉ texels, and
+// the product's fragment computes four output columns from one vec4 of A and four of B (mad4, a
+// native GLSL function). Measured on an NVIDIA H200: 108–112 GFLOP/s against 28–29 for one value a
+// texel (bench/gpu-formulations.mjs); on Mesa llvmpipe 10–12 against 2–3.
+
+/** GLSL for the product's inner step: acc + a.x·b0 + a.y·b1 + a.z·b2 + a.w·b3. */
+export const MAD4_NAME = 'mad4';
+export const mad4Source =
+  'vec4 mad4(vec4 acc, vec4 a, vec4 b0, vec4 b1, vec4 b2, vec4 b3) { return acc + a.x * b0 + a.y * b1 + a.z * b2 + a.w * b3; }';
+
+/**
+ * op(x) packed four columns a texel; `constants.cols` = op(x)'s columns, `constants.rows` its
+ * rows: entries beyond either (the last texel's spare lanes, B's padding rows up to a multiple of
+ * 4) are 0, so the product adds nothing for them.
+ */
+export const packSource = (transpose: boolean): string => `
+function(x) {
+  var i = this.thread.y; var j = this.thread.x * 4;
+  var v0 = 0.0; var v1 = 0.0; var v2 = 0.0; var v3 = 0.0;
+  if (i < this.constants.rows) {
+    if (j < this.constants.cols) { v0 = ${transpose ? 'x[j][i]' : 'x[i][j]'}; }
+    if (j + 1 < this.constants.cols) { v1 = ${transpose ? 'x[j + 1][i]' : 'x[i][j + 1]'}; }
+    if (j + 2 < this.constants.cols) { v2 = ${transpose ? 'x[j + 2][i]' : 'x[i][j + 2]'}; }
+    if (j + 3 < this.constants.cols) { v3 = ${transpose ? 'x[j + 3][i]' : 'x[i][j + 3]'}; }
+  }
+  return [v0, v1, v2, v3];
+}`;
+
+/** Packed A (m × k4) times packed B (4·k4 × n4): packed out (m × n4). */
+export const matmul4Source = `
+function(a, b) {
+  var i = this.thread.y; var j = this.thread.x; var s = [0.0, 0.0, 0.0, 0.0];
+  for (var q = 0; q < this.constants.k4; q++) {
+    s = mad4(s, a[i][q], b[q * 4][j], b[q * 4 + 1][j], b[q * 4 + 2][j], b[q * 4 + 3][j]);
+  }
+  return s;
+}`;
+
+/** A packed matrix back to one value a texel (added to the output's values if `accumulate`). */
+export const unpackSource = (accumulate: boolean): string => `
+function(p${accumulate ? ', c' : ''}) {
+  var v = p[this.thread.y][Math.floor(this.thread.x / 4)];
+  var lane = this.thread.x - Math.floor(this.thread.x / 4) * 4;
+  var s = v[3];
+  if (lane == 0) { s = v[0]; }
+  if (lane == 1) { s = v[1]; }
+  if (lane == 2) { s = v[2]; }
+  return ${accumulate ? 'c[this.thread.y][this.thread.x] + s' : 's'};
+}`;
