@@ -19,6 +19,16 @@ export interface ProbeShape {
   outputs?: number;
 }
 
+/** `shape` with its defaults filled in (784 inputs, 512 hidden, 10 outputs). */
+export function fullProbeShape(shape: ProbeShape): Required<ProbeShape> {
+  return {
+    batchSize: shape.batchSize,
+    inputs: shape.inputs ?? 784,
+    hidden: shape.hidden ?? 512,
+    outputs: shape.outputs ?? 10,
+  };
+}
+
 /** One training step of an inputs-hidden-outputs MLP on a backend, built from this package's ops. */
 export interface ProbeStep {
   /** Runs one step on batch `batch` (a seed for its bytes); returns the loss (read back: a sync). */
@@ -45,10 +55,7 @@ export function syntheticBatch(rows: number, cols: number, seed: number, classes
  * cross-entropy, backward, Adam on every parameter) for timing or checking a backend.
  */
 export function probeStep(backend: Backend, shape: ProbeShape): ProbeStep {
-  const rows = shape.batchSize;
-  const k = shape.inputs ?? 784;
-  const hidden = shape.hidden ?? 512;
-  const classes = shape.outputs ?? 10;
+  const { batchSize: rows, inputs: k, hidden, outputs: classes } = fullProbeShape(shape);
   const random = new Random(1);
   const x = new SparseRows(backend);
   const param = (dims: number[], scale: number) =>

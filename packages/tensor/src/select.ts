@@ -2,7 +2,7 @@ import type { Backend } from './backend.js';
 import { CpuBackend, type CpuBackendOptions } from './cpu/cpuBackend.js';
 import { BackendUnavailableError } from './errors.js';
 import { GpuBackend, type GpuJsModule } from './gpu/gpuBackend.js';
-import { type ProbeShape, timeProbeSteps } from './probeStep.js';
+import { fullProbeShape, type ProbeShape, timeProbeSteps } from './probeStep.js';
 
 /**
  * Which backend to use: `auto` times a few training steps on the gpu (where a hardware GPU
@@ -215,12 +215,7 @@ export async function createBackend(options: CreateBackendOptions = {}): Promise
 
 /** Times both backends on the probe's steps; keeps the faster, disposes the other. */
 function probeBoth(gpu: GpuBackend, cpu: CpuBackend, probe: ProbeShape): BackendSelection {
-  const shape: Required<ProbeShape> = {
-    batchSize: probe.batchSize,
-    inputs: probe.inputs ?? 784,
-    hidden: probe.hidden ?? 512,
-    outputs: probe.outputs ?? 10,
-  };
+  const shape = fullProbeShape(probe);
   let gpuMs: number;
   try {
     gpuMs = timeProbeSteps(gpu, shape);
