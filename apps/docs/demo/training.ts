@@ -5,7 +5,7 @@ import { Batches, type LabeledImages, stratifiedSplit } from '@sprout/data-mnist
 import { createMlp, evaluate, grow, probabilities, SoftmaxCrossEntropy, saveModel } from '@sprout/layers';
 import { Adam } from '@sprout/optim';
 import { growthSchedule, warmupDecay } from '@sprout/schedule';
-import { type Backend, CpuBackend, Random, SparseRows } from '@sprout/tensor';
+import { type Backend, CpuBackend, LossSums, Random, SparseRows } from '@sprout/tensor';
 import { denseStack, toTfjs } from '@sprout/trainer/browser';
 
 export interface DemoData {
@@ -85,6 +85,9 @@ export class DemoTraining {
   async train(epochs: number, on: (event: TrainingEvent) => void, onPaused?: () => void): Promise<void> {
     const x = new SparseRows(this.backend);
     const loss = new SoftmaxCrossEntropy();
+    // Summed where the logits are and read only when the page is told: a GPU is not waited for
+    // after every batch.
+    const sums = new LossSums(this.backend);
     const backend = this.backend;
     const batches = new Batches(this.data.train, this.split.train, {
       batchSize: BATCH,
@@ -107,15 +110,14 @@ export class DemoTraining {
       let epochSeconds = 0;
       let lastYield = started;
       for (const batch of batches.epoch(e)) {
-        x.set(batch.images, batch.size, 784);
-        const { value, grad } = loss.compute(this.model.forward(x), batch.labels);
-        this.model.backward(grad);
+        x.set(batch.images, batch.size, 784, 1 / 255, batch.labels);
+        this.model.backward(loss.step(this.model.forward(x), x, sums));
         this.adam.step(lr);
-        sum += value * batch.size;
         seen += batch.size;
         done++;
         const now = performance.now();
         if (now - lastYield > YIELD_MS || done === total) {
+          sum += sums.read().loss;
           const seconds = epochSeconds + (now - started) / 1000;
           on({
             type: 'batch',
@@ -161,6 +163,7 @@ export class DemoTraining {
     }
     x.dispose();
     loss.dispose();
+    sums.dispose();
   }
 
   /** Class probabilities of one 28×28 MNIST-style image. */

@@ -113,7 +113,12 @@ export class Batches {
       if (!elsewhere) {
         const [src, srcAt] = inPlace ? [inPlace, k * px] : [this.sources, i * px];
         applyAugmentation(src, this.imageBuffer, rows, cols, this.records, i * stride, srcAt, i * px, box);
-      } else this.boxes.set([box.top, box.bottom, box.left, box.right], 4 * i);
+      } else {
+        this.boxes[4 * i] = box.top;
+        this.boxes[4 * i + 1] = box.bottom;
+        this.boxes[4 * i + 2] = box.left;
+        this.boxes[4 * i + 3] = box.right;
+      }
     }
     elsewhere?.({
       count: size,

@@ -74,9 +74,13 @@ export function croppedImages(set: LabeledImages): CroppedImages {
       out.fill(0, at, at + pixels);
       const [top, bottom, left, right] = [boxes[4 * k], boxes[4 * k + 1], boxes[4 * k + 2], boxes[4 * k + 3]];
       const width = right - left + 1;
+      // Byte by byte: a subarray per row made ~90 MB of garbage an epoch (55,000 images × 20
+      // rows), which grew V8's young generation, and so the process, by ~15 MB.
       let from = starts[k];
-      for (let y = top; y <= bottom; y++, from += width)
-        out.set(bytes.subarray(from, from + width), at + y * cols + left);
+      for (let y = top; y <= bottom; y++) {
+        const to = at + y * cols + left;
+        for (let x = 0; x < width; x++) out[to + x] = bytes[from++];
+      }
     },
   };
 }

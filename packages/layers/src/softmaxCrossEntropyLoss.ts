@@ -1,4 +1,10 @@
-import { axpy, softmaxCrossEntropy, Tensor } from '@sprout/tensor';
+import {
+  type BatchLabels,
+  type LossSums,
+  softmaxCrossEntropy,
+  softmaxCrossEntropySums,
+  Tensor,
+} from '@sprout/tensor';
 
 /** Options of {@link SoftmaxCrossEntropy}. */
 export interface SoftmaxCrossEntropyOptions {
@@ -10,9 +16,10 @@ export interface SoftmaxCrossEntropyOptions {
 }
 
 /**
- * The fused softmax + cross-entropy loss head: mean loss and d(loss)/d(logits) in one pass,
- * into a gradient buffer it reuses. With label smoothing, `compute` adds the smoothing term to
- * the loss and to the gradient (a small correction on the host: the logits are batch × classes).
+ * The fused softmax + cross-entropy loss head: d(loss)/d(logits) into a gradient buffer it
+ * reuses, with the loss either read back at once (`compute`) or summed where the logits are
+ * (`step`, for training loops that read every few steps). Label smoothing is in the gradient's
+ * targets; `compute` adds its term to the loss on the host (the logits are batch × classes).
  *
  * @example
  * ```ts
@@ -22,7 +29,6 @@ export interface SoftmaxCrossEntropyOptions {
  */
 export class SoftmaxCrossEntropy {
   private gradBuffer: Tensor | null = null;
-  private correction: Tensor | null = null;
   readonly labelSmoothing: number;
 
   constructor(options: SoftmaxCrossEntropyOptions = {}) {
@@ -34,37 +40,45 @@ export class SoftmaxCrossEntropy {
   }
 
   /**
+   * A training step's loss head without a read-back: the gradient (label smoothing in its
+   * targets), with each row's plain cross-entropy and hit added into `sums` where the logits are.
+   * A GPU runs on; read `sums` every few steps. `labels` may be the batch itself, given its
+   * labels in `SparseRows.set`. `gradScale` multiplies the gradient (1/k for k micro-batches).
+   */
+  step(logits: Tensor, labels: BatchLabels, sums: LossSums | null, gradScale = 1): Tensor {
+    this.gradBuffer = sameShape(this.gradBuffer, logits);
+    softmaxCrossEntropySums(logits, labels, sums, {
+      grad: this.gradBuffer,
+      gradScale,
+      labelSmoothing: this.labelSmoothing,
+    });
+    return this.gradBuffer;
+  }
+
+  /**
    * The loss being minimised (`value`, with the smoothing term), its gradient, and the plain
-   * cross-entropy against the true labels (`crossEntropy`, comparable with an evaluation's loss).
-   * `gradScale` multiplies the gradient (1/k for k accumulated micro-batches).
+   * cross-entropy against the true labels (`crossEntropy`, comparable with an evaluation's loss),
+   * read back at once. `gradScale` multiplies the gradient (1/k for k accumulated micro-batches).
    */
   compute(
     logits: Tensor,
     labels: ArrayLike<number>,
     gradScale = 1,
   ): { value: number; grad: Tensor; crossEntropy: number } {
-    this.gradBuffer = sameShape(this.gradBuffer, logits);
-    const value = softmaxCrossEntropy(logits, labels, { grad: this.gradBuffer, gradScale });
+    const grad = this.step(logits, labels, null, gradScale);
+    const crossEntropy = softmaxCrossEntropy(logits, labels);
     const eps = this.labelSmoothing;
-    if (eps === 0) return { value, grad: this.gradBuffer, crossEntropy: value };
-    // Row loss −Σ q·log p with q = (1−ε)·onehot + ε/K is (lse − z_y) + ε·(z_y − mean z), and its
-    // gradient p − q is (p − onehot) + ε·(onehot − 1/K): the kernel's plus these terms.
+    if (eps === 0) return { value: crossEntropy, grad, crossEntropy };
+    // Row loss −Σ q·log p with q = (1−ε)·onehot + ε/K is (lse − z_y) + ε·(z_y − mean z).
     const { rows, cols } = logits;
     const z = logits.toArray();
-    const c = new Float32Array(rows * cols);
-    const step = (gradScale * eps) / rows;
     let extra = 0;
     for (let i = 0; i < rows; i++) {
       let sum = 0;
       for (let j = 0; j < cols; j++) sum += z[i * cols + j];
-      const y = labels[i];
-      extra += z[i * cols + y] - sum / cols;
-      c.fill(-step / cols, i * cols, (i + 1) * cols);
-      c[i * cols + y] += step;
+      extra += z[i * cols + labels[i]] - sum / cols;
     }
-    this.correction = sameShape(this.correction, logits).set(c);
-    axpy(1, this.correction, this.gradBuffer);
-    return { value: value + (eps * extra) / rows, grad: this.gradBuffer, crossEntropy: value };
+    return { value: crossEntropy + (eps * extra) / rows, grad, crossEntropy };
   }
 
   /** Loss only, plain cross-entropy without smoothing (evaluation). */
@@ -74,9 +88,7 @@ export class SoftmaxCrossEntropy {
 
   dispose(): void {
     this.gradBuffer?.dispose();
-    this.correction?.dispose();
     this.gradBuffer = null;
-    this.correction = null;
   }
 }
 

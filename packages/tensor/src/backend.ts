@@ -1,5 +1,12 @@
+import type { LossSums, LossTotals } from './lossSums.js';
 import type { SparseRows } from './sparseRows.js';
 import type { Tensor } from './tensor.js';
+
+/**
+ * Class labels of a batch: an array, or the {@link SparseRows} batch that was given its labels
+ * with its images (on a GPU they then travel in the same upload).
+ */
+export type BatchLabels = ArrayLike<number> | SparseRows;
 
 /** Hyper-parameters of one fused Adam step. */
 export interface AdamStep {
@@ -53,14 +60,41 @@ export interface Backend {
     grad: Tensor | null,
     gradScale: number,
   ): number;
+  /**
+   * The training step's loss head: writes d(mean loss)/d(logits)·gradScale into `grad` (unless
+   * null), against targets (1 − smoothing)·one-hot + smoothing/classes, and adds every row's plain
+   * cross-entropy and hit (argmax = label) into `sums` (unless null), where the logits are:
+   * nothing is read back.
+   */
+  softmaxCrossEntropySums(
+    logits: Tensor,
+    labels: BatchLabels,
+    grad: Tensor | null,
+    gradScale: number,
+    smoothing: number,
+    sums: LossSums | null,
+  ): void;
+  /** `sums`' totals since the last read, then zero (a GPU reads back here, once). */
+  readLossSums(sums: LossSums): LossTotals;
+  freeLossSums(sums: LossSums): void;
   /** out[j] (+)= Σ_i x[i,j]. */
   columnSums(x: Tensor, out: Tensor, accumulate: boolean): void;
   argmaxRows(x: Tensor): Int32Array;
   sumSquares(x: Tensor): number;
   /** In-place Adam on p with moments m, v and per-entry decay powers c1 = β1^t, c2 = β2^t. */
   adam(p: Tensor, g: Tensor, m: Tensor, v: Tensor, c1: Tensor, c2: Tensor, step: AdamStep): void;
-  /** Upload a batch of byte images (scaled) into sparse-rows form owned by this backend; returns the non-zeros. */
-  setSparseRows(x: SparseRows, bytes: Uint8Array, rows: number, cols: number, scale: number): number;
+  /**
+   * Upload a batch of byte images (scaled) into sparse-rows form owned by this backend, with the
+   * batch's class labels if given (one upload for both on a GPU); returns the non-zeros.
+   */
+  setSparseRows(
+    x: SparseRows,
+    bytes: Uint8Array,
+    rows: number,
+    cols: number,
+    scale: number,
+    labels?: ArrayLike<number>,
+  ): number;
   freeSparseRows(x: SparseRows): void;
   /** Frees everything this backend holds. */
   dispose(): void;

@@ -1,12 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from './backend.js';
 import { initTensor } from './init.js';
+import { LossSums } from './lossSums.js';
 import { addBias, relu, reluBackward, softmax } from './ops/activation.js';
 import { adamUpdate } from './ops/adamUpdate.js';
 import { add, axpy, fill, scale, sub, sumSquares } from './ops/elementwise.js';
 import { matmul, sparseMatmul, sparseTransposeMatmul } from './ops/matmul.js';
 import { argmaxRows, columnSums } from './ops/reduce.js';
-import { softmaxCrossEntropy } from './ops/softmaxCrossEntropy.js';
+import { softmaxCrossEntropy, softmaxCrossEntropySums } from './ops/softmaxCrossEntropy.js';
 import { Random } from './random.js';
 import { SparseRows } from './sparseRows.js';
 import { fromArray, Tensor } from './tensor.js';
@@ -78,6 +79,9 @@ const BACKEND_OPS = [
   'fill',
   'softmax',
   'softmaxCrossEntropy',
+  'softmaxCrossEntropySums',
+  'readLossSums',
+  'freeLossSums',
   'columnSums',
   'argmaxRows',
   'sumSquares',
@@ -306,6 +310,80 @@ describe.each(backends)('$label backend', ({ backend, label }) => {
       expect(Math.abs(loss - refLoss / r)).toBeLessThan(1e-4 * (1 + refLoss / r) * (isGpu ? 10 : 1));
       expectClose(grad.toArray(), refGrad, 1e-5);
     }
+  });
+
+  it('loss sums: smoothed gradient, summed cross-entropy and hits over batches of several sizes, labels from the batch', () => {
+    const sums = new LossSums(backend);
+    const x = new SparseRows(backend);
+    let [refLoss, refCorrect, refRows] = [0, 0, 0];
+    // A bigger batch after smaller ones regrows the sums (what they held is kept).
+    for (const [r, c, smoothing, fromBatch] of [
+      [1, 1, 0, false],
+      [7, 10, 0.1, true],
+      [127, 10, 0, true],
+      [513, 13, 0.3, false],
+      [5, 13, 0, true],
+    ] as const) {
+      const xv = randomValues(r * c, 3 * r + c).map((v) => v * 4);
+      // Every third row's label is its largest logit (a hit), the others' a fixed column.
+      const labels = Array.from({ length: r }, (_, i) => {
+        if (i % 3) return (i * 7) % c;
+        const row = Array.from(xv.subarray(i * c, (i + 1) * c));
+        return row.indexOf(Math.max(...row));
+      });
+      const logits = fromArray(backend, xv, [r, c]);
+      const grad = fromArray(backend, new Float32Array(r * c), [r, c]);
+      if (fromBatch) x.set(new Uint8Array(r * 3).fill(1), r, 3, 1, labels);
+      softmaxCrossEntropySums(logits, fromBatch ? x : labels, sums, {
+        grad,
+        gradScale: 0.5,
+        labelSmoothing: smoothing,
+      });
+      const refGrad = new Float32Array(r * c);
+      for (let i = 0; i < r; i++) {
+        const row = Array.from(xv.subarray(i * c, (i + 1) * c));
+        const max = Math.max(...row);
+        const sum = row.reduce((s, v) => s + Math.exp(v - max), 0);
+        refLoss += Math.log(sum) - (row[labels[i]] - max);
+        if (row.indexOf(max) === labels[i]) refCorrect++;
+        row.forEach((v, j) => {
+          const target = (1 - smoothing) * (j === labels[i] ? 1 : 0) + smoothing / c;
+          refGrad[i * c + j] = ((Math.exp(v - max) / sum - target) * 0.5) / r;
+        });
+      }
+      refRows += r;
+      expectClose(grad.toArray(), refGrad, 1e-5);
+      logits.dispose();
+      grad.dispose();
+    }
+    const totals = sums.read();
+    expect(totals.rows).toBe(refRows);
+    expect(totals.correct).toBe(refCorrect);
+    expect(Math.abs(totals.loss - refLoss)).toBeLessThan(1e-4 * refLoss * (isGpu ? 10 : 1));
+    // Read means zeroed: the next read has only what came after.
+    expect(sums.read()).toEqual({ loss: 0, correct: 0, rows: 0 });
+    const logits = fromArray(backend, Float32Array.from([0, 1, 2, 2, 1, 0]), [2, 3]);
+    softmaxCrossEntropySums(logits, [2, 1], sums);
+    const again = sums.read();
+    expect([again.rows, again.correct]).toEqual([2, 1]);
+    expect(
+      Math.abs(again.loss - (2 * Math.log(Math.exp(0) + Math.exp(1) + Math.exp(2)) - 2 - 1)),
+    ).toBeLessThan(1e-4);
+    logits.dispose();
+    sums.dispose();
+    x.dispose();
+  });
+
+  it('loss sums refuse labels outside the classes and a batch without labels', () => {
+    const logits = fromArray(backend, new Float32Array(6), [2, 3]);
+    const sums = new LossSums(backend);
+    expect(() => softmaxCrossEntropySums(logits, [0, 3], sums)).toThrow(/label 3 at row 1 is outside 0..2/);
+    const x = new SparseRows(backend).set(new Uint8Array(4), 2, 2);
+    expect(() => softmaxCrossEntropySums(logits, x, sums)).toThrow(/SparseRows has no labels/);
+    expect(() => new SparseRows(backend).set(new Uint8Array(4), 2, 2, 1, [1])).toThrow(
+      /need 2 labels, got 1/,
+    );
+    for (const t of [logits, sums, x]) t.dispose();
   });
 
   // x86 CPUs are 10–60× slower on subnormal floats and WebAssembly cannot flush them, so the ops

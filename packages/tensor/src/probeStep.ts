@@ -1,9 +1,10 @@
 import type { Backend } from './backend.js';
+import { LossSums } from './lossSums.js';
 import { addBias, reluBackward } from './ops/activation.js';
 import { adamUpdate } from './ops/adamUpdate.js';
 import { matmul, sparseMatmul, sparseTransposeMatmul } from './ops/matmul.js';
 import { columnSums } from './ops/reduce.js';
-import { softmaxCrossEntropy } from './ops/softmaxCrossEntropy.js';
+import { softmaxCrossEntropySums } from './ops/softmaxCrossEntropy.js';
 import { Random } from './random.js';
 import { SparseRows } from './sparseRows.js';
 import { fromArray, Tensor } from './tensor.js';
@@ -31,8 +32,13 @@ export function fullProbeShape(shape: ProbeShape): Required<ProbeShape> {
 
 /** One training step of an inputs-hidden-outputs MLP on a backend, built from this package's ops. */
 export interface ProbeStep {
-  /** Runs one step on batch `batch` (a seed for its bytes); returns the loss (read back: a sync). */
-  step(batch: number): number;
+  /**
+   * Queues one step on batch `batch` (a seed for its bytes and labels, which go up together);
+   * reads nothing back.
+   */
+  step(batch: number): void;
+  /** The mean loss of the steps since the last call (one read-back on a GPU: a sync). */
+  loss(): number;
   /** w1, b1, w2, b2 as they are now. */
   params(): Float32Array[];
   dispose(): void;
@@ -82,17 +88,18 @@ export function probeStep(backend: Backend, shape: ProbeShape): ProbeStep {
   const da1 = new Tensor(backend, [rows, hidden]);
   const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
   const temporaries = [a1, z2, dz2, da1, ...grads, ...state.flat()];
+  const sums = new LossSums(backend);
   const batches = new Map<number, ReturnType<typeof syntheticBatch>>();
   return {
     step(batch) {
       if (!batches.has(batch)) batches.set(batch, syntheticBatch(rows, k, batch, classes));
       const { bytes, labels } = batches.get(batch)!;
-      x.set(bytes, rows, k);
+      x.set(bytes, rows, k, 1 / 255, labels);
       sparseMatmul(x, w1, a1);
       addBias(a1, b1, { out: a1, relu: true });
       matmul(a1, w2, { out: z2 });
       addBias(z2, b2, { out: z2 });
-      const loss = softmaxCrossEntropy(z2, labels, { grad: dz2 });
+      softmaxCrossEntropySums(z2, x, sums, { grad: dz2 });
       matmul(a1, dz2, { transA: true, out: dw2 });
       columnSums(dz2, { out: db2 });
       matmul(dz2, w2, { transB: true, out: da1 });
@@ -102,29 +109,36 @@ export function probeStep(backend: Backend, shape: ProbeShape): ProbeStep {
       params.forEach((p, i) => {
         adamUpdate(p, grads[i], state[i][0], state[i][1], state[i][2], state[i][3], hp);
       });
-      return loss;
+    },
+    loss() {
+      const { loss, rows: seen } = sums.read();
+      return loss / Math.max(1, seen);
     },
     params: () => params.map((p) => p.toArray()),
     dispose() {
       for (const t of [...params, ...temporaries]) t.dispose();
       x.dispose();
+      sums.dispose();
     },
   };
 }
 
 /**
  * Milliseconds per training step of `shape` on `backend`: two untimed steps first (a gpu compiles
- * its kernels then), then up to `steps` timed ones, stopping early once `budgetMs` is spent. Each
- * step reads its loss back, so a GPU's queued work is inside the time.
+ * its kernels then), then up to `steps` timed ones, stopping early once `budgetMs` is spent. The
+ * loss is read before the first timed step and after the last, as a training loop reads it every
+ * few steps: a GPU's queued work is inside the time.
  */
 export function timeProbeSteps(backend: Backend, shape: ProbeShape, steps = 5, budgetMs = 1500): number {
   const run = probeStep(backend, shape);
   try {
     run.step(0);
     run.step(1);
+    run.loss();
     let done = 0;
     const started = performance.now();
     while (done < steps && (done === 0 || performance.now() - started < budgetMs)) run.step(2 + (done++ % 2));
+    run.loss();
     return (performance.now() - started) / done;
   } finally {
     run.dispose();

@@ -1,4 +1,4 @@
-import type { Backend } from './backend.js';
+import type { Backend, BatchLabels } from './backend.js';
 
 /**
  * A batch of mostly-zero input rows (e.g. MNIST images, ~80% zeros) in compressed form.
@@ -17,23 +17,40 @@ export class SparseRows {
   cols = 0;
   /** Number of stored non-zeros of the current batch. */
   nonZeros = 0;
+  /** The current batch's class labels, when `set` was given them (the caller's array, not a copy). */
+  labels: ArrayLike<number> | null = null;
 
   constructor(readonly backend: Backend) {}
 
-  /** Loads `rows` images of `cols` bytes each, multiplied by `scale`. */
-  set(bytes: Uint8Array, rows: number, cols: number, scale = 1 / 255): this {
+  /**
+   * Loads `rows` images of `cols` bytes each, multiplied by `scale`, and their class labels if
+   * given: then the batch itself can be passed as the labels of `softmaxCrossEntropySums`, and a
+   * GPU uploads images and labels at once.
+   */
+  set(bytes: Uint8Array, rows: number, cols: number, scale = 1 / 255, labels?: ArrayLike<number>): this {
     if (bytes.length < rows * cols) {
       throw new RangeError(
         `SparseRows.set: need ${rows * cols} bytes for ${rows}×${cols}, got ${bytes.length}`,
       );
     }
-    this.nonZeros = this.backend.setSparseRows(this, bytes, rows, cols, scale);
+    if (labels && labels.length < rows) {
+      throw new RangeError(`SparseRows.set: need ${rows} labels, got ${labels.length}`);
+    }
+    this.nonZeros = this.backend.setSparseRows(this, bytes, rows, cols, scale, labels);
     this.rows = rows;
     this.cols = cols;
+    this.labels = labels ?? null;
     return this;
   }
 
   dispose(): void {
     this.backend.freeSparseRows(this);
   }
+}
+
+/** The labels as a host array: a batch's own where `labels` is the batch. */
+export function hostLabels(labels: BatchLabels): ArrayLike<number> {
+  if (!(labels instanceof SparseRows)) return labels;
+  if (!labels.labels) throw new Error('SparseRows has no labels: pass them to set()');
+  return labels.labels;
 }

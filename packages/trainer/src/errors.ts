@@ -32,6 +32,11 @@ export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
 }
 
+/** The backend failed under a run (a GPU lost its context); the last checkpoint is kept. */
+export class BackendLostError extends Error {
+  override name = 'BackendLostError';
+}
+
 /** A dataset does not fit a model or a checkpoint (image size, classes, changed contents). */
 export class DatasetMismatchError extends Error {
   override name = 'DatasetMismatchError';

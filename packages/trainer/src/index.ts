@@ -12,6 +12,7 @@ export { CHECKPOINT_VERSION, type CheckpointState, checkpointPath, readCheckpoin
 export { resolveConfig, type TrainConfig, type TrainConfigInput, trainConfigSchema } from './config.js';
 export { BUNDLED_MNIST, type DatasetIdentity } from './datasetIdentity.js';
 export {
+  BackendLostError,
   CheckpointError,
   ConfigError,
   DatasetMismatchError,

@@ -1,7 +1,7 @@
 import { type AugmentBatch, Batches, type ImageSet } from '@sprout/data-mnist';
 import { SoftmaxCrossEntropy } from '@sprout/layers';
 import type { MemoryWatch } from '@sprout/memwatch';
-import { argmaxRows, type Backend, CpuBackend, SparseRows } from '@sprout/tensor';
+import { type Backend, CpuBackend, LossSums, SparseRows } from '@sprout/tensor';
 import type { TrainConfig } from './config.js';
 import { TrainingDivergedError } from './errors.js';
 import type { TrainHooks } from './events.js';
@@ -26,6 +26,11 @@ export interface EpochOutcome {
 
 /** How often the loop samples memory and lets signal handlers run (a few batches' time). */
 const YIELD_EVERY_MS = 25;
+/**
+ * How often a GPU's loss sums are read (each read waits for the GPU's queue): the progress bar's
+ * rate. A cpu reads them after every batch, for free.
+ */
+const READ_LOSS_EVERY_MS = 100;
 /** The smallest micro-batch memory advice goes down to. */
 const MIN_BATCH = 8;
 
@@ -79,6 +84,10 @@ export async function runEpoch(args: {
   const pixels = train.rows * train.cols;
   const x = new SparseRows(backend);
   const loss = new SoftmaxCrossEntropy({ labelSmoothing: config.labelSmoothing });
+  // The batches' cross-entropy and hits, summed where the logits are; a GPU is read only every
+  // READ_LOSS_EVERY_MS, so its steps queue up without a wait (a divergence shows that much later).
+  const lossSums = new LossSums(backend);
+  const deferReads = backend.name === 'gpu';
   let batchSize = args.batchSize;
   // Micro-batches per optimizer step: more when memory made the micro-batch smaller, so each step
   // still sees the configured samples (configured batch × accumulate) where the sizes divide.
@@ -146,6 +155,24 @@ export async function runEpoch(args: {
   await new Promise<void>((resolve) => setImmediate(resolve));
   let lastYield = performance.now();
   const rateNow = () => learningRate(epoch - 1 + sums.seen / Math.max(1, trainIndex.length));
+  let lastRead = lastYield;
+  // Adds what the sums hold to this epoch's; a loss that is not finite stops the run here, with
+  // the last checkpoint (the previous epoch's) kept.
+  const readLoss = () => {
+    const read = lossSums.read();
+    if (!Number.isFinite(read.loss)) {
+      const where = deferReads ? `by batch ${done}` : `batch ${done + 1}`;
+      throw new TrainingDivergedError(
+        `training diverged in epoch ${epoch}, ${where}: the loss is ${read.loss}; try a lower --learning-rate (now ${config.learningRate}). ` +
+          `The checkpoint of epoch ${epoch - 1} in ${config.outDir} is kept`,
+      );
+    }
+    // The reported train loss is the plain cross-entropy (without label smoothing's term), so
+    // that it compares with the dev loss.
+    sums.loss += read.loss;
+    sums.correct += read.correct;
+    lastRead = performance.now();
+  };
   model.setTraining(true);
   try {
     for (const batch of batches.epoch(epoch)) {
@@ -154,39 +181,30 @@ export async function runEpoch(args: {
         done++;
         continue;
       }
-      x.set(batch.images, batch.size, pixels);
-      const logits = model.forward(x);
-      const { value, grad, crossEntropy } = loss.compute(logits, batch.labels, 1 / k);
-      if (!Number.isFinite(value)) {
-        // Stop before this step reaches the weights: the last checkpoint stays the last good one.
-        throw new TrainingDivergedError(
-          `training diverged in epoch ${epoch}, batch ${done + 1}: the loss is ${value}; try a lower --learning-rate (now ${config.learningRate}). ` +
-            `The checkpoint of epoch ${epoch - 1} in ${config.outDir} is kept`,
-        );
-      }
-      const predicted = argmaxRows(logits);
+      x.set(batch.images, batch.size, pixels, 1 / 255, batch.labels);
+      const grad = loss.step(model.forward(x), x, lossSums, 1 / k);
+      // Read before the step reaches the weights where reading is free.
+      if (!deferReads) readLoss();
       model.backward(grad, { accumulate: pending > 0 });
       if (++pending === k) {
         optimizer.step(rateNow());
         pending = 0;
       }
-      for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.labels[i]) sums.correct++;
-      // The reported train loss is the plain cross-entropy (without label smoothing's term), so
-      // that it compares with the dev loss.
-      sums.loss += crossEntropy * batch.size;
       sums.seen += batch.size;
       done++;
+      const now = performance.now();
+      const reportDue = hooks.onBatch !== undefined && (now - lastReport > 100 || done === estimatedBatches);
+      if (deferReads && (reportDue || now - lastRead >= READ_LOSS_EVERY_MS)) readLoss();
       // The loop is synchronous, so timers cannot fire: sample memory here. Throws a typed
       // MemoryLimitExceededError at the critical level; the last checkpoint stays intact.
       // By time, not by batch count: an epoch of a few batches must still let Ctrl-C in.
-      const now = performance.now();
       if (now - lastYield >= YIELD_EVERY_MS) {
         lastYield = now;
         memory.assertWithinBudget();
         // Yield to the event loop so Ctrl-C (SIGINT/SIGTERM) handlers can run mid-epoch.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      if (hooks.onBatch && (now - lastReport > 100 || done === estimatedBatches)) {
+      if (reportDue && hooks.onBatch) {
         lastReport = now;
         const seconds = (now - started) / 1000;
         const speed = sums.seen / Math.max(seconds, 1e-9);
@@ -208,15 +226,18 @@ export async function runEpoch(args: {
       }
       // Stop only on an optimizer-step boundary, so a resumed run replays whole accumulation groups.
       if (pending === 0 && hooks.shouldStop?.()) {
+        readLoss();
         sums.seconds = (performance.now() - started) / 1000;
         return { sums, batchesDone: done, interrupted: true, batchSize };
       }
     }
     if (pending > 0) optimizer.step(rateNow());
+    readLoss();
   } finally {
     model.setTraining(false);
     x.dispose();
     loss.dispose();
+    lossSums.dispose();
   }
   sums.seconds = (performance.now() - started) / 1000;
   return { sums, batchesDone: done, interrupted: false, batchSize };

@@ -9,7 +9,7 @@ import {
 import { evaluate, grow, saveModel } from '@sprout/layers';
 import { MemoryWatch } from '@sprout/memwatch';
 import { EarlyStopping, growthSchedule, type Schedule } from '@sprout/schedule';
-import { type Backend, createBackend } from '@sprout/tensor';
+import { type Backend, createBackend, GpuContextLostError } from '@sprout/tensor';
 import {
   type CheckpointState,
   checkpointPath,
@@ -19,7 +19,7 @@ import {
 } from './checkpoint.js';
 import { resolveConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { type DatasetIdentity, datasetIdentity } from './datasetIdentity.js';
-import { ConfigError, DatasetMismatchError, TrainingDivergedError } from './errors.js';
+import { BackendLostError, ConfigError, DatasetMismatchError, TrainingDivergedError } from './errors.js';
 import type { TrainHooks } from './events.js';
 import type { EpochRecord, TrainResult } from './history.js';
 import { learningRateSchedule } from './learningRateSchedule.js';
@@ -367,6 +367,22 @@ function prepareRun(
 
 /** Phase 2: epochs until the last, early stopping or an interruption; a checkpoint after each. */
 async function trainEpochs(
+  run: Run,
+  hooks: TrainHooks,
+): Promise<{ interrupted: boolean; stoppedEarly: boolean }> {
+  try {
+    return await trainEpochsOn(run, hooks);
+  } catch (error) {
+    if (!(error instanceof GpuContextLostError)) throw error;
+    // Nothing read from a lost GPU is saved: the checkpoint on disk is the last good one.
+    throw new BackendLostError(
+      `${error.message}, in epoch ${run.epoch + 1}; the checkpoint of epoch ${run.epoch} in ${run.config.outDir} is kept: ` +
+        'run again with --continue-training (with --backend cpu to leave the GPU)',
+    );
+  }
+}
+
+async function trainEpochsOn(
   run: Run,
   hooks: TrainHooks,
 ): Promise<{ interrupted: boolean; stoppedEarly: boolean }> {

@@ -1,5 +1,6 @@
-import type { AdamStep, Backend } from '../backend.js';
-import type { SparseRows } from '../sparseRows.js';
+import type { AdamStep, Backend, BatchLabels } from '../backend.js';
+import type { LossSums, LossTotals } from '../lossSums.js';
+import { hostLabels, type SparseRows } from '../sparseRows.js';
 import type { Tensor } from '../tensor.js';
 import { Heap } from './heap.js';
 import { browserThreadsUnavailable, type CpuKernels, loadWasmKernels, typescriptKernels } from './kernels.js';
@@ -99,6 +100,10 @@ export class CpuBackend implements Backend {
   private readonly tensors = new WeakMap<Tensor, Block>();
   /** Each sparse batch's heap blocks. */
   private readonly batches = new WeakMap<SparseRows, SparseBlocks>();
+  /** Each LossSums' totals since its last read (host numbers: reading is free here). */
+  private readonly lossSums = new WeakMap<LossSums, LossTotals>();
+  /** argmax scratch of softmaxCrossEntropySums, grown to the largest batch. */
+  private predicted = new Int32Array(0);
   private threads: KernelThreads | null = null;
   /** In a browser, why the kernels run on one thread (shown in the description). */
   private readonly browserReason: string | null =
@@ -309,6 +314,51 @@ export class CpuBackend implements Backend {
       at,
       gradScale,
     );
+  }
+
+  softmaxCrossEntropySums(
+    logits: Tensor,
+    labels: BatchLabels,
+    grad: Tensor | null,
+    gradScale: number,
+    smoothing: number,
+    sums: LossSums | null,
+  ): void {
+    const { rows, cols } = logits;
+    const y = hostLabels(labels);
+    const mean = this.softmaxCrossEntropy(logits, y, grad, gradScale);
+    if (grad && smoothing > 0) {
+      // The targets' smoothing moves each row's gradient by (gradScale/rows)·ε·(one-hot − 1/K);
+      // added in float32, one rounding per entry.
+      const g = this.view(grad);
+      const step = gradScale * smoothing;
+      const off = Math.fround(-step / cols);
+      const on = Math.fround(off + step);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++)
+          g[i * cols + j] = Math.fround(g[i * cols + j] + (j === y[i] ? on : off));
+      }
+    }
+    if (!sums) return;
+    if (this.predicted.length < rows) this.predicted = new Int32Array(rows);
+    this.kernels.argmaxRows(rows, cols, this.off(logits), this.predicted);
+    let correct = 0;
+    for (let i = 0; i < rows; i++) if (this.predicted[i] === y[i]) correct++;
+    const t = this.lossSums.get(sums) ?? { loss: 0, correct: 0, rows: 0 };
+    t.loss += mean * rows;
+    t.correct += correct;
+    t.rows += rows;
+    this.lossSums.set(sums, t);
+  }
+
+  readLossSums(sums: LossSums): LossTotals {
+    const t = this.lossSums.get(sums) ?? { loss: 0, correct: 0, rows: 0 };
+    this.lossSums.delete(sums);
+    return t;
+  }
+
+  freeLossSums(sums: LossSums): void {
+    this.lossSums.delete(sums);
   }
 
   columnSums(x: Tensor, out: Tensor, accumulate: boolean): void {

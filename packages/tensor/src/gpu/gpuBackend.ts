@@ -1,5 +1,7 @@
-import type { AdamStep, Backend } from '../backend.js';
-import type { SparseRows } from '../sparseRows.js';
+import type { AdamStep, Backend, BatchLabels } from '../backend.js';
+import { GpuContextLostError } from '../errors.js';
+import type { LossSums, LossTotals } from '../lossSums.js';
+import { SparseRows } from '../sparseRows.js';
 import { Tensor } from '../tensor.js';
 import type { GpuInstance, GpuJsModule, GpuKernel, GpuTexture } from './gpuJsTypes.js';
 import * as src from './kernelSources.js';
@@ -37,8 +39,31 @@ const PACKED: KernelSettings = { returnType: 'Array(4)' };
  */
 const PACKED_MIN_MACS = 1 << 20;
 
+/** WebGL's error code for a lost context (WEBGL_lose_context; not a constant of the context). */
+const CONTEXT_LOST_WEBGL = 0x9242;
+
 /** Packed scratch tensors kept (least recently used disposed beyond it). */
 const MAX_PACKED_SCRATCH = 16;
+
+/** A batch on the GPU, dense: skipping zeros does not pay off in a fragment shader. */
+interface GpuBatch {
+  dense: Tensor;
+  /** Images and labels as uploaded together (rows × (cols + 1)), when the batch has labels. */
+  staging: Tensor | null;
+  /** The labels as one row, copied out of `staging`. */
+  labels: Tensor | null;
+  /** The host values of the upload, reused batch after batch. */
+  host: Float32Array;
+}
+
+/** A LossSums on the GPU: per-row sums (rows' capacity × 2) and what they were flushed into. */
+interface GpuLossSums {
+  sums: Tensor | null;
+  /** Rows added into `sums` since it was last read. */
+  rows: number;
+  /** Totals read back when a bigger batch needed a bigger `sums`. */
+  flushed: LossTotals;
+}
 
 /** A tensor argument of a kernel, or a value passed as is (numbers, gpu.js inputs). */
 type Arg = { tensor: Tensor } | number | { input: unknown; size: number[] };
@@ -55,8 +80,9 @@ export class GpuBackend implements Backend {
   private live = new Set<GpuStorage>();
   /** Each live tensor's storage. */
   private readonly tensors = new WeakMap<Tensor, GpuStorage>();
-  /** Each sparse batch, kept dense: skipping zeros does not pay off in a fragment shader. */
-  private readonly batches = new WeakMap<SparseRows, Tensor>();
+  /** Each sparse batch, kept dense. */
+  private readonly batches = new WeakMap<SparseRows, GpuBatch>();
+  private readonly lossSums = new WeakMap<LossSums, GpuLossSums>();
   private textures: TextureCounter = { allocated: 0 };
   private readonly counts = { launches: 0, uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0 };
 
@@ -138,7 +164,9 @@ export class GpuBackend implements Backend {
     if (s.host) return s.host.slice();
     if (!s.front) return new Float32Array(t.size);
     this.countReadback(t.size);
-    return flatten(s.front.toArray(), t.size);
+    const values = flatten(s.front.toArray(), t.size);
+    this.checkContext(); // after the read: it waits for the GPU, which is when a loss shows
+    return values;
   }
 
   matmul(a: Tensor, b: Tensor, out: Tensor, transA: boolean, transB: boolean, accumulate: boolean): void {
@@ -251,6 +279,7 @@ export class GpuBackend implements Backend {
         { tensor: logits },
         labelArg,
         gradScale,
+        0,
       ]);
     }
     const losses = this.compute(
@@ -263,6 +292,94 @@ export class GpuBackend implements Backend {
     let total = 0;
     for (let i = 0; i < rows; i++) total += losses[i];
     return total / rows;
+  }
+
+  softmaxCrossEntropySums(
+    logits: Tensor,
+    labels: BatchLabels,
+    grad: Tensor | null,
+    gradScale: number,
+    smoothing: number,
+    sums: LossSums | null,
+  ): void {
+    const { rows, cols } = logits;
+    if (rows === 0) return;
+    const labelArg = this.labelArg(labels, rows);
+    if (grad) {
+      this.run(grad, 'xentGrad', src.crossEntropyGradSource, { cols }, [
+        { tensor: logits },
+        labelArg,
+        gradScale,
+        smoothing,
+      ]);
+    }
+    if (!sums) return;
+    const held = this.lossSumsOf(sums);
+    if (!held.sums || held.sums.rows < rows) {
+      // A bigger batch than the sums have rows for: keep what they hold, then grow them.
+      this.addInto(held.flushed, this.readSums(held));
+      held.sums?.dispose();
+      held.sums = new Tensor(this, [rows, 2]);
+    }
+    this.run(held.sums, 'lossSums', src.lossSumsSource, { cols, rows }, [
+      { tensor: logits },
+      labelArg,
+      { tensor: held.sums },
+    ]);
+    held.rows += rows;
+  }
+
+  readLossSums(sums: LossSums): LossTotals {
+    const held = this.lossSumsOf(sums);
+    const totals = this.addInto(held.flushed, this.readSums(held));
+    held.flushed = { loss: 0, correct: 0, rows: 0 };
+    return totals;
+  }
+
+  freeLossSums(sums: LossSums): void {
+    this.lossSums.get(sums)?.sums?.dispose();
+    this.lossSums.delete(sums);
+  }
+
+  private lossSumsOf(sums: LossSums): GpuLossSums {
+    let held = this.lossSums.get(sums);
+    if (!held) {
+      held = { sums: null, rows: 0, flushed: { loss: 0, correct: 0, rows: 0 } };
+      this.lossSums.set(sums, held);
+    }
+    return held;
+  }
+
+  /** The per-row sums added up on the host (one read-back), and zeroed on the GPU. */
+  private readSums(held: GpuLossSums): LossTotals {
+    const totals = { loss: 0, correct: 0, rows: held.rows };
+    if (!held.sums || held.rows === 0) return totals;
+    const values = this.read(held.sums);
+    for (let i = 0; i < values.length; i += 2) {
+      totals.loss += values[i];
+      totals.correct += values[i + 1];
+    }
+    this.fill(held.sums, 0);
+    held.rows = 0;
+    return totals;
+  }
+
+  private addInto(into: LossTotals, more: LossTotals): LossTotals {
+    into.loss += more.loss;
+    into.correct += more.correct;
+    into.rows += more.rows;
+    return into;
+  }
+
+  /** The labels as a kernel argument: the batch's own row on the GPU, or uploaded now. */
+  private labelArg(labels: BatchLabels, rows: number): Arg {
+    if (labels instanceof SparseRows) {
+      const onGpu = this.batches.get(labels)?.labels;
+      if (onGpu) return { tensor: onGpu };
+      if (!labels.labels) throw new Error('SparseRows has no labels: pass them to set()');
+      labels = labels.labels;
+    }
+    return this.inputArg(Float32Array.from({ length: rows }, (_, i) => (labels as ArrayLike<number>)[i]));
   }
 
   columnSums(x: Tensor, out: Tensor, accumulate: boolean): void {
@@ -307,25 +424,56 @@ export class GpuBackend implements Backend {
     ]);
   }
 
-  setSparseRows(x: SparseRows, bytes: Uint8Array, rows: number, cols: number, scale: number): number {
-    let dense = this.batches.get(x);
-    if (!dense || dense.rows !== rows || dense.cols !== cols) {
-      dense?.dispose();
-      dense = new Tensor(this, [rows, cols]);
-      this.batches.set(x, dense);
-    }
-    const values = new Float32Array(rows * cols);
+  setSparseRows(
+    x: SparseRows,
+    bytes: Uint8Array,
+    rows: number,
+    cols: number,
+    scale: number,
+    labels?: ArrayLike<number>,
+  ): number {
+    const b = this.batchFor(x, rows, cols, labels !== undefined);
+    // With labels, one upload of rows × (cols + 1): each image's values, then its label.
+    const width = b.staging ? cols + 1 : cols;
+    const values = b.host;
     let nnz = 0;
-    for (let i = 0; i < values.length; i++) {
-      if (bytes[i] !== 0) nnz++;
-      values[i] = bytes[i] * scale;
+    for (let r = 0; r < rows; r++) {
+      const [from, to] = [r * cols, r * width];
+      for (let c = 0; c < cols; c++) {
+        const byte = bytes[from + c];
+        if (byte !== 0) nnz++;
+        values[to + c] = byte * scale;
+      }
+      if (labels) values[to + cols] = labels[r];
     }
-    dense.set(values);
+    if (b.staging && b.labels) {
+      this.storage(b.staging).host = values;
+      this.run(b.dense, 'copy', src.copySource, {}, [{ tensor: b.staging }]);
+      this.run(b.labels, 'column', src.columnSource, { col: cols }, [{ tensor: b.staging }]);
+    } else {
+      this.storage(b.dense).host = values; // uploaded when an op first reads it
+    }
     return nnz;
   }
 
+  /** The batch's GPU tensors for this shape, made again only when the shape changes. */
+  private batchFor(x: SparseRows, rows: number, cols: number, withLabels: boolean): GpuBatch {
+    const b = this.batches.get(x);
+    if (b && b.dense.rows === rows && b.dense.cols === cols && (b.labels !== null) === withLabels) return b;
+    if (b) this.freeSparseRows(x);
+    const made: GpuBatch = {
+      dense: new Tensor(this, [rows, cols]),
+      staging: withLabels ? new Tensor(this, [rows, cols + 1]) : null,
+      labels: withLabels ? new Tensor(this, [1, rows]) : null,
+      host: new Float32Array(rows * (withLabels ? cols + 1 : cols)),
+    };
+    this.batches.set(x, made);
+    return made;
+  }
+
   freeSparseRows(x: SparseRows): void {
-    this.batches.get(x)?.dispose();
+    const b = this.batches.get(x);
+    for (const t of [b?.dense, b?.staging, b?.labels]) t?.dispose();
     this.batches.delete(x);
   }
 
@@ -343,15 +491,33 @@ export class GpuBackend implements Backend {
   }
 
   private denseOf(x: SparseRows): Tensor {
-    const dense = this.batches.get(x);
-    if (!dense) throw new Error('SparseRows has no batch: call set() first');
-    return dense;
+    const b = this.batches.get(x);
+    if (!b) throw new Error('SparseRows has no batch: call set() first');
+    return b.dense;
   }
 
   private storage(t: Tensor): GpuStorage {
     const s = this.tensors.get(t);
     if (!s) throw new Error('tensor is disposed or belongs to another backend');
     return s;
+  }
+
+  /**
+   * Throws where the GL context is gone or out of memory: a lost context reads back zeros (or
+   * stale values) without complaint, so every read-back asks first. (headless-gl never reports
+   * a lost context; browsers and EGL drivers with robustness do.)
+   */
+  private checkContext(): void {
+    let gl: WebGLRenderingContext | null = null;
+    for (const kernel of this.kernels.values()) {
+      gl = kernel.kernel.context;
+      if (gl) break;
+    }
+    if (!gl) return;
+    if (gl.isContextLost()) throw new GpuContextLostError('WebGL reports the context lost');
+    const error = gl.getError();
+    if (error === CONTEXT_LOST_WEBGL) throw new GpuContextLostError('CONTEXT_LOST_WEBGL');
+    if (error === gl.OUT_OF_MEMORY) throw new GpuContextLostError('GL_OUT_OF_MEMORY: the GPU ran out of memory');
   }
 
   private countReadback(values: number): void {
@@ -454,7 +620,9 @@ export class GpuBackend implements Backend {
     const result = kernel(...this.values(args));
     this.counts.launches++;
     this.countReadback(output[0] * output[1]);
-    return flatten(result.toArray(), output[0] * output[1]);
+    const values = flatten(result.toArray(), output[0] * output[1]);
+    this.checkContext();
+    return values;
   }
 }
 

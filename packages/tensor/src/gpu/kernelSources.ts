@@ -46,14 +46,15 @@ function(x) {
   return p;
 }`;
 
+/** (softmax − target)·scale, the target (1 − smoothing)·one-hot + smoothing/classes. */
 export const crossEntropyGradSource = `
-function(x, labels, scale) {
+function(x, labels, scale, smoothing) {
   var i = this.thread.y;${rowMax}
   var hit = 0.0;
   if (Math.abs(labels[0][i] - this.thread.x) < 0.5) { hit = 1.0; }
   var p = Math.exp(x[i][this.thread.x] - m) / s;
   if (p < ${PROBABILITY_FLUSH}) { p = 0.0; }
-  return (p - hit) * scale;
+  return (p - ((1.0 - smoothing) * hit + smoothing / this.constants.cols)) * scale;
 }`;
 
 export const crossEntropyLossSource = `
@@ -65,6 +66,34 @@ function(x, labels) {
   }
   return Math.log(s) - (picked - m);
 }`;
+
+/**
+ * Running sums of a loss head, a rows' capacity × 2 tensor: column 0 adds each row's
+ * cross-entropy, column 1 its hit (argmax = label, the first of equal maxima as on the cpu);
+ * rows beyond this batch's `constants.rows` keep their sums.
+ */
+export const lossSumsSource = `
+function(x, labels, prev) {
+  var i = this.thread.y;
+  if (i >= this.constants.rows) { i = this.constants.rows - 1; }${rowMax}
+  var picked = 0.0;
+  var best = 0;
+  var v = x[i][0];
+  for (var j3 = 0; j3 < this.constants.cols; j3++) {
+    if (Math.abs(labels[0][i] - j3) < 0.5) { picked = x[i][j3]; }
+    if (x[i][j3] > v) { v = x[i][j3]; best = j3; }
+  }
+  var add = Math.log(s) - (picked - m);
+  if (this.thread.x > 0) {
+    add = 0.0;
+    if (Math.abs(labels[0][i] - best) < 0.5) { add = 1.0; }
+  }
+  if (this.thread.y >= this.constants.rows) { add = 0.0; }
+  return prev[this.thread.y][this.thread.x] + add;
+}`;
+
+/** Column `constants.col` of x as one row (a batch's labels, uploaded with its images). */
+export const columnSource = 'function(x) { return x[this.thread.x][this.constants.col]; }';
 
 export const columnSumsSource = (accumulate: boolean): string => `
 function(x${accumulate ? ', prev' : ''}) {
