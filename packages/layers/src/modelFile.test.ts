@@ -134,3 +134,17 @@ it('quantizes per column: symmetric, zero columns and extremes included', () => 
   expect(Array.from(scales)).toEqual([1, Math.fround(1 / 127), Math.fround(2 / 127)]);
   expect(Array.from(q)).toEqual([0, 127, -127, 0, -64, 127, 0, 32, 64]);
 });
+
+it('saves into a buffer of the right length (returned as is), the same bytes as a fresh save', () => {
+  const local = createMlp(backend, { inputs: 6, hidden: [5], outputs: 3, rng: new Random(9) });
+  const meta = { classes: 3 };
+  const first = saveModel(local, meta);
+  local.parameters()[0].value.set(new Float32Array(30).fill(0.25));
+  const fresh = saveModel(local, meta);
+  const reused = saveModel(local, meta, { into: first });
+  expect(reused).toBe(first);
+  expect(Buffer.compare(reused, fresh)).toBe(0);
+  // A buffer of another length is left alone.
+  const other = new Uint8Array(10);
+  expect(saveModel(local, meta, { into: other })).not.toBe(other);
+});

@@ -61,6 +61,11 @@ export interface SaveModelOptions {
    * with exactly the weights an int8 runtime would use.
    */
   int8?: boolean;
+  /**
+   * A buffer to write into when the file has exactly its length (e.g. the previous save of the
+   * same model); it is returned then. Saves in a loop then allocate nothing of the model's size.
+   */
+  into?: Uint8Array;
 }
 
 const align4 = (n: number) => Math.ceil(n / 4) * 4;
@@ -89,7 +94,9 @@ export function saveModel(
   const blocks: { entry: ParamEntry; bytes: Uint8Array[] }[] = [];
   let offset = 0;
   for (const p of params) {
-    const values = p.value.toArray();
+    // Views where the values are in host memory (no backend allocation happens before they are
+    // copied below); a copy on a GPU.
+    const values = p.value.peek();
     const [rows, cols] = p.value.shape;
     const entry: ParamEntry = { name: p.name, shape: [...p.value.shape], offset, length: p.value.size };
     if (int8 && p.value.shape.length === 2 && rows > 1) {
@@ -116,8 +123,10 @@ export function saveModel(
   const json = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = align4(8 + json.length);
   const dataEnd = dataStart + offset;
-  const bytes = new Uint8Array(dataEnd + CHECKSUM_BYTES);
-  const view = new DataView(bytes.buffer);
+  const size = dataEnd + CHECKSUM_BYTES;
+  const bytes = options.into?.length === size ? options.into : new Uint8Array(size);
+  bytes.fill(0, 8 + json.length, dataStart); // the header's padding, when the buffer is reused
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   view.setUint32(0, MAGIC, true);
   view.setUint32(4, json.length, true);
   bytes.set(json, 8);

@@ -442,7 +442,9 @@ async function trainEpochsOn(
     });
     run.history.push(rec);
     const decision = run.stopper.update(e, dev.accuracy);
-    if (decision.improved) run.bestModel = saveModel(session.model, run.modelMetadata);
+    // Into the previous best's buffer: a fresh 1.6 MB one an epoch fragmented the malloc heap.
+    if (decision.improved)
+      run.bestModel = saveModel(session.model, run.modelMetadata, { into: run.bestModel ?? undefined });
     run.sums = emptySums();
     saveCheckpoint(run);
     collectGarbage();
