@@ -517,7 +517,8 @@ export class GpuBackend implements Backend {
     if (gl.isContextLost()) throw new GpuContextLostError('WebGL reports the context lost');
     const error = gl.getError();
     if (error === CONTEXT_LOST_WEBGL) throw new GpuContextLostError('CONTEXT_LOST_WEBGL');
-    if (error === gl.OUT_OF_MEMORY) throw new GpuContextLostError('GL_OUT_OF_MEMORY: the GPU ran out of memory');
+    if (error === gl.OUT_OF_MEMORY)
+      throw new GpuContextLostError('GL_OUT_OF_MEMORY: the GPU ran out of memory');
   }
 
   private countReadback(values: number): void {
