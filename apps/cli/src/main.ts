@@ -2,6 +2,7 @@ import {
   ConfigError,
   evaluateSaved,
   exportSaved,
+  flagOf,
   isUsageError,
   MemoryLimitExceededError,
   predictImages,
@@ -14,7 +15,6 @@ import {
 import { CommanderError } from 'commander';
 import {
   type ExportRequest,
-  flagOf,
   type PredictRequest,
   parseArgs,
   type TuneRequest,
@@ -269,12 +269,13 @@ function percent(p: number): string {
 function userMessage(e: Error): string {
   let message = e.message.split('\n')[0];
   if (e instanceof ConfigError) {
-    const flag = flagOf(e.field) ?? (e.field === 'space' || e.field === 'out' ? `--${e.field}` : undefined);
-    if (flag) message = `${flag}: ${message.slice(e.field.length + 2)}`;
-    // Other options the message mentions ("must be at least initialHiddenSize"), except in a
-    // space file's errors, which name its keys as the file spells them.
-    if (e.field !== 'space')
-      message = message.replace(/\b[a-z]+[A-Z][A-Za-z]*\b/g, (word) => flagOf(word) ?? word);
+    // The field and the options the message mentions, by their flags; a space file's errors
+    // name its keys as the file spells them (they are in its detail already).
+    const fieldFlag = (name: string) =>
+      flagOf(name) ?? (name === 'space' || name === 'out' ? `--${name}` : name);
+    message =
+      e.field === 'space' ? e.describe((n) => (n === 'space' ? '--space' : n)) : e.describe(fieldFlag);
+    message = message.split('\n')[0];
   }
   if (e instanceof MemoryLimitExceededError) message += ' (raise --max-memory-percent, or free memory)';
   return message;

@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PRESETS, readSearchSpace, resolveConfig } from '@sprout/trainer';
+import {
+  type OptionValue,
+  PRESETS,
+  readSearchSpace,
+  resolveConfig,
+  TRAIN_OPTIONS,
+  type TrainOptionName,
+} from '@sprout/trainer';
 import { expect, it } from 'vitest';
-import { parseArgs } from './parseArgs.js';
+import { buildProgram, parseArgs } from './parseArgs.js';
 
 const configOf = (argv: string[]) => {
   const request = parseArgs(argv);
@@ -90,4 +97,41 @@ it('the shipped example spaces are valid, and the accurate preset is the accurat
   expect(PRESETS.accurate.epochs).toBe(space.maxEpochs);
   for (const [key, value] of Object.entries(space.base)) expect(PRESETS.accurate).toHaveProperty(key, value);
   for (const key of Object.keys(space.search)) expect(PRESETS.accurate).toHaveProperty(key);
+});
+
+it('every training option with a flag in the registry is a flag here, in --help with its default, and sets its option', () => {
+  const help = buildProgram().helpInformation();
+  const sample: Record<OptionValue, string | null> = {
+    integer: '3',
+    number: '0.25',
+    widths: '64,32',
+    threads: '2',
+    text: 'some/dir',
+    choice: null,
+    switch: null,
+  };
+  const flagged = (Object.keys(TRAIN_OPTIONS) as TrainOptionName[]).filter((n) => TRAIN_OPTIONS[n].info.flag);
+  expect(flagged.length).toBeGreaterThan(30);
+  for (const name of flagged) {
+    const { info } = TRAIN_OPTIONS[name];
+    const flag = (info.flag as string).split(' ')[0];
+    expect(help, name).toContain(flag);
+    const value = info.value === 'choice' ? (info.choices as readonly string[]).at(-1)! : sample[info.value];
+    const argv = value === null ? [flag] : [flag, value];
+    const config = configOf(argv) as Record<string, unknown>;
+    const expected =
+      info.value === 'switch'
+        ? !flag.startsWith('--no-')
+        : info.value === 'widths'
+          ? [64, 32]
+          : ['integer', 'number', 'threads'].includes(info.value)
+            ? Number(value)
+            : value;
+    expect(config[name], argv.join(' ')).toEqual(expected);
+  }
+  // An option moved onto the command line is one registry entry: --min-delta.
+  expect(configOf(['--min-delta', '0.001']).minDelta).toBe(0.001);
+  expect(help.replace(/\s+/g, ' ')).toContain(
+    '--min-delta <d> early stopping: the smallest dev-accuracy gain that counts (default: 0)',
+  );
 });

@@ -4,12 +4,17 @@ import {
   availableCores,
   type ExportFormat,
   envThreads,
+  flagOf,
   MAX_THREADS_PER_CORE,
+  nameOptions,
+  type OptionValue,
   PRESETS,
   type PresetName,
   parseThreads,
   resolveConfig,
+  TRAIN_OPTIONS,
   type TrainConfigInput,
+  type TrainOptionName,
 } from '@sprout/trainer';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
@@ -101,149 +106,34 @@ const threads = (flag: string) => (value: string) => {
     );
   return parsed;
 };
-const THREADS_HELP = `cpu kernel threads: auto (every core this process may use, ${availableCores()} here; env SPROUT_THREADS sets the default) or a count; results are the same for any count`;
+const THREADS_HELP = `${TRAIN_OPTIONS.threads.info.help} (${availableCores()} cores here)`;
 
-// [flag, config key, description, parser]
-const OPTIONS: [string, keyof typeof defaults, string, ((v: string) => unknown) | null][] = [
-  ['--batch-size <n>', 'batchSize', 'micro-batch size', integer('--batch-size')],
-  ['--learning-rate <lr>', 'learningRate', 'peak learning rate (Adam)', number('--learning-rate')],
-  ['--epochs <n>', 'epochs', 'maximum epochs', integer('--epochs')],
-  ['--seed <n>', 'seed', 'random seed (runs are deterministic)', integer('--seed')],
-  [
-    '--accumulate <k>',
-    'accumulate',
-    'micro-batches per optimizer step (gradient accumulation)',
-    integer('--accumulate'),
-  ],
-  [
-    '--max-memory-percent <p>',
-    'maxMemoryPercent',
-    'memory budget, % of the memory available to the process',
-    number('--max-memory-percent'),
-  ],
-  [
-    '--warmup-epochs <n>',
-    'warmupEpochs',
-    'linear warmup: epoch e (from 0) runs at peak·(e+1)/n, so 1 = the peak from the first epoch',
-    integer('--warmup-epochs'),
-  ],
-  [
-    '--decay <f>',
-    'decay',
-    'after warmup the learning rate is multiplied by this every --decay-patience epochs, smoothly (a little each epoch)',
-    number('--decay'),
-  ],
-  [
-    '--decay-patience <n>',
-    'decayPatience',
-    'epochs over which the learning rate falls by one --decay factor',
-    number('--decay-patience'),
-  ],
-  [
-    '--growth-epochs <n>',
-    'growthEpochs',
-    'epochs to grow from initial to final width',
-    integer('--growth-epochs'),
-  ],
-  [
-    '--initial-hidden-size <n>',
-    'initialHiddenSize',
-    'hidden units at the start',
-    integer('--initial-hidden-size'),
-  ],
-  ['--final-hidden-size <n>', 'finalHiddenSize', 'hidden units after growth', integer('--final-hidden-size')],
-  [
-    '--hidden <widths>',
-    'hidden',
-    'final width of each hidden layer, e.g. 512,256 for two (instead of --final-hidden-size)',
-    widths('--hidden'),
-  ],
-  [
-    '--initial-hidden <widths>',
-    'initialHidden',
-    'initial width of each hidden layer, e.g. 128,64 (instead of --initial-hidden-size)',
-    widths('--initial-hidden'),
-  ],
-  ['--growth-strategy <s>', 'growthStrategy', 'net2net | zero-outgoing', null],
-  [
-    '--lr-schedule <s>',
-    'lrSchedule',
-    'step (× --decay every --decay-patience epochs) | cosine (to 0 at the last epoch) | one-cycle',
-    null,
-  ],
-  [
-    '--schedule-epochs <n>',
-    'scheduleEpochs',
-    'epochs a cosine or one-cycle schedule spans',
-    integer('--schedule-epochs'),
-  ],
-  [
-    '--weight-decay <wd>',
-    'weightDecay',
-    "AdamW's decoupled weight decay (0 = Adam)",
-    number('--weight-decay'),
-  ],
-  [
-    '--label-smoothing <e>',
-    'labelSmoothing',
-    'train on targets (1 − e)·one-hot + e/classes',
-    number('--label-smoothing'),
-  ],
-  ['--dropout <p>', 'dropout', 'dropout rate after each hidden layer while training', number('--dropout')],
-  [
-    '--elastic <px>',
-    'elastic',
-    'augmentation: elastic distortion, largest displacement in pixels (0 = off)',
-    number('--elastic'),
-  ],
-  [
-    '--augment-shift <px>',
-    'augmentShift',
-    'augmentation: largest shift in pixels',
-    number('--augment-shift'),
-  ],
-  [
-    '--augment-rotate <deg>',
-    'augmentRotate',
-    'augmentation: largest rotation in degrees',
-    number('--augment-rotate'),
-  ],
-  [
-    '--augment-scale <f>',
-    'augmentScale',
-    'augmentation: largest relative change of scale',
-    number('--augment-scale'),
-  ],
-  ['--patience <n>', 'patience', 'early stopping patience in epochs (0 = off)', integer('--patience')],
-  [
-    '--backend <b>',
-    'backend',
-    'cpu | gpu | auto (auto: gpu when a real one runs, else cpu; env SPROUT_BACKEND sets the default)',
-    null,
-  ],
-  ['--threads <n>', 'threads', THREADS_HELP, threads('--threads')],
-  ['--data-dir <dir>', 'dataDir', 'directory of IDX files (plain or .gz) instead of the bundled MNIST', null],
-  [
-    '--out <dir>',
-    'outDir',
-    'run directory (checkpoint, model, metrics, plots, report); a new run refuses one that holds another run',
-    null,
-  ],
-  [
-    '--classes <n>',
-    'classes',
-    'class count of a --data-dir dataset whose training labels miss some classes',
-    integer('--classes'),
-  ],
-  ['--dev-size <n>', 'devSize', 'images held out of training for early stopping', integer('--dev-size')],
-  [
-    '--train-limit <n>',
-    'trainLimit',
-    'use only the first N training images (0 = all)',
-    integer('--train-limit'),
-  ],
-  ['--test-limit <n>', 'testLimit', 'use only the first N test images (0 = all)', integer('--test-limit')],
-];
+/** How each kind of value is read from its flag (choices and text are taken as given). */
+const PARSERS: Partial<Record<OptionValue, (flag: string) => (value: string) => unknown>> = {
+  integer,
+  number,
+  widths,
+  threads,
+};
+
+/** The training options that have a flag, in the registry's order (which is --help's). */
+const FLAGGED = (Object.keys(TRAIN_OPTIONS) as TrainOptionName[]).filter(
+  (name) => TRAIN_OPTIONS[name].info.flag !== undefined,
+);
+
+/** An option's help line: its other options named by their flags, and its default. */
+function helpOf(name: TrainOptionName): string {
+  const { info } = TRAIN_OPTIONS[name];
+  const value = defaults[name];
+  const shown = info.defaultShown ?? (Array.isArray(value) ? value.join(',') : String(value));
+  const help = name === 'threads' ? THREADS_HELP : info.help;
+  return nameOptions(`${help} (default: ${shown})`, flagName);
+}
+
+/** An option named as the user types it: its flag, or its name where it has none. */
+function flagName(name: string): string {
+  return flagOf(name) ?? name;
+}
 
 /** Each preset as its flags, for --help. */
 function presetHelp(): string {
@@ -292,28 +182,18 @@ export function buildProgram(): Command {
     'Train a growing MLP on MNIST (bundled) from chance to 98%+ test accuracy.',
   );
   program.usage('[train] [options]').addHelpText('after', COMMANDS_HELP);
-  for (const [flag, key, description, parser] of OPTIONS) {
-    const shown =
-      key === 'outDir'
-        ? 'runs/<date-time>, linked as runs/latest'
-        : key === 'classes'
-          ? 'from the labels'
-          : key === 'initialHiddenSize'
-            ? `half of --final-hidden-size, ${defaults.initialHiddenSize}`
-            : key === 'initialHidden'
-              ? 'half of each --hidden width'
-              : key === 'scheduleEpochs'
-                ? '--epochs'
-                : key === 'threads'
-                  ? 'auto'
-                  : defaults[key] === undefined
-                    ? 'bundled MNIST'
-                    : String(defaults[key]);
-    const option = new Option(flag, `${description} (default: ${shown})`);
-    if (key === 'backend') option.choices(['cpu', 'gpu', 'auto']);
-    if (key === 'growthStrategy') option.choices(['net2net', 'zero-outgoing']);
-    if (key === 'lrSchedule') option.choices(['step', 'cosine', 'one-cycle']);
-    if (parser) option.argParser(parser);
+  for (const name of FLAGGED) {
+    const { info } = TRAIN_OPTIONS[name];
+    const flag = info.flag as string;
+    if (info.value === 'switch') {
+      program.addOption(new Option(flag, helpOf(name)));
+      if (info.negatedHelp) program.addOption(new Option(flag.replace(/^--/, '--no-'), info.negatedHelp));
+      continue;
+    }
+    const option = new Option(flag, helpOf(name));
+    if (info.choices) option.choices(info.choices);
+    const parser = PARSERS[info.value];
+    if (parser) option.argParser(parser(flag.split(' ')[0]));
     program.addOption(option);
   }
   program
@@ -323,12 +203,6 @@ export function buildProgram(): Command {
         `a named set of options; flags given with it win (${presetHelp()})`,
       ).choices(Object.keys(PRESETS)),
     )
-    .option(
-      '--augment',
-      'random shifts, rotations and scaling of training images (default: on for the bundled digits, off for --data-dir)',
-    )
-    .option('--no-augment', 'turn training-time augmentation off')
-    .option('--no-report', 'skip plots and report.html (default: written)')
     .option('--continue-training', 'resume from the checkpoint in --out (alias --continue_training)')
     .option('--evaluate', 'evaluate the saved model in --out on its test set and save the metrics')
     .option('--overwrite', 'let a new run replace the run already in --out (default: refuse)')
@@ -357,12 +231,6 @@ function envThreadsOrUndefined(): 'auto' | number | undefined {
 /** A command line that parses but asks for something contradictory. */
 export class UsageError extends Error {
   override name = 'UsageError';
-}
-
-/** The flag a training option is set by, e.g. `batchSize` → `--batch-size`. */
-export function flagOf(key: string): string | undefined {
-  const entry = OPTIONS.find(([, k]) => k === key);
-  return entry?.[0].split(' ')[0];
 }
 
 /** `sprout predict`. */
@@ -492,14 +360,13 @@ export function parseArgs(argv: string[]): CliRequest {
       `--overwrite is for a new run; it cannot be combined with ${opts.evaluate ? '--evaluate' : '--continue-training'}`,
     );
   const config: Record<string, unknown> = {};
-  for (const [flag, key] of OPTIONS) {
-    const attribute = new Option(flag).attributeName();
-    if (program.getOptionValueSource(attribute) === 'cli') config[key] = opts[attribute];
+  for (const name of FLAGGED) {
+    const attribute = new Option(TRAIN_OPTIONS[name].info.flag as string).attributeName();
+    if (program.getOptionValueSource(attribute) === 'cli') config[name] = opts[attribute];
   }
   if (config.backend === undefined && process.env.SPROUT_BACKEND) config.backend = envBackend();
   // Checked here so that garbage in the variable is one line naming it, before any work.
   if (config.threads === undefined) envThreadsOrUndefined();
-  if (program.getOptionValueSource('augment') === 'cli') config.augment = opts.augment;
   if (config.augment === false) {
     const strengths = ['elastic', 'augmentShift', 'augmentRotate', 'augmentScale'].filter((k) => k in config);
     if (strengths.length)
@@ -509,7 +376,6 @@ export function parseArgs(argv: string[]): CliRequest {
   }
   // A preset fills in what the command line leaves open.
   if (opts.preset) for (const [k, v] of Object.entries(PRESETS[opts.preset as PresetName])) config[k] ??= v;
-  if (program.getOptionValueSource('report') === 'cli') config.report = opts.report;
   return {
     mode: opts.evaluate ? 'evaluate' : opts.continueTraining ? 'continue' : 'train',
     json: Boolean(opts.json),

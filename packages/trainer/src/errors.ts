@@ -1,14 +1,24 @@
 import { ImageFormatError } from '@sprout/data-mnist';
 import { MemoryBudgetError } from '@sprout/memwatch';
+import { nameOptions } from './options.js';
 
-/** A training option has a bad value; `field` names it. */
+/**
+ * A training option has a bad value; `field` names it. `detail` may name other options as
+ * `{option}`: the message names them as the library does, {@link ConfigError.describe} as a
+ * caller does (the CLI by its flags).
+ */
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(
     readonly field: string,
-    message: string,
+    readonly detail: string,
   ) {
-    super(`${field}: ${message}`);
+    super(`${field}: ${nameOptions(detail)}`);
+  }
+
+  /** The message with the field and the options it mentions named by `name`. */
+  describe(name: (option: string) => string): string {
+    return `${name(this.field)}: ${nameOptions(this.detail, name)}`;
   }
 }
 

@@ -28,6 +28,15 @@ export { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './export/onnxModel.js';
 export type { EpochRecord, TrainResult } from './history.js';
 export { learningRateSchedule } from './learningRateSchedule.js';
 export { type ClassificationReport, classificationReport } from './metrics.js';
+export {
+  flagOf,
+  nameOptions,
+  type OptionInfo,
+  type OptionValue,
+  optionsWhere,
+  TRAIN_OPTIONS,
+  type TrainOptionName,
+} from './options.js';
 export { type ImagePrediction, predictImages } from './predictImages.js';
 export { PRESETS, type PresetName } from './presets.js';
 export { loadSavedModel, type SavedModel } from './savedModel.js';

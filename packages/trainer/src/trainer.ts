@@ -23,6 +23,7 @@ import { BackendLostError, ConfigError, DatasetMismatchError, TrainingDivergedEr
 import type { TrainHooks } from './events.js';
 import type { EpochRecord, TrainResult } from './history.js';
 import { learningRateSchedule } from './learningRateSchedule.js';
+import { optionsWhere } from './options.js';
 import { collectGarbage, releaseMemory } from './releaseMemory.js';
 import { type EpochSums, runEpoch } from './runEpoch.js';
 import { ensureDirectory, removeOrphanTemps } from './runFiles.js';
@@ -55,18 +56,7 @@ export interface TrainOptions {
 }
 
 // Changing these would make a checkpoint mean something else; the rest may change on resume.
-const FIXED_ON_RESUME = [
-  'seed',
-  'initialHiddenSize',
-  'finalHiddenSize',
-  'hidden',
-  'initialHidden',
-  'growthEpochs',
-  'dataDir',
-  'classes',
-  'trainLimit',
-  'devSize',
-] as const;
+const FIXED_ON_RESUME = optionsWhere('fixedOnResume');
 
 /** A train loss this many times the untrained network's loss means the run has blown up. */
 const EXPLODED_LOSS_FACTOR = 10;
@@ -89,7 +79,7 @@ const EXPLODED_LOSS_FACTOR = 10;
 export async function train(input: TrainConfigInput = {}, options: TrainOptions = {}): Promise<TrainResult> {
   let config = absoluteDataDir(resolveConfig(input));
   if (config.classes !== undefined && config.dataDir === undefined)
-    throw new ConfigError('classes', 'applies to a dataDir dataset; the bundled MNIST has its 10 classes');
+    throw new ConfigError('classes', 'applies to a {dataDir} dataset; the bundled MNIST has its 10 classes');
   const file = checkpointPath(config.outDir);
   const checkpoint = options.resume ? readCheckpoint(file) : null;
   if (checkpoint) config = resumedConfig(checkpoint.state, input);

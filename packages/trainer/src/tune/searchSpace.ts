@@ -3,6 +3,7 @@ import { Random } from '@sprout/tensor';
 import { z } from 'zod';
 import { resolveConfig, type TrainConfigInput, trainConfigSchema } from '../config.js';
 import { ConfigError } from '../errors.js';
+import { optionsWhere } from '../options.js';
 
 /** How one option is drawn. */
 const distribution = z.union(
@@ -20,7 +21,7 @@ const distribution = z.union(
 export type Distribution = z.infer<typeof distribution>;
 
 /** Options the search itself sets in every trial; a space may not set them. */
-const SEARCH_OWNED = ['epochs', 'scheduleEpochs', 'evaluateTest', 'report', 'outDir', 'testLimit'] as const;
+const SEARCH_OWNED: readonly string[] = optionsWhere('searchOwned');
 
 /**
  * A search space file (JSON): fixed `base` options, the `search` distributions (any training
@@ -78,7 +79,7 @@ export function parseSearchSpace(json: unknown, source = 'search space'): Search
     for (const key of keys) {
       if (!known.includes(key))
         throw new ConfigError('space', `${source}: ${where}.${key} is not a training option`);
-      if ((SEARCH_OWNED as readonly string[]).includes(key))
+      if (SEARCH_OWNED.includes(key))
         throw new ConfigError('space', `${source}: ${where}.${key} is set by the search itself`);
     }
   }
