@@ -135,3 +135,14 @@ it('every training option with a flag in the registry is a flag here, in --help 
     '--min-delta <d> early stopping: the smallest dev-accuracy gain that counts (default: 0)',
   );
 });
+
+it('`sprout evaluate` and `sprout continue` are --evaluate and --continue-training', () => {
+  const evaluate = parseArgs(['evaluate', '--out', 'runs/a']);
+  expect(evaluate.mode).toBe('evaluate');
+  expect(evaluate.mode === 'evaluate' && evaluate.config.outDir).toBe('runs/a');
+  const resumed = parseArgs(['continue', '--out', 'runs/a', '--epochs', '40']);
+  expect(resumed.mode).toBe('continue');
+  expect(resumed.mode === 'continue' && resumed.config).toEqual({ outDir: 'runs/a', epochs: 40 });
+  expect(parseArgs(['train', '--evaluate']).mode).toBe('evaluate');
+  expect(() => parseArgs(['evaluate', '--continue-training'])).toThrow(/cannot be combined/);
+});

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import {
   availableCores,
   type ExportFormat,
@@ -17,6 +18,9 @@ import {
   type TrainOptionName,
 } from '@sprout/trainer';
 import { Command, InvalidArgumentError, Option } from 'commander';
+
+/** Where this package keeps its example files (beside dist/ and src/ alike), wherever it is installed. */
+export const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 
 /** This package's version (from its package.json, beside dist/ and src/ alike). */
 export const VERSION: string = createRequire(import.meta.url)('../package.json').version;
@@ -173,6 +177,8 @@ Commands (sprout <command> --help for each):
   train                      train a model (the default: \`sprout --epochs 3\` is \`sprout train --epochs 3\`)
   predict [options] <image…> classify PNG or PGM images with a run's model
   export [options]           export a run's model to TensorFlow.js, ONNX or int8
+  evaluate [--out <dir>]     evaluate a run's saved model on its test set (= train --evaluate)
+  continue [--out <dir>]     continue a run from its checkpoint (= train --continue-training)
   tune --space <file>        search hyperparameters (successive halving, chosen on dev only)`;
 
 /** Builds the training command (also used for --help). */
@@ -266,12 +272,12 @@ export function buildExportProgram(): Command {
     .addOption(
       new Option(
         '--format <format>',
-        'tfjs (TensorFlow.js Layers) | onnx (opset 13) | sprout (model.sprout, e.g. with --int8)',
+        'required: tfjs (TensorFlow.js Layers) | onnx (opset 13) | sprout (model.sprout, e.g. with --int8)',
       )
         .choices(FORMATS)
         .makeOptionMandatory(),
     )
-    .requiredOption('--to <dir>', 'directory to write the exported files into')
+    .requiredOption('--to <dir>', 'required: the directory to write the exported files into')
     .option('--int8', 'quantize weights to int8, one scale per output unit (about 4× smaller)')
     .option('--overwrite', 'replace exported files already in --to')
     .option('--json', 'print what was written as one JSON object on stdout');
@@ -285,7 +291,7 @@ export function buildTuneProgram(): Command {
   )
     .requiredOption(
       '--space <file>',
-      'the search space (JSON; see examples/tune-quick.json and examples/tune-accurate.json)',
+      `the search space (JSON; examples: ${EXAMPLES_DIR}tune-quick.json and tune-accurate.json)`,
     )
     .option('--out <dir>', 'tune directory (tune.json, trials/, summary.md, curves.png)', 'runs/tune')
     .addOption(
@@ -351,7 +357,11 @@ export function parseArgs(argv: string[]): CliRequest {
     };
   }
   const program = buildProgram();
-  program.parse(args[0] === 'train' ? args.slice(1) : args, { from: 'user' });
+  // `sprout evaluate` and `sprout continue` are the training command's --evaluate and
+  // --continue-training, as a command (what a user tries first).
+  const asFlag = { evaluate: '--evaluate', continue: '--continue-training' }[args[0]];
+  const trainArgs = asFlag ? [...args.slice(1), asFlag] : args[0] === 'train' ? args.slice(1) : args;
+  program.parse(trainArgs, { from: 'user' });
   const opts = program.opts();
   if (opts.continueTraining && opts.evaluate)
     throw new UsageError('--continue-training and --evaluate cannot be combined: give one of them');

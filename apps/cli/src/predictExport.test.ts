@@ -164,5 +164,16 @@ describe('sprout predict and export', () => {
     const help = run(['export', '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/--int8/);
+    // The two options export cannot do without say so.
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--format <format> required:/);
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/--to <dir> required:/);
+    // tune's help points at the example spaces where this installation keeps them.
+    const examples = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples');
+    const tuneHelp = run(['tune', '--help']).stdout.replace(/\s+/g, '');
+    expect(tuneHelp).toContain(`${examples}/tune-quick.json`.replace(/\s+/g, ''));
+    expect(existsSync(join(examples, 'tune-quick.json'))).toBe(true);
+    // evaluate and continue are commands too (the flags stay).
+    expect(top.stdout).toMatch(/evaluate \[--out <dir>\]/);
+    expect(top.stdout).toMatch(/continue \[--out <dir>\]/);
   });
 });
