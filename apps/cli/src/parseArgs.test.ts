@@ -5,7 +5,7 @@ import {
   PRESETS,
   readSearchSpace,
   resolveConfig,
-  TRAIN_OPTIONS,
+  TRAIN_OPTION_INFO,
   type TrainOptionName,
 } from '@sprout/trainer';
 import { expect, it } from 'vitest';
@@ -110,10 +110,12 @@ it('every training option with a flag in the registry is a flag here, in --help 
     choice: null,
     switch: null,
   };
-  const flagged = (Object.keys(TRAIN_OPTIONS) as TrainOptionName[]).filter((n) => TRAIN_OPTIONS[n].info.flag);
+  const flagged = (Object.keys(TRAIN_OPTION_INFO) as TrainOptionName[]).filter(
+    (n) => TRAIN_OPTION_INFO[n].flag,
+  );
   expect(flagged.length).toBeGreaterThan(30);
   for (const name of flagged) {
-    const { info } = TRAIN_OPTIONS[name];
+    const info = TRAIN_OPTION_INFO[name];
     const flag = (info.flag as string).split(' ')[0];
     expect(help, name).toContain(flag);
     const value = info.value === 'choice' ? (info.choices as readonly string[]).at(-1)! : sample[info.value];

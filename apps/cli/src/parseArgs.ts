@@ -13,7 +13,7 @@ import {
   type PresetName,
   parseThreads,
   resolveConfig,
-  TRAIN_OPTIONS,
+  TRAIN_OPTION_INFO,
   type TrainConfigInput,
   type TrainOptionName,
 } from '@sprout/trainer';
@@ -110,7 +110,7 @@ const threads = (flag: string) => (value: string) => {
     );
   return parsed;
 };
-const THREADS_HELP = `${TRAIN_OPTIONS.threads.info.help} (${availableCores()} cores here)`;
+const THREADS_HELP = `${TRAIN_OPTION_INFO.threads.help} (${availableCores()} cores here)`;
 
 /** How each kind of value is read from its flag (choices and text are taken as given). */
 const PARSERS: Partial<Record<OptionValue, (flag: string) => (value: string) => unknown>> = {
@@ -121,13 +121,13 @@ const PARSERS: Partial<Record<OptionValue, (flag: string) => (value: string) => 
 };
 
 /** The training options that have a flag, in the registry's order (which is --help's). */
-const FLAGGED = (Object.keys(TRAIN_OPTIONS) as TrainOptionName[]).filter(
-  (name) => TRAIN_OPTIONS[name].info.flag !== undefined,
+const FLAGGED = (Object.keys(TRAIN_OPTION_INFO) as TrainOptionName[]).filter(
+  (name) => TRAIN_OPTION_INFO[name].flag !== undefined,
 );
 
 /** An option's help line: its other options named by their flags, and its default. */
 function helpOf(name: TrainOptionName): string {
-  const { info } = TRAIN_OPTIONS[name];
+  const info = TRAIN_OPTION_INFO[name];
   const value = defaults[name];
   const shown = info.defaultShown ?? (Array.isArray(value) ? value.join(',') : String(value));
   const help = name === 'threads' ? THREADS_HELP : info.help;
@@ -189,7 +189,7 @@ export function buildProgram(): Command {
   );
   program.usage('[train] [options]').addHelpText('after', COMMANDS_HELP);
   for (const name of FLAGGED) {
-    const { info } = TRAIN_OPTIONS[name];
+    const info = TRAIN_OPTION_INFO[name];
     const flag = info.flag as string;
     if (info.value === 'switch') {
       program.addOption(new Option(flag, helpOf(name)));
@@ -371,7 +371,7 @@ export function parseArgs(argv: string[]): CliRequest {
     );
   const config: Record<string, unknown> = {};
   for (const name of FLAGGED) {
-    const attribute = new Option(TRAIN_OPTIONS[name].info.flag as string).attributeName();
+    const attribute = new Option(TRAIN_OPTION_INFO[name].flag as string).attributeName();
     if (program.getOptionValueSource(attribute) === 'cli') config[name] = opts[attribute];
   }
   if (config.backend === undefined && process.env.SPROUT_BACKEND) config.backend = envBackend();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SameType, TrainConfig, TrainConfigInput } from './configTypes.js';
 import { ConfigError } from './errors.js';
 import { trainOptionShapes } from './options.js';
 
@@ -56,10 +57,12 @@ export const trainConfigSchema = z
     };
   });
 
-/** Fully resolved training options. */
-export type TrainConfig = z.output<typeof trainConfigSchema>;
-/** Options as a user gives them (all optional). */
-export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+export type { TrainConfig, TrainConfigInput } from './configTypes.js';
+
+// The written-out types are exactly the schema's (configTypes.ts says why they are written out).
+const inputMatches: SameType<Required<TrainConfigInput>, Required<z.input<typeof trainConfigSchema>>> = true;
+const outputMatches: SameType<TrainConfig, z.output<typeof trainConfigSchema>> = true;
+void [inputMatches, outputMatches];
 
 /**
  * Validates options and fills in defaults.

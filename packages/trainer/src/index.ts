@@ -9,7 +9,14 @@ export {
   resolveThreadCount,
 } from '@sprout/tensor';
 export { CHECKPOINT_VERSION, type CheckpointState, checkpointPath, readCheckpoint } from './checkpoint.js';
-export { resolveConfig, type TrainConfig, type TrainConfigInput, trainConfigSchema } from './config.js';
+export { resolveConfig } from './config.js';
+export type {
+  Distribution,
+  SearchSpace,
+  TrainConfig,
+  TrainConfigInput,
+  TrainOptionName,
+} from './configTypes.js';
 export { BUNDLED_MNIST, type DatasetIdentity } from './datasetIdentity.js';
 export {
   BackendLostError,
@@ -34,21 +41,14 @@ export {
   type OptionInfo,
   type OptionValue,
   optionsWhere,
-  TRAIN_OPTIONS,
-  type TrainOptionName,
+  TRAIN_OPTION_INFO,
 } from './options.js';
 export { type ImagePrediction, predictImages } from './predictImages.js';
 export { PRESETS, type PresetName } from './presets.js';
 export { loadSavedModel, type SavedModel } from './savedModel.js';
 export { type TrainOptions, train } from './trainer.js';
 export { Asha, type AshaJob, type AshaOptions, type RungResult, rungEpochs } from './tune/asha.js';
-export {
-  parseSearchSpace,
-  readSearchSpace,
-  type SearchSpace,
-  sampleConfigurations,
-  searchSpaceSchema,
-} from './tune/searchSpace.js';
+export { parseSearchSpace, readSearchSpace, sampleConfigurations } from './tune/searchSpace.js';
 export { runTrialWorker, type TrialJob, type TrialMessage } from './tune/trialWorker.js';
 export { type TuneOptions, type TuneResult, tune } from './tune/tune.js';
 export { summaryTable } from './tune/tuneReport.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TrainOptionName } from './configTypes.js';
 
 /** Most hidden layers a config may ask for. */
 const MAX_HIDDEN_LAYERS = 16;
@@ -53,8 +54,9 @@ const BACKENDS = ['cpu', 'gpu', 'auto'] as const;
 /**
  * Every training option, declared once: its schema (validation and default) and what the command
  * line, presets, continued runs and searches need to know of it. `trainConfigSchema` is built from
- * these schemas, and the CLI's flags, choices, defaults in --help and error wording from the rest.
- * Adding an option is one entry here plus its use.
+ * these schemas, and the CLI's flags, choices, defaults in --help and error wording from the rest
+ * (published as {@link TRAIN_OPTION_INFO}, without the schemas). Adding an option is one entry
+ * here, its type in configTypes.ts (the compiler asks for it), and its use.
  *
  * The defaults are the original NumPy script's except for the schedule: learning rate 2e-3
  * (it had 1e-3), warmup 1 epoch, i.e. the peak from the first epoch (5), growth from half the final
@@ -327,26 +329,27 @@ export const TRAIN_OPTIONS = {
     defaultShown: 'written',
     searchOwned: true,
   }),
-} as const;
+} as const satisfies Record<TrainOptionName, unknown>;
 
-/** A training option's name. */
-export type TrainOptionName = keyof typeof TRAIN_OPTIONS;
+/** What the command line, presets, resuming and searches know of each option (no schemas). */
+export const TRAIN_OPTION_INFO: Readonly<Record<TrainOptionName, OptionInfo>> = Object.fromEntries(
+  Object.entries(TRAIN_OPTIONS).map(([name, { info }]) => [name, info]),
+) as Record<TrainOptionName, OptionInfo>;
 
 /** The names of the options with `info[key]` set, e.g. every option fixed on resume. */
 export function optionsWhere(key: 'fixedOnResume' | 'searchOwned'): TrainOptionName[] {
-  return (Object.keys(TRAIN_OPTIONS) as TrainOptionName[]).filter((name) => TRAIN_OPTIONS[name].info[key]);
+  return (Object.keys(TRAIN_OPTION_INFO) as TrainOptionName[]).filter((name) => TRAIN_OPTION_INFO[name][key]);
 }
 
 /** The flag that sets a training option (`batchSize` → `--batch-size`), if the CLI has one. */
 export function flagOf(name: string): string | undefined {
-  const entry = (TRAIN_OPTIONS as Record<string, { info: OptionInfo }>)[name];
-  return entry?.info.flag?.split(' ')[0];
+  return (TRAIN_OPTION_INFO as Record<string, OptionInfo | undefined>)[name]?.flag?.split(' ')[0];
 }
 
 /** The zod shape of the options, for `z.object`. */
 export const trainOptionShapes = Object.fromEntries(
   Object.entries(TRAIN_OPTIONS).map(([name, { schema }]) => [name, schema]),
-) as { [K in TrainOptionName]: (typeof TRAIN_OPTIONS)[K]['schema'] };
+) as { [K in keyof typeof TRAIN_OPTIONS]: (typeof TRAIN_OPTIONS)[K]['schema'] };
 
 /**
  * `text` with each `{option}` named by `name` (the option itself by default; the CLI passes its

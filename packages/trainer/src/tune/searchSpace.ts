@@ -2,6 +2,10 @@ import { readFileSync } from 'node:fs';
 import { Random } from '@sprout/tensor';
 import { z } from 'zod';
 import { resolveConfig, type TrainConfigInput, trainConfigSchema } from '../config.js';
+import type { Distribution, SameType, SearchSpace } from '../configTypes.js';
+
+export type { Distribution, SearchSpace };
+
 import { ConfigError } from '../errors.js';
 import { optionsWhere } from '../options.js';
 
@@ -18,7 +22,7 @@ const distribution = z.union(
       'expected one of { "choice": [values…] }, { "uniform": [lo, hi] }, { "log": [lo, hi] } (both > 0), { "int": [lo, hi] } (whole numbers)',
   },
 );
-export type Distribution = z.infer<typeof distribution>;
+const distributionMatches: SameType<Distribution, z.infer<typeof distribution>> = true;
 
 /** Options the search itself sets in every trial; a space may not set them. */
 const SEARCH_OWNED: readonly string[] = optionsWhere('searchOwned');
@@ -29,7 +33,7 @@ const SEARCH_OWNED: readonly string[] = optionsWhere('searchOwned');
  * `{ "int": [lo, hi] }`), how many `trials` to sample, and the successive-halving budget: trials
  * run `minEpochs`, the best 1/`reduction` go on to `minEpochs·reduction`, … up to `maxEpochs`.
  */
-export const searchSpaceSchema = z
+const searchSpaceSchema = z
   .object({
     $comment: z.string().optional(),
     base: z.record(z.string(), z.unknown()).default({}),
@@ -44,7 +48,9 @@ export const searchSpaceSchema = z
   .strict()
   .refine((s) => s.maxEpochs >= s.minEpochs, { path: ['maxEpochs'], message: 'must be at least minEpochs' });
 
-export type SearchSpace = z.output<typeof searchSpaceSchema>;
+// The written-out type is exactly the schema's (configTypes.ts says why it is written out).
+const spaceMatches: SameType<SearchSpace, z.output<typeof searchSpaceSchema>> = true;
+void [distributionMatches, spaceMatches];
 
 /** Reads and checks a space file; every problem names the file and the entry. */
 export function readSearchSpace(file: string): SearchSpace {

@@ -1,0 +1,113 @@
+// The training options' TypeScript types, written out so that the published declarations do not
+// import zod: zod's CommonJS typings fail to compile (TS1259, 63 errors) in a TypeScript project
+// with `module: commonjs` and no `skipLibCheck`. config.ts checks at compile time that these are
+// exactly the schema's input and output types, so they cannot drift from TRAIN_OPTIONS.
+
+/** Training options as a user gives them: every one optional (see `TRAIN_OPTION_INFO` for each). */
+export interface TrainConfigInput {
+  batchSize?: number;
+  learningRate?: number;
+  epochs?: number;
+  seed?: number;
+  accumulate?: number;
+  maxMemoryPercent?: number;
+  warmupEpochs?: number;
+  decay?: number;
+  decayPatience?: number;
+  growthEpochs?: number;
+  /** The first hidden layer's initial width. Default: half its final width (rounded up), 256 of 512. */
+  initialHiddenSize?: number | undefined;
+  /** The first hidden layer's final width (default 512). */
+  finalHiddenSize?: number | undefined;
+  /** Final width of each hidden layer, e.g. [512, 256] (default: one layer, `finalHiddenSize`). */
+  hidden?: number[] | undefined;
+  /** Initial width of each hidden layer (default: half of each final width). */
+  initialHidden?: number[] | undefined;
+  growthStrategy?: 'net2net' | 'zero-outgoing';
+  lrSchedule?: 'step' | 'cosine' | 'one-cycle';
+  scheduleEpochs?: number | undefined;
+  weightDecay?: number;
+  labelSmoothing?: number;
+  dropout?: number;
+  /** Default: on for the bundled MNIST digits, off for a `dataDir` dataset. */
+  augment?: boolean | undefined;
+  elastic?: number;
+  augmentShift?: number;
+  augmentRotate?: number;
+  augmentScale?: number;
+  patience?: number;
+  minDelta?: number;
+  backend?: 'cpu' | 'gpu' | 'auto';
+  threads?: 'auto' | number | undefined;
+  dataDir?: string | undefined;
+  outDir?: string;
+  classes?: number | undefined;
+  devSize?: number;
+  trainLimit?: number;
+  testLimit?: number;
+  evaluateTest?: boolean;
+  report?: boolean;
+}
+
+/** A training option's name. */
+export type TrainOptionName = keyof TrainConfigInput;
+
+/** Options with a default that `resolveConfig` always fills in. */
+type Defaulted = Exclude<
+  TrainOptionName,
+  | 'initialHiddenSize'
+  | 'finalHiddenSize'
+  | 'hidden'
+  | 'initialHidden'
+  | 'scheduleEpochs'
+  | 'augment'
+  | 'threads'
+  | 'dataDir'
+  | 'classes'
+>;
+
+/** Fully resolved training options (`resolveConfig`'s result): defaults filled, both width forms set. */
+export type TrainConfig = Flat<
+  { [K in Defaulted]-?: Exclude<TrainConfigInput[K], undefined> } & {
+    initialHiddenSize: number;
+    finalHiddenSize: number;
+    hidden: number[];
+    initialHidden: number[];
+    augment: boolean;
+    scheduleEpochs?: number | undefined;
+    threads?: 'auto' | number | undefined;
+    dataDir?: string | undefined;
+    classes?: number | undefined;
+  }
+>;
+
+/** One object type instead of an intersection (as tooltips and type checks see it). */
+type Flat<T> = { [K in keyof T]: T[K] };
+
+/** How one option of a search space is drawn. */
+export type Distribution =
+  | { choice: (number | string | boolean)[] }
+  | { uniform: [number, number] }
+  | { log: [number, number] }
+  | { int: [number, number] };
+
+/**
+ * A search space file (JSON): fixed `base` options, the `search` distributions (any training
+ * option), how many `trials` to sample, and the successive-halving budget: trials run
+ * `minEpochs`, the best 1/`reduction` go on to `minEpochs·reduction`, … up to `maxEpochs`.
+ */
+export interface SearchSpace {
+  $comment?: string | undefined;
+  base: Record<string, unknown>;
+  search: Record<string, Distribution>;
+  trials: number;
+  minEpochs: number;
+  maxEpochs: number;
+  reduction: number;
+  /** Seeds the sampling of configurations (training runs use the base `seed`). */
+  seed: number;
+}
+
+/** True when A and B are the same type (for compile-time checks). */
+export type SameType<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
