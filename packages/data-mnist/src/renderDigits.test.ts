@@ -9,7 +9,8 @@ const cells = Array.from({ length: 12 }, (_, n) => ({
 }));
 
 it('renders a PNG grid of the right size with a red frame on highlighted cells', () => {
-  const png = PNG.sync.read(Buffer.from(renderDigitGridPng(cells, { columns: 5, zoom: 2 })));
+  const uncaptioned = cells.map(({ image, highlight }) => ({ image, highlight }));
+  const png = PNG.sync.read(Buffer.from(renderDigitGridPng(uncaptioned, { columns: 5, zoom: 2 })));
   const cell = 28 * 2 + 8;
   expect([png.width, png.height]).toEqual([5 * cell, 3 * cell]);
   const at = (x: number, y: number) =>
@@ -34,4 +35,11 @@ it('gives multi-line captions room and shortens a line too long for its cell', (
   expect(height(two) - height(one)).toBe(13);
   expect(two).toContain('>trousers</tspan>');
   expect(two).toContain('>true pul…</tspan>');
+});
+
+it('refuses captions in a PNG (it draws no text) instead of dropping them', () => {
+  expect(() => renderDigitGridPng(cells)).toThrow(
+    /renderDigitGridPng draws no captions \(cell 0 has one\): use renderDigitGridSvg/,
+  );
+  expect(renderDigitGridSvg(cells)).toMatch(/>9<\/tspan>/);
 });

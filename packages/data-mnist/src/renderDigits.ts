@@ -18,8 +18,17 @@ export interface DigitGridOptions {
   zoom?: number;
 }
 
-/** A grid of digits as a PNG (dark digits on white, red frame for highlighted cells). */
+/**
+ * A grid of digits as a PNG (dark digits on white, red frame for highlighted cells). It draws no
+ * text: cells with a caption are refused ({@link renderDigitGridSvg} draws captions).
+ */
 export function renderDigitGridPng(cells: DigitCell[], options: DigitGridOptions = {}): Uint8Array {
+  // A PNG here has no text: a caption would vanish without a word, so it is refused.
+  const captioned = cells.findIndex((c) => c.caption);
+  if (captioned !== -1)
+    throw new RangeError(
+      `renderDigitGridPng draws no captions (cell ${captioned} has one): use renderDigitGridSvg, which draws them, or leave them out`,
+    );
   const { rows = 28, cols = 28, columns = 10, zoom = 3 } = options;
   const pad = 4;
   const cw = cols * zoom + 2 * pad;
@@ -66,7 +75,14 @@ export function renderDigitGridSvg(cells: DigitCell[], options: DigitGridOptions
   const parts = cells.map((cell, n) => {
     const x = (n % columns) * cw;
     const y = Math.floor(n / columns) * ch;
-    const png = Buffer.from(renderDigitGridPng([cell], { rows, cols, columns: 1, zoom })).toString('base64');
+    const png = Buffer.from(
+      renderDigitGridPng([{ image: cell.image, highlight: cell.highlight }], {
+        rows,
+        cols,
+        columns: 1,
+        zoom,
+      }),
+    ).toString('base64');
     const text = (cell.caption ?? '')
       .split('\n')
       .map((line, i) => {

@@ -94,7 +94,9 @@ type Unlisted = Exclude<
   keyof Backend,
   (typeof BACKEND_OPS)[number] | 'name' | 'description' | 'dispose' | 'view'
 >;
+// A compile-time check (`pnpm typecheck` covers the tests): names the unlisted ops in its error.
 const everyOpListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyOpListed;
 
 /** Counts the calls of each op on `backend` (wrapping its methods in place). */
 function countCalls(backend: Backend): Record<(typeof BACKEND_OPS)[number], number> {
@@ -117,7 +119,6 @@ describe.each(backends)('$label backend', ({ backend, label }) => {
   const isGpu = label === 'gpu';
   const calls = countCalls(backend);
   afterAll(() => {
-    expect(everyOpListed).toBe(true);
     const unexercised = BACKEND_OPS.filter((op) => calls[op] === 0);
     expect(unexercised, `ops this suite never ran on ${label}`).toEqual([]);
   });
