@@ -204,11 +204,13 @@ describe.skipIf(!available)('docs site in Chromium', () => {
         );
         return page.textContent('#status');
       };
-      // coi-serviceworker registers, reloads the page, and adds the headers itself. The first,
-      // not yet isolated load may report ready before that reload: wait for the isolated one
-      // (evaluations fail while the reload replaces the page; they are retried).
+      // coi-serviceworker registers, and once its worker is active (the page's own doReload waits
+      // for navigator.serviceWorker.ready) reloads the page, which the worker then serves with the
+      // headers. Wait for the worker, then for the isolated, ready page (evaluations fail while a
+      // reload replaces the page; they are retried).
       const page = await browser.newPage();
       await page.goto(`${plain.url}demo/index.html?backend=cpu`, { waitUntil: 'load' });
+      await page.evaluate(() => navigator.serviceWorker.ready.then(() => true)).catch(() => false); // a reload may replace the page meanwhile
       const isolatedAndReady = () =>
         page
           .evaluate(
@@ -219,7 +221,19 @@ describe.skipIf(!available)('docs site in Chromium', () => {
           .catch(() => false);
       const until = Date.now() + waitLimit.timeout;
       while (!(await isolatedAndReady()) && Date.now() < until) await page.waitForTimeout(100);
-      expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      const state = await page
+        .evaluate(async () => {
+          const registration = await navigator.serviceWorker.getRegistration();
+          return JSON.stringify({
+            crossOriginIsolated,
+            controlled: navigator.serviceWorker.controller !== null,
+            active: registration?.active?.state ?? null,
+            installing: registration?.installing?.state ?? null,
+            waiting: registration?.waiting?.state ?? null,
+          });
+        })
+        .catch((error) => `page not readable: ${error}`);
+      expect(await page.evaluate(() => crossOriginIsolated), `service worker state: ${state}`).toBe(true);
       expect(await page.textContent('#status')).toMatch(await threadsLine(page));
       await page.close();
       // Where service workers cannot run either, the demo trains on one thread and says why.
