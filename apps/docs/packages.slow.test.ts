@@ -29,6 +29,7 @@ const PUBLIC = {
   schedule: 'packages/schedule',
   'data-mnist': 'packages/data-mnist',
   memwatch: 'packages/memwatch',
+  export: 'packages/export',
   trainer: 'packages/trainer',
   cli: 'apps/cli',
 } as const;
@@ -248,6 +249,30 @@ function run() {
     const { esm, cjs } = bothFormats(project.dir, name, body);
     expect(esm).toEqual(cjs);
     expect(esm).toEqual(name === 'schedule' ? [0.5, 512] : [80]);
+  });
+});
+
+describe('@sprout/export alone (with layers and tensor)', () => {
+  it('writes TF.js and ONNX bytes from ESM and CJS, with only its Sprout dependencies installed', () => {
+    const project = install('export', { '@sprout/export': `file:${tarballs.export}` });
+    expect(readdirSync(join(project.dir, 'node_modules', '@sprout')).sort()).toEqual([
+      'export',
+      'layers',
+      'tensor',
+    ]);
+    const body = `// use @sprout/export { denseStack, toOnnx, toTfjs }
+// use @sprout/layers { createMlp }
+// use @sprout/tensor { createCpuBackend, Random }
+async function run() {
+  const model = createMlp(createCpuBackend(), { inputs: 784, hidden: [16], outputs: 10, rng: new Random(1) });
+  const layers = denseStack(model, true);
+  const tfjs = toTfjs(layers, 'consumer');
+  const onnx = await toOnnx(layers, '1');
+  console.log(JSON.stringify([JSON.parse(tfjs.modelJson).format, tfjs.weights.length > 0, onnx.length > 1000]));
+}`;
+    const { esm, cjs } = bothFormats(project.dir, 'export', body);
+    expect(esm).toEqual(cjs);
+    expect(esm).toEqual(['layers-model', true, true]);
   });
 });
 

@@ -2,11 +2,11 @@
 // Adam 2e-3 with decay, augmentation) on the full MNIST, evaluated on dev and test after every
 // epoch. The same code runs in the Web Worker (cpu backend) and, for `?backend=gpu`, on the page.
 import { Batches, type LabeledImages, stratifiedSplit } from '@sprout/data-mnist/browser';
+import { denseStack, toTfjs } from '@sprout/export';
 import { createMlp, evaluate, grow, probabilities, SoftmaxCrossEntropy, saveModel } from '@sprout/layers';
 import { Adam } from '@sprout/optim';
 import { growthSchedule, warmupDecay } from '@sprout/schedule';
 import { type Backend, CpuBackend, LossSums, Random, SparseRows } from '@sprout/tensor';
-import { denseStack, toTfjs } from '@sprout/trainer/browser';
 
 export interface DemoData {
   train: LabeledImages;

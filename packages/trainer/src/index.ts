@@ -31,7 +31,6 @@ export {
 export { evaluateSaved } from './evaluateSaved.js';
 export type { BatchProgress, TrainHooks } from './events.js';
 export { EXPORT_FILES, type ExportFormat, exportSaved } from './export/exportSaved.js';
-export { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './export/onnxModel.js';
 export type { EpochRecord, TrainResult } from './history.js';
 export { learningRateSchedule } from './learningRateSchedule.js';
 export { type ClassificationReport, classificationReport } from './metrics.js';

@@ -1,13 +1,11 @@
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { denseStack, TFJS_WEIGHTS_FILE, toOnnx, toTfjs } from '@sprout/export';
 import { saveModel } from '@sprout/layers';
 import { RunDirectoryError, RunFileError } from '../errors.js';
 import { fsErrorMessage, writeFileAtomic } from '../runFiles.js';
 import { loadSavedModel } from '../savedModel.js';
 import { SPROUT_VERSION } from '../version.js';
-import { denseStack } from './denseStack.js';
-import { toOnnx } from './onnxModel.js';
-import { TFJS_WEIGHTS_FILE, toTfjs } from './tfjsModel.js';
 
 /** What {@link exportSaved} writes: TensorFlow.js Layers, ONNX, or Sprout's own file (for int8). */
 export type ExportFormat = 'tfjs' | 'onnx' | 'sprout';

@@ -1,0 +1,3 @@
+import { libraryConfig } from '../../tsup.config.base';
+
+export default libraryConfig;
