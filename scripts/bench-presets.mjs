@@ -59,7 +59,7 @@ const lines = [
     const accs = of.map((r) => r.testAccuracy);
     return `- **${p}**: ${pct(Math.min(...accs))}–${pct(Math.max(...accs))} over seeds ${SEEDS.join(', ')} (mean ${pct(accs.reduce((a, b) => a + b, 0) / accs.length)}), at most ${Math.max(...of.map((r) => r.wall)).toFixed(0)} s.`;
   }),
-  "- For comparison: Simard, Steinkraus & Platt (2003), *Best practices for convolutional neural networks applied to visual document analysis*: a 2-layer MLP (784-800-10, cross-entropy) reaches 98.4% (1.6% error) without and **99.3%** (0.7% error) with elastic distortions. `accurate` is the seed's network — one hidden layer growing 256 → 512, fewer units than their 800 — trained 45 epochs with a cosine schedule, elastic distortions (0.92 px) and small rotations, label smoothing 0.1 and AdamW decay 0.05, as `sprout tune --space apps/cli/examples/tune-accurate.json` chose on the dev split.",
+  "- For comparison: Simard, Steinkraus & Platt (2003), *Best practices for convolutional neural networks applied to visual document analysis*: a 2-layer MLP (784-800-10, cross-entropy) reaches 98.4% (1.6% error) without and **99.3%** (0.7% error) with elastic distortions. `accurate` is the original NumPy script's network — one hidden layer growing 256 → 512, fewer units than their 800 — trained 45 epochs with a cosine schedule, elastic distortions (0.92 px) and small rotations, label smoothing 0.1 and AdamW decay 0.05, as `sprout tune --space apps/cli/examples/tune-accurate.json` chose on the dev split.",
   END,
 ];
 const file = join(root, 'BENCHMARKS.md');

@@ -68,7 +68,7 @@ it('--preset fills in its options; flags given with it win; seed-default is the 
   });
   expect(configOf(['--preset', 'seed-default'])).toEqual({});
   expect(() => parseArgs(['--preset', 'fast'])).toThrow(/Allowed choices are seed-default, accurate/);
-  // The accurate preset is the seed's network: one hidden layer growing within 128…512.
+  // The accurate preset is the original NumPy script's network: one hidden layer growing within 128…512.
   const accurate = resolveConfig(PRESETS.accurate);
   expect(accurate.hidden).toHaveLength(1);
   expect(accurate.initialHiddenSize).toBeGreaterThanOrEqual(128);

@@ -151,7 +151,7 @@ function presetHelp(): string {
     .join('; ');
 }
 
-/** The seed's underscore spellings (--batch_size) are accepted for every flag. */
+/** The original NumPy script's underscore spellings (--batch_size) are accepted for every flag. */
 function normaliseUnderscores(argv: string[]): string[] {
   return argv.map((a) =>
     a.startsWith('--') ? a.replace(/^--[^=]+/, (flag) => flag.replaceAll('_', '-')) : a,

@@ -1,7 +1,7 @@
 /** A learning-rate schedule: a pure function of the step or epoch (fractions allowed). */
 export type Schedule = (t: number) => number;
 
-/** Options of {@link warmupDecay} (the seed's schedule). */
+/** Options of {@link warmupDecay} (the original NumPy script's schedule). */
 export interface WarmupDecayOptions {
   lr0: number;
   warmup: number;
@@ -10,7 +10,7 @@ export interface WarmupDecayOptions {
 }
 
 /**
- * The seed's schedule: `lr0·(e+1)/warmup` for `e < warmup`, else `lr0·decay^((e − warmup)/decayPatience)`.
+ * The original NumPy script's schedule: `lr0·(e+1)/warmup` for `e < warmup`, else `lr0·decay^((e − warmup)/decayPatience)`.
  *
  * @example
  * ```ts

@@ -3,7 +3,7 @@ import { resolveConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { classificationReport } from './metrics.js';
 
-it("fills in the defaults: the seed's, with a faster schedule", () => {
+it("fills in the defaults: the original NumPy script's, with a faster schedule", () => {
   const c = resolveConfig({});
   expect([c.batchSize, c.learningRate, c.maxMemoryPercent, c.warmupEpochs, c.growthEpochs]).toEqual([
     128, 0.002, 80, 1, 4,

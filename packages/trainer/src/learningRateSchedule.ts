@@ -12,7 +12,7 @@ export function learningRateSchedule(config: TrainConfig): Schedule {
   const span = config.scheduleEpochs ?? config.epochs;
   if (config.lrSchedule === 'one-cycle') return oneCycle({ lrMax: peak, total: span });
   if (config.lrSchedule === 'cosine') {
-    // Warmup ramps per epoch as the seed's does (peak·(e+1)/warmup), then a per-batch cosine
+    // Warmup ramps per epoch as the original NumPy script's does (peak·(e+1)/warmup), then a per-batch cosine
     // over the epochs left.
     const fall = cosine(peak, Math.max(span - warmup, 1e-9));
     return (t) => (t < warmup ? (peak * (Math.floor(t) + 1)) / warmup : fall(t - warmup));

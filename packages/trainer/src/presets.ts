@@ -4,7 +4,7 @@ import type { TrainConfigInput } from './config.js';
  * Named sets of training options (`sprout train --preset <name>`); options given alongside win.
  *
  * - `seed-default`: the defaults, what `sprout train` runs (98% in ~5 epochs, ~98.9% after 30).
- * - `accurate`: the seed's one-hidden-layer growing MLP trained for ≥ 99% test accuracy, as
+ * - `accurate`: the original NumPy script's one-hidden-layer growing MLP trained for ≥ 99% test accuracy, as
  *   `sprout tune` chose it on the dev split (see BENCHMARKS.md for the search and three seeds).
  */
 export const PRESETS = {
