@@ -151,6 +151,11 @@ export class CpuBackend implements Backend {
   }
 
   /** Kernel pieces handed to worker threads so far (0 without threads). */
+  /** Bytes of the backend's memory in live blocks: tensors, batches and scratch (exact). */
+  get heapBytesInUse(): number {
+    return this.heap.usedWords * 4;
+  }
+
   get threadHandOffs(): number {
     return this.threads?.handOffs ?? 0;
   }

@@ -32,6 +32,11 @@ export class Heap {
     return this.buffer.byteLength / 4;
   }
 
+  /** Words in live blocks (exact: what leak tests compare). */
+  get usedWords(): number {
+    return this.top - this.free.reduce((sum, block) => sum + block.size, 0);
+  }
+
   alloc(words: number): number {
     const size = Math.max(ALIGN, Math.ceil(words / ALIGN) * ALIGN);
     for (let i = 0; i < this.free.length; i++) {
