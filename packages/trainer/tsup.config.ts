@@ -1,3 +1,8 @@
+import { defineConfig } from 'tsup';
 import { libraryConfig } from '../../tsup.config.base';
 
-export default libraryConfig;
+// A second entry: `@sprout/trainer/core`, the file-system-free training loop (browsers, the docs demo).
+export default defineConfig({
+  ...libraryConfig,
+  entry: ['src/index.ts', 'src/core.ts'],
+} as typeof libraryConfig);

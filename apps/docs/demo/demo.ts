@@ -191,6 +191,10 @@ function receive(m: FromRunner) {
         setTimeout(() => URL.revokeObjectURL(url), 10_000);
       }
       break;
+    case 'message':
+      // The loop's own lines, as `sprout train` prints them (growth, early stopping).
+      $('loop-message').textContent = m.text;
+      break;
     case 'paused':
       accuracyText.dataset.paused = 'true';
       break;

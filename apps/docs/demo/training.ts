@@ -1,12 +1,12 @@
-// The demo's training run: the default growing network (256 → 512 hidden units over 4 epochs,
-// Adam 2e-3 with decay, augmentation) on the full MNIST, evaluated on dev and test after every
+// The demo's training run: `sprout train`'s defaults (the growing network, 256 → 512 hidden units
+// over 4 epochs, Adam 2e-3 with warmup and decay, augmentation, early stopping) on the full MNIST,
+// through the same loop as `train()` (@sprout/trainer/core), evaluated on dev and test after every
 // epoch. The same code runs in the Web Worker (cpu backend) and, for `?backend=gpu`, on the page.
-import { Batches, type LabeledImages, stratifiedSplit } from '@sprout/data-mnist/browser';
+import { croppedImages, type LabeledImages } from '@sprout/data-mnist/browser';
 import { denseStack, toTfjs } from '@sprout/export';
-import { createMlp, evaluate, grow, probabilities, SoftmaxCrossEntropy, saveModel } from '@sprout/layers';
-import { Adam } from '@sprout/optim';
-import { growthSchedule, warmupDecay } from '@sprout/schedule';
-import { type Backend, CpuBackend, LossSums, Random, SparseRows } from '@sprout/tensor';
+import { probabilities, saveModel } from '@sprout/layers';
+import type { Backend } from '@sprout/tensor';
+import { newSession, resolveConfig, TrainingLoop } from '@sprout/trainer/core';
 
 export interface DemoData {
   train: LabeledImages;
@@ -25,50 +25,48 @@ export type TrainingEvent =
       width: number;
       samplesPerSecond: number;
       seconds: number;
-    };
+    }
+  | { type: 'message'; text: string };
 
-const BATCH = 128;
+/** The dev split `train()` carves by default, smaller for a `limit`ed run. */
 const DEV = 5000;
-/** How often the loop lets messages (pause, predict) in. */
-const YIELD_MS = 50;
 
 export class DemoTraining {
-  private readonly model;
-  private readonly adam;
-  private readonly rng: Random;
-  private readonly width = growthSchedule({ initial: 256, final: 512, growthEpochs: 4 });
-  private readonly lr = warmupDecay({ lr0: 2e-3, warmup: 1, decay: 0.5, decayPatience: 5 });
-  private readonly split: { train: Int32Array; dev: Int32Array };
-  private readonly devImages: Uint8Array;
-  private readonly devLabels: Uint8Array;
+  private readonly loop: TrainingLoop;
   private paused: (() => void) | null = null;
   private pauseAsked = false;
   /** Seconds of training so far (paused time excluded). */
   seconds = 0;
-  epoch = 0;
 
   constructor(
     readonly backend: Backend,
-    readonly data: DemoData,
+    data: DemoData,
     seed = 42,
     /** Train on only the first `limit` training digits (0: all). */
     limit = 0,
   ) {
-    this.rng = new Random(seed);
-    this.model = createMlp(backend, { inputs: 784, hidden: [this.width(0)], outputs: 10, rng: this.rng });
-    this.adam = new Adam(this.model.parameters(), { lr: 2e-3 });
-    const labels = limit > 0 ? data.train.labels.subarray(0, limit) : data.train.labels;
-    this.split = stratifiedSplit(labels, Math.min(DEV, Math.floor(labels.length / 5)), seed);
-    this.devImages = new Uint8Array(this.split.dev.length * 784);
-    this.devLabels = new Uint8Array(this.split.dev.length);
-    this.split.dev.forEach((k, i) => {
-      this.devImages.set(data.train.images.subarray(k * 784, (k + 1) * 784), i * 784);
-      this.devLabels[i] = data.train.labels[k];
+    const count = limit > 0 ? Math.min(limit, data.train.count) : data.train.count;
+    const config = resolveConfig({
+      seed,
+      trainLimit: limit,
+      devSize: Math.min(DEV, Math.floor(count / 5)),
+      backend: backend.name === 'gpu' ? 'gpu' : 'cpu',
+    });
+    this.loop = new TrainingLoop({
+      config,
+      session: newSession(backend, config, 784, 10),
+      // Cropped to their ink boxes, as train() keeps them: 18 MB instead of 47.
+      data: { train: croppedImages(data.train), test: data.test, classes: 10 },
+      modelMetadata: { input: { rows: 28, cols: 28 }, classes: 10 },
     });
   }
 
+  get epoch(): number {
+    return this.loop.epoch;
+  }
+
   get hiddenWidth(): number {
-    return this.model.widths[1];
+    return this.loop.session.model.widths[1];
   }
 
   pause(): void {
@@ -81,101 +79,57 @@ export class DemoTraining {
     this.paused = null;
   }
 
-  /** Trains epochs until `epochs` are done; `pause()` holds it between batches until `resume()`. */
+  /** Trains until `epochs` are done (or early stopping); `pause()` holds it until `resume()`. */
   async train(epochs: number, on: (event: TrainingEvent) => void, onPaused?: () => void): Promise<void> {
-    const x = new SparseRows(this.backend);
-    const loss = new SoftmaxCrossEntropy();
-    // Summed where the logits are and read only when the page is told: a GPU is not waited for
-    // after every batch.
-    const sums = new LossSums(this.backend);
-    const backend = this.backend;
-    const batches = new Batches(this.data.train, this.split.train, {
-      batchSize: BATCH,
-      seed: 42,
-      augment: {},
-      // The warps on every kernel thread (the same bytes as data-mnist's own).
-      augmentWith:
-        backend instanceof CpuBackend && backend.canWarpImages ? (b) => backend.warpImages(b) : undefined,
-    });
-    const total = Math.ceil(this.split.train.length / BATCH);
-    while (this.epoch < epochs) {
-      const e = this.epoch + 1;
-      const target = this.width(e - 1);
-      if (target > this.model.widths[1])
-        for (const g of grow(this.model, 0, target, { rng: this.rng }))
-          this.adam.grow(g.param, g.map, g.oldShape);
-      const lr = this.lr(e - 1);
-      let [sum, seen, done] = [0, 0, 0];
-      let started = performance.now();
-      let epochSeconds = 0;
-      let lastYield = started;
-      for (const batch of batches.epoch(e)) {
-        x.set(batch.images, batch.size, 784, 1 / 255, batch.labels);
-        this.model.backward(loss.step(this.model.forward(x), x, sums));
-        this.adam.step(lr);
-        seen += batch.size;
-        done++;
-        const now = performance.now();
-        if (now - lastYield > YIELD_MS || done === total) {
-          sum += sums.read().loss;
-          const seconds = epochSeconds + (now - started) / 1000;
+    await this.loop.run(
+      {
+        onBatch: (p) =>
           on({
             type: 'batch',
-            epoch: e,
-            batch: done,
-            batches: total,
-            loss: sum / seen,
-            samplesPerSecond: seen / seconds,
+            epoch: p.epoch,
+            batch: p.batch,
+            batches: p.batches,
+            loss: p.loss,
+            samplesPerSecond: p.samplesPerSecond,
+          }),
+        onEpoch: (r) => {
+          if (r.epoch === 0) return;
+          this.seconds += r.seconds;
+          on({
+            type: 'epoch',
+            epoch: r.epoch,
+            trainLoss: r.trainLoss ?? Number.NaN,
+            devAccuracy: r.devAccuracy,
+            testAccuracy: r.testAccuracy ?? Number.NaN,
+            width: r.hiddenSize,
+            samplesPerSecond: r.samplesPerSecond,
+            seconds: this.seconds,
           });
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          if (this.pauseAsked) {
-            epochSeconds += (performance.now() - started) / 1000;
-            await new Promise<void>((resolve) => {
-              this.paused = resolve;
-              onPaused?.();
-            });
-            started = performance.now();
-          }
-          lastYield = performance.now();
-        }
-      }
-      epochSeconds += (performance.now() - started) / 1000;
-      this.seconds += epochSeconds;
-      const dev = evaluate(this.model, this.devImages, this.devLabels, this.devLabels.length, 784).accuracy;
-      const test = evaluate(
-        this.model,
-        this.data.test.images,
-        this.data.test.labels,
-        this.data.test.count,
-        784,
-      ).accuracy;
-      this.epoch = e;
-      on({
-        type: 'epoch',
-        epoch: e,
-        trainLoss: sum / seen,
-        devAccuracy: dev,
-        testAccuracy: test,
-        width: this.model.widths[1],
-        samplesPerSecond: seen / epochSeconds,
-        seconds: this.seconds,
-      });
-    }
-    x.dispose();
-    loss.dispose();
-    sums.dispose();
+        },
+        onMessage: (text) => on({ type: 'message', text }),
+        pausePoint: () => {
+          if (!this.pauseAsked) return undefined;
+          return new Promise<void>((resolve) => {
+            this.paused = resolve;
+            onPaused?.();
+          });
+        },
+      },
+      epochs,
+    );
   }
 
   /** Class probabilities of one 28×28 MNIST-style image. */
   predict(image: Uint8Array): Float32Array {
-    return probabilities(this.model, image, 1, 784);
+    return probabilities(this.loop.session.model, image, 1, 784);
   }
 
   /** The model as a Sprout model file (`model.sprout`) and a TF.js Layers model. */
   modelFiles(): { sprout: Uint8Array; tfjsModelJson: string; tfjsWeights: Uint8Array } {
-    const tfjs = toTfjs(denseStack(this.model, false), 'Sprout docs demo');
+    const { model } = this.loop.session;
+    const tfjs = toTfjs(denseStack(model, false), 'Sprout docs demo');
     return {
-      sprout: saveModel(this.model, { input: { rows: 28, cols: 28 }, classes: 10 }),
+      sprout: saveModel(model, this.loop.modelMetadata),
       tfjsModelJson: tfjs.modelJson,
       tfjsWeights: tfjs.weights,
     };

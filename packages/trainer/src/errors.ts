@@ -1,5 +1,3 @@
-import { ImageFormatError } from '@sprout/data-mnist';
-import { MemoryBudgetError } from '@sprout/memwatch';
 import { nameOptions } from './options.js';
 
 /**
@@ -50,18 +48,4 @@ export class BackendLostError extends Error {
 /** A dataset does not fit a model or a checkpoint (image size, classes, changed contents). */
 export class DatasetMismatchError extends Error {
   override name = 'DatasetMismatchError';
-}
-
-/**
- * Errors the user fixes by changing what they asked for (an option, the run directory, the
- * dataset) rather than a failure while running: the CLI exits 2 for these, 1 for the rest.
- */
-export function isUsageError(error: unknown): boolean {
-  return (
-    error instanceof ConfigError ||
-    error instanceof ImageFormatError ||
-    error instanceof MemoryBudgetError ||
-    error instanceof RunDirectoryError ||
-    error instanceof DatasetMismatchError
-  );
 }

@@ -1,4 +1,4 @@
-import type { TrainConfig } from './config.js';
+import type { TrainConfig } from './configTypes.js';
 import type { EpochRecord } from './history.js';
 
 /** Progress within an epoch, for progress bars. */
@@ -34,4 +34,10 @@ export interface TrainHooks {
   onMessage?(line: string): void;
   /** Asked after every batch; true makes the loop save a checkpoint and return (Ctrl-C). */
   shouldStop?(): boolean;
+  /**
+   * Called where the loop lets the event loop in (every ~25 ms of training); a promise returned
+   * holds training until it settles, and that time does not count as training time (the docs
+   * demo's Pause button).
+   */
+  pausePoint?(): Promise<void> | undefined;
 }

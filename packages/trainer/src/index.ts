@@ -23,7 +23,6 @@ export {
   CheckpointError,
   ConfigError,
   DatasetMismatchError,
-  isUsageError,
   RunDirectoryError,
   RunFileError,
   TrainingDivergedError,
@@ -45,11 +44,21 @@ export {
 export { type ImagePrediction, predictImages } from './predictImages.js';
 export { PRESETS, type PresetName } from './presets.js';
 export { loadSavedModel, type SavedModel } from './savedModel.js';
+export { newSession, type Session } from './session.js';
 export { type TrainOptions, train } from './trainer.js';
+export {
+  type LoopData,
+  type LoopMemory,
+  type LoopOutcome,
+  type LoopProgress,
+  TrainingLoop,
+  type TrainingLoopOptions,
+} from './trainingLoop.js';
 export { Asha, type AshaJob, type AshaOptions, type RungResult, rungEpochs } from './tune/asha.js';
 export { parseSearchSpace, readSearchSpace, sampleConfigurations } from './tune/searchSpace.js';
 export { runTrialWorker, type TrialJob, type TrialMessage } from './tune/trialWorker.js';
 export { type TuneOptions, type TuneResult, tune } from './tune/tune.js';
 export { summaryTable } from './tune/tuneReport.js';
 export { type TrialRecord, TUNE_STATE_FILE, type TuneState } from './tune/tuneState.js';
+export { isUsageError } from './usageError.js';
 export { SPROUT_VERSION } from './version.js';

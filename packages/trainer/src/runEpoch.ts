@@ -1,11 +1,12 @@
-import { type AugmentBatch, Batches, type ImageSet } from '@sprout/data-mnist';
+import { type AugmentBatch, Batches, type ImageSet } from '@sprout/data-mnist/browser';
 import { SoftmaxCrossEntropy } from '@sprout/layers';
-import type { MemoryWatch } from '@sprout/memwatch';
 import { type Backend, CpuBackend, LossSums, SparseRows } from '@sprout/tensor';
-import type { TrainConfig } from './config.js';
+import type { TrainConfig } from './configTypes.js';
 import { TrainingDivergedError } from './errors.js';
 import type { TrainHooks } from './events.js';
+import { nextTask, residentMB } from './runtime.js';
 import type { Session } from './session.js';
+import type { LoopMemory } from './trainingLoop.js';
 
 /** Running sums of an epoch (kept in checkpoints when a run is interrupted mid-epoch). */
 export interface EpochSums {
@@ -75,7 +76,7 @@ export async function runEpoch(args: {
   skip: number;
   sums: EpochSums;
   batchSize: number;
-  memory: MemoryWatch;
+  memory: LoopMemory;
   hooks: TrainHooks;
 }): Promise<EpochOutcome> {
   const { session, config, train, trainIndex, epoch, learningRate, memory, hooks } = args;
@@ -148,11 +149,21 @@ export async function runEpoch(args: {
   });
   const estimatedBatches = Math.ceil(trainIndex.length / config.batchSize);
   const sums = { ...args.sums };
-  const started = performance.now() - sums.seconds * 1000;
+  let started = performance.now() - sums.seconds * 1000;
   let done = 0;
   let lastReport = 0;
+  // Lets the event loop in (signal handlers, messages), then holds while the pause point says so;
+  // time paused is not training time.
+  const letIn = async () => {
+    await nextTask();
+    const pause = hooks.pausePoint?.();
+    if (!pause) return;
+    const pausedAt = performance.now();
+    await pause;
+    started += performance.now() - pausedAt;
+  };
   // Once at every epoch's start too, so that epochs shorter than YIELD_EVERY_MS still let it in.
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await letIn();
   let lastYield = performance.now();
   const rateNow = () => learningRate(epoch - 1 + sums.seen / Math.max(1, trainIndex.length));
   let lastRead = lastYield;
@@ -163,8 +174,7 @@ export async function runEpoch(args: {
     if (!Number.isFinite(read.loss)) {
       const where = deferReads ? `by batch ${done}` : `batch ${done + 1}`;
       throw new TrainingDivergedError(
-        `training diverged in epoch ${epoch}, ${where}: the loss is ${read.loss}; try a lower --learning-rate (now ${config.learningRate}). ` +
-          `The checkpoint of epoch ${epoch - 1} in ${config.outDir} is kept`,
+        `training diverged in epoch ${epoch}, ${where}: the loss is ${read.loss}; try a lower --learning-rate (now ${config.learningRate})`,
       );
     }
     // The reported train loss is the plain cross-entropy (without label smoothing's term), so
@@ -195,15 +205,6 @@ export async function runEpoch(args: {
       const now = performance.now();
       const reportDue = hooks.onBatch !== undefined && (now - lastReport > 100 || done === estimatedBatches);
       if (deferReads && (reportDue || now - lastRead >= READ_LOSS_EVERY_MS)) readLoss();
-      // The loop is synchronous, so timers cannot fire: sample memory here. Throws a typed
-      // MemoryLimitExceededError at the critical level; the last checkpoint stays intact.
-      // By time, not by batch count: an epoch of a few batches must still let Ctrl-C in.
-      if (now - lastYield >= YIELD_EVERY_MS) {
-        lastYield = now;
-        memory.assertWithinBudget();
-        // Yield to the event loop so Ctrl-C (SIGINT/SIGTERM) handlers can run mid-epoch.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
       if (reportDue && hooks.onBatch) {
         lastReport = now;
         const seconds = (now - started) / 1000;
@@ -220,9 +221,18 @@ export async function runEpoch(args: {
           hiddenSize: model.widths[1],
           hiddenSizes: model.widths.slice(1, -1),
           batchSize: batch.size,
-          rssMB: process.memoryUsage.rss() / 2 ** 20,
+          rssMB: residentMB(),
           etaSeconds: (trainIndex.length - sums.seen) / speed,
         });
+      }
+      // The loop is synchronous, so timers cannot fire: sample memory here. Throws a typed
+      // MemoryLimitExceededError at the critical level; the last checkpoint stays intact.
+      // By time, not by batch count: an epoch of a few batches must still let Ctrl-C in.
+      if (now - lastYield >= YIELD_EVERY_MS) {
+        lastYield = now;
+        memory.assertWithinBudget();
+        // Yield to the event loop so Ctrl-C (SIGINT/SIGTERM) handlers can run mid-epoch.
+        await letIn();
       }
       // Stop only on an optimizer-step boundary, so a resumed run replays whole accumulation groups.
       if (pending === 0 && hooks.shouldStop?.()) {

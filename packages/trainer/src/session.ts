@@ -1,10 +1,10 @@
 import { createMlp, loadModel, type Sequential, withDropout } from '@sprout/layers';
 import { Adam, type Optimizer } from '@sprout/optim';
 import { type Backend, Random } from '@sprout/tensor';
-import type { CheckpointState } from './checkpoint.js';
-import { bytesToFloats, type CheckpointBlobs } from './checkpoint.js';
+import type { CheckpointBlobs, CheckpointState } from './checkpoint.js';
 import type { TrainConfig } from './config.js';
 import { CheckpointError } from './errors.js';
+import { bytesToFloats } from './floatBytes.js';
 
 /** The mutable objects of a run: model, optimizer and the RNG that growth draws from. */
 export interface Session {

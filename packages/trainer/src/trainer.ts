@@ -1,31 +1,17 @@
 import { join, resolve } from 'node:path';
-import {
-  type CroppedImages,
-  croppedImages,
-  type ImageDataset,
-  loadDataset,
-  stratifiedSplit,
-} from '@sprout/data-mnist';
-import { evaluate, grow, saveModel } from '@sprout/layers';
+import { type CroppedImages, croppedImages, type ImageDataset, loadDataset } from '@sprout/data-mnist';
+import { saveModel } from '@sprout/layers';
 import { MemoryWatch } from '@sprout/memwatch';
-import { EarlyStopping, growthSchedule, type Schedule } from '@sprout/schedule';
 import { type Backend, createBackend, GpuContextLostError } from '@sprout/tensor';
-import {
-  type CheckpointState,
-  checkpointPath,
-  floatBytes,
-  readCheckpoint,
-  writeCheckpoint,
-} from './checkpoint.js';
+import { type CheckpointState, checkpointPath, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { resolveConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { type DatasetIdentity, datasetIdentity } from './datasetIdentity.js';
 import { BackendLostError, ConfigError, DatasetMismatchError, TrainingDivergedError } from './errors.js';
 import type { TrainHooks } from './events.js';
-import type { EpochRecord, TrainResult } from './history.js';
-import { learningRateSchedule } from './learningRateSchedule.js';
+import { floatBytes } from './floatBytes.js';
+import type { TrainResult } from './history.js';
 import { optionsWhere } from './options.js';
 import { collectGarbage, releaseMemory } from './releaseMemory.js';
-import { type EpochSums, runEpoch } from './runEpoch.js';
 import { ensureDirectory, removeOrphanTemps } from './runFiles.js';
 import { acquireRunLock } from './runLock.js';
 import {
@@ -36,6 +22,7 @@ import {
   setAsideRun,
 } from './runOwnership.js';
 import { newSession, optimizerBlobName, restoreSession, type Session } from './session.js';
+import { checkDevSize, type LoopOutcome, type LoopProgress, TrainingLoop } from './trainingLoop.js';
 import { type ReportJob, writeReport, writeRunOutputs } from './writeRunOutputs.js';
 
 /** Options of {@link train}. */
@@ -57,9 +44,6 @@ export interface TrainOptions {
 
 // Changing these would make a checkpoint mean something else; the rest may change on resume.
 const FIXED_ON_RESUME = optionsWhere('fixedOnResume');
-
-/** A train loss this many times the untrained network's loss means the run has blown up. */
-const EXPLODED_LOSS_FACTOR = 10;
 
 /**
  * Trains a growing MLP from chance to its best dev accuracy: epoch-0 evaluation, then per epoch
@@ -150,12 +134,7 @@ async function loadRunData(
     );
   }
   const data = limit(full, config);
-  if (config.devSize >= data.train.count) {
-    throw new ConfigError(
-      'devSize',
-      `is ${config.devSize} but must be smaller than the ${data.train.count} training images: lower it`,
-    );
-  }
+  checkDevSize(config, data.train.count);
   // The training images, cropped to their ink boxes (MNIST: 18 MB instead of 47); the full set goes
   // out of scope here, so the run never holds both.
   return { data: { ...data, train: croppedImages(data.train) }, dataset };
@@ -187,22 +166,22 @@ async function trainLocked(
     outputs: data.classes,
   });
   try {
-    const run = prepareRun(resources, config, data, dataset, checkpoint, hooks);
-    const ending = await trainEpochs(run, hooks);
+    const loop = prepareRun(resources, config, data, dataset, checkpoint, hooks);
+    const ending = await trainEpochs(loop, hooks);
     resources.memory.stop();
     return await writeRunOutputs({
-      session: run.session,
+      session: loop.session,
       backend: resources.backend,
       config,
       data,
-      history: run.history,
-      bestModel: run.bestModel,
+      history: loop.history,
+      bestModel: loop.bestModel,
       memory: resources.memory,
       interrupted: ending.interrupted,
       stoppedEarly: ending.stoppedEarly,
-      wallSeconds: run.elapsed(),
+      wallSeconds: loop.elapsed(),
       backendReport: resources.backendReport,
-      modelMetadata: run.modelMetadata,
+      modelMetadata: loop.modelMetadata,
     });
   } finally {
     closeResources(resources);
@@ -242,39 +221,7 @@ function closeResources(resources: RunResources): void {
   resources.backend.dispose();
 }
 
-/** Everything the epoch loop reads and updates. */
-interface Run {
-  config: TrainConfig;
-  data: RunData;
-  dataset: DatasetIdentity;
-  session: Session;
-  memory: MemoryWatch;
-  split: { train: Int32Array; dev: Int32Array };
-  pixels: number;
-  devImages: Uint8Array;
-  devLabels: Uint8Array;
-  modelMetadata: ModelMetadata;
-  /** The learning rate at fractional epoch t. */
-  learningRate: Schedule;
-  /** Each hidden layer's width at an epoch. */
-  widths: (epoch: number) => number[];
-  stopper: EarlyStopping;
-  history: EpochRecord[];
-  bestModel: Uint8Array | null;
-  /** Epochs finished. */
-  epoch: number;
-  /** Batches of the next epoch already trained before an interruption. */
-  skip: number;
-  sums: EpochSums;
-  batchSize: number;
-  /** The untrained network's dev loss: the yardstick for an exploding loss. */
-  untrainedLoss: number;
-  elapsed: () => number;
-}
-
-type ModelMetadata = Parameters<typeof saveModel>[1] & {};
-
-/** Phase 1: the model (new or from the checkpoint), schedules, and epoch 0 for a new run. */
+/** Phase 1: the model (new or from the checkpoint) and the loop around it, then epoch 0 for a new run. */
 function prepareRun(
   resources: RunResources,
   config: TrainConfig,
@@ -282,8 +229,7 @@ function prepareRun(
   dataset: DatasetIdentity,
   checkpoint: Checkpoint | null,
   hooks: TrainHooks,
-): Run {
-  const split = stratifiedSplit(data.train.labels, config.devSize, config.seed);
+): TrainingLoop {
   const pixels = data.train.rows * data.train.cols;
   if (checkpoint) {
     resources.session = restoreSession(resources.backend, checkpoint.state, checkpoint.blobs, config);
@@ -296,214 +242,93 @@ function prepareRun(
     resources.session = newSession(resources.backend, config, pixels, data.classes);
   }
   const session = resources.session;
-  const stopper = new EarlyStopping({
-    patience: config.patience || Number.POSITIVE_INFINITY,
-    minDelta: config.minDelta,
-    mode: 'max',
-  });
-  if (checkpoint) stopper.setState(checkpoint.state.earlyStopping);
-  const startedAt = performance.now() - (checkpoint?.state.elapsedSeconds ?? 0) * 1000;
-  const run: Run = {
+  const state = checkpoint?.state;
+  const loop: TrainingLoop = new TrainingLoop({
     config,
-    data,
-    dataset,
     session,
+    data,
     memory: resources.memory,
-    split,
-    pixels,
-    devImages: gatherImages(data.train, split.dev),
-    devLabels: Uint8Array.from(split.dev, (k) => data.train.labels[k]),
     modelMetadata: {
       input: { rows: data.train.rows, cols: data.train.cols },
       classes: session.model.widths[session.model.widths.length - 1],
       dataset,
       ...(data.classNames ? { classNames: data.classNames } : {}),
     },
-    learningRate: learningRateSchedule(config),
-    widths: layerWidths(config),
-    stopper,
-    history: checkpoint?.state.history ?? [],
-    bestModel: checkpoint?.blobs.bestModel ?? null,
-    epoch: checkpoint?.state.epoch ?? 0,
-    skip: checkpoint?.state.batchInEpoch ?? 0,
-    sums: checkpoint?.state.partial ?? emptySums(),
-    batchSize: checkpoint ? resumedBatchSize(checkpoint.state, config) : config.batchSize,
-    untrainedLoss: Math.log(data.classes),
-    elapsed: () => (performance.now() - startedAt) / 1000,
-  };
+    resumeFrom:
+      checkpoint && state
+        ? {
+            epoch: state.epoch,
+            history: state.history,
+            batchSize: resumedBatchSize(state, config),
+            elapsedSeconds: state.elapsedSeconds,
+            earlyStopping: state.earlyStopping,
+            batchInEpoch: state.batchInEpoch,
+            partial: state.partial,
+            bestModel: checkpoint.blobs.bestModel ?? null,
+          }
+        : undefined,
+    onCheckpoint: (progress) => saveCheckpoint(config, dataset, loop, progress),
+    collectGarbage,
+  });
   resources.memory.start();
   hooks.onStart?.({
     backendReport: resources.backendReport,
     config,
-    resumedFromEpoch: checkpoint ? run.epoch : null,
-    trainSize: split.train.length,
+    resumedFromEpoch: checkpoint ? loop.epoch : null,
+    trainSize: loop.split.train.length,
   });
-  if (!checkpoint) {
-    // Epoch 0: the untrained network, at chance.
-    const { dev, test } = evaluateAll(run, 0);
-    run.history.push(
-      epochRecord(run, { epoch: 0, sums: null, dev, testAccuracy: test?.accuracy ?? null, learningRate: 0 }),
-    );
-    hooks.onEpoch?.(run.history[0]);
-    saveCheckpoint(run);
-  }
-  run.untrainedLoss = run.history[0]?.devLoss ?? run.untrainedLoss;
-  if (checkpoint && run.epoch >= config.epochs)
+  if (checkpoint && loop.epoch >= config.epochs)
     hooks.onMessage?.(
-      `the run already has ${run.epoch} epochs (--epochs ${config.epochs}): nothing to train; give a larger --epochs to go on`,
+      `the run already has ${loop.epoch} epochs (--epochs ${config.epochs}): nothing to train; give a larger --epochs to go on`,
     );
-  return run;
+  return loop;
 }
 
-/** Phase 2: epochs until the last, early stopping or an interruption; a checkpoint after each. */
-async function trainEpochs(
-  run: Run,
-  hooks: TrainHooks,
-): Promise<{ interrupted: boolean; stoppedEarly: boolean }> {
+/**
+ * Phase 2: the loop's epochs, a checkpoint after each. A failure names the checkpoint that is
+ * kept: nothing read from a diverged run or a lost GPU is saved.
+ */
+async function trainEpochs(loop: TrainingLoop, hooks: TrainHooks): Promise<LoopOutcome> {
   try {
-    return await trainEpochsOn(run, hooks);
+    return await loop.run(hooks);
   } catch (error) {
-    if (!(error instanceof GpuContextLostError)) throw error;
-    // Nothing read from a lost GPU is saved: the checkpoint on disk is the last good one.
-    throw new BackendLostError(
-      `${error.message}, in epoch ${run.epoch + 1}; the checkpoint of epoch ${run.epoch} in ${run.config.outDir} is kept: ` +
-        'run again with --continue-training (with --backend cpu to leave the GPU)',
-    );
-  }
-}
-
-async function trainEpochsOn(
-  run: Run,
-  hooks: TrainHooks,
-): Promise<{ interrupted: boolean; stoppedEarly: boolean }> {
-  const { config, session } = run;
-  while (run.epoch < config.epochs) {
-    const e = run.epoch + 1;
-    let grew = false;
-    run.widths(e - 1).forEach((target, layer) => {
-      if (target <= session.model.widths[layer + 1]) return;
-      grew = true;
-      // Parameters keep their identity as they grow, so the optimizer only regrows its state.
-      for (const g of grow(session.model, layer, target, {
-        strategy: config.growthStrategy,
-        rng: session.rng,
-      }))
-        session.optimizer.grow(g.param, g.map, g.oldShape);
-      const which = config.hidden.length > 1 ? `hidden layer ${layer + 1}` : 'hidden layer';
-      hooks.onMessage?.(`epoch ${e}: ${which} grew to ${target} units`);
-    });
-    // Growth leaves the old parameters' and Adam slots' host copies behind (~14 MB at 448 → 512);
-    // collected now, not at the epoch's end, they do not sit on top of the epoch's own memory
-    // (a default run's peak was in its growth epochs: 167 MiB, 154 after them).
-    if (grew) collectGarbage();
-    // The epoch's starting rate is what its record shows (cosine and one-cycle change per batch).
-    const lr = run.learningRate(e - 1);
-    run.memory.setPhase(`epoch ${e} train`);
-    const outcome = await runEpoch({
-      session,
-      config,
-      train: run.data.train,
-      trainIndex: run.split.train,
-      epoch: e,
-      learningRate: run.learningRate,
-      skip: run.skip,
-      sums: run.sums,
-      batchSize: run.batchSize,
-      memory: run.memory,
-      hooks,
-    });
-    run.batchSize = outcome.batchSize;
-    if (outcome.interrupted) {
-      saveCheckpoint(run, { batchInEpoch: outcome.batchesDone, partial: outcome.sums });
-      hooks.onMessage?.(`interrupted: saved a checkpoint after batch ${outcome.batchesDone} of epoch ${e}`);
-      return { interrupted: true, stoppedEarly: false };
-    }
-    const trainLoss = outcome.sums.loss / Math.max(1, outcome.sums.seen);
-    const { dev, test } = evaluateAll(run, e);
-    checkDiverged(e, trainLoss, dev.loss, run.untrainedLoss, config, run.epoch);
-    run.epoch = e;
-    run.skip = 0;
-    const rec = epochRecord(run, {
-      epoch: e,
-      sums: outcome.sums,
-      dev,
-      testAccuracy: test?.accuracy ?? null,
-      learningRate: lr,
-    });
-    run.history.push(rec);
-    const decision = run.stopper.update(e, dev.accuracy);
-    // Into the previous best's buffer: a fresh 1.6 MB one an epoch fragmented the malloc heap.
-    if (decision.improved)
-      run.bestModel = saveModel(session.model, run.modelMetadata, { into: run.bestModel ?? undefined });
-    run.sums = emptySums();
-    saveCheckpoint(run);
-    collectGarbage();
-    hooks.onEpoch?.(rec);
-    if (decision.stop) {
-      hooks.onMessage?.(
-        `early stopping: dev accuracy has not improved for ${config.patience} epochs (best ${(decision.best * 100).toFixed(2)}% at epoch ${decision.bestEpoch})`,
+    const kept = `the checkpoint of epoch ${loop.epoch} in ${loop.config.outDir} is kept`;
+    if (error instanceof TrainingDivergedError)
+      throw new TrainingDivergedError(`${error.message}. ${kept[0].toUpperCase()}${kept.slice(1)}`);
+    if (error instanceof GpuContextLostError)
+      throw new BackendLostError(
+        `${error.message}, in epoch ${loop.epoch + 1}; ${kept}: ` +
+          'run again with --continue-training (with --backend cpu to leave the GPU)',
       );
-      return { interrupted: false, stoppedEarly: true };
-    }
+    throw error;
   }
-  return { interrupted: false, stoppedEarly: false };
-}
-
-function emptySums(): EpochSums {
-  return { loss: 0, correct: 0, seen: 0, seconds: 0 };
-}
-
-/** Dev and test metrics of the model after `epoch` epochs. */
-function evaluateAll(run: Run, epoch: number) {
-  run.memory.setPhase(`epoch ${epoch} eval`);
-  run.memory.check();
-  const { model } = run.session;
-  const dev = evaluate(model, run.devImages, run.devLabels, run.split.dev.length, run.pixels);
-  const test = run.config.evaluateTest
-    ? evaluate(model, run.data.test.images, run.data.test.labels, run.data.test.count, run.pixels)
-    : null;
-  return { dev, test };
 }
 
 /** The checkpoint of where the run is now (atomically replacing the previous one). */
-function saveCheckpoint(run: Run, state: Partial<CheckpointState> = {}): void {
-  writeCheckpoint(
-    checkpointPath(run.config.outDir),
-    snapshot(run.session, run.config, {
-      epoch: run.epoch,
-      history: run.history,
-      batchSize: run.batchSize,
-      elapsedSeconds: run.elapsed(),
-      earlyStopping: run.stopper.state(),
-      dataset: run.dataset,
-      ...state,
-    }),
-    { ...sessionBlobs(run.session), ...(run.bestModel ? { bestModel: run.bestModel } : {}) },
-  );
-}
-
-/** Non-finite values or an exploding loss stop the run before its checkpoint is replaced. */
-function checkDiverged(
-  epoch: number,
-  trainLoss: number,
-  devLoss: number,
-  untrainedLoss: number,
+function saveCheckpoint(
   config: TrainConfig,
-  lastGoodEpoch: number,
+  dataset: DatasetIdentity,
+  loop: TrainingLoop,
+  progress: LoopProgress,
 ): void {
-  const limit = EXPLODED_LOSS_FACTOR * untrainedLoss;
-  const what = !Number.isFinite(trainLoss)
-    ? `train loss is ${trainLoss}`
-    : !Number.isFinite(devLoss)
-      ? `dev loss is ${devLoss}`
-      : trainLoss > limit
-        ? `train loss ${trainLoss.toFixed(1)} is over ${EXPLODED_LOSS_FACTOR}× the untrained network's ${untrainedLoss.toFixed(2)}`
-        : null;
-  if (what === null) return;
-  throw new TrainingDivergedError(
-    `training diverged in epoch ${epoch}: ${what}; try a lower --learning-rate (now ${config.learningRate}). ` +
-      `The checkpoint of epoch ${lastGoodEpoch} in ${config.outDir} is kept`,
-  );
+  const { session } = loop;
+  const state: CheckpointState = {
+    config,
+    epoch: progress.epoch,
+    batchInEpoch: progress.batchInEpoch,
+    partial: progress.partial,
+    history: progress.history,
+    rngState: session.rng.state(),
+    earlyStopping: progress.earlyStopping,
+    optimizerSteps: session.optimizer.steps,
+    elapsedSeconds: progress.elapsedSeconds,
+    batchSize: progress.batchSize,
+    dataset,
+  };
+  writeCheckpoint(checkpointPath(config.outDir), state, {
+    ...sessionBlobs(session),
+    ...(progress.bestModel ? { bestModel: progress.bestModel } : {}),
+  });
 }
 
 /**
@@ -555,69 +380,6 @@ function limit(data: ImageDataset, config: TrainConfig): ImageDataset {
     ? cut(data.test, config.testLimit)
     : { ...data.test, count: 0, images: new Uint8Array(0), labels: new Uint8Array(0) };
   return { ...data, train: cut(data.train, config.trainLimit), test };
-}
-
-/** The images at `index`, expanded one after another. */
-function gatherImages(set: CroppedImages, index: Int32Array): Uint8Array {
-  const size = set.rows * set.cols;
-  const out = new Uint8Array(index.length * size);
-  for (let i = 0; i < index.length; i++) set.expandInto(index[i], out, i * size);
-  return out;
-}
-
-/** The history entry of an epoch (epoch 0: the untrained network, `sums` null). */
-function epochRecord(
-  run: Run,
-  e: {
-    epoch: number;
-    sums: EpochSums | null;
-    dev: { loss: number; accuracy: number };
-    testAccuracy: number | null;
-    learningRate: number;
-  },
-): EpochRecord {
-  const { sums } = e;
-  const seconds = sums?.seconds ?? 0;
-  return {
-    epoch: e.epoch,
-    trainLoss: sums ? sums.loss / Math.max(1, sums.seen) : null,
-    trainAccuracy: sums ? sums.correct / Math.max(1, sums.seen) : null,
-    devLoss: e.dev.loss,
-    devAccuracy: e.dev.accuracy,
-    testAccuracy: e.testAccuracy,
-    learningRate: e.learningRate,
-    hiddenSize: run.session.model.widths[1],
-    hiddenSizes: run.session.model.widths.slice(1, -1),
-    batchSize: run.batchSize,
-    seconds,
-    elapsed: run.elapsed(),
-    samplesPerSecond: sums && seconds > 0 ? sums.seen / seconds : 0,
-    rssMB: process.memoryUsage.rss() / 2 ** 20,
-  };
-}
-
-/** Each hidden layer's width by epoch: the growth schedule, layer by layer. */
-function layerWidths(config: TrainConfig): (epoch: number) => number[] {
-  const schedules = config.hidden.map((final, i) =>
-    growthSchedule({ initial: config.initialHidden[i], final, growthEpochs: config.growthEpochs }),
-  );
-  return (epoch) => schedules.map((width) => width(epoch));
-}
-
-function snapshot(
-  session: Session,
-  config: TrainConfig,
-  s: Omit<CheckpointState, 'config' | 'rngState' | 'optimizerSteps' | 'batchInEpoch' | 'partial'> &
-    Partial<CheckpointState>,
-): CheckpointState {
-  return {
-    config,
-    batchInEpoch: 0,
-    partial: null,
-    rngState: session.rng.state(),
-    optimizerSteps: session.optimizer.steps,
-    ...s,
-  };
 }
 
 function sessionBlobs(session: Session): Record<string, Uint8Array> {

@@ -1,0 +1,387 @@
+import { type CroppedImages, stratifiedSplit } from '@sprout/data-mnist/browser';
+import { evaluate, grow, type ModelMetadata, saveModel } from '@sprout/layers';
+import type { MemoryWatch } from '@sprout/memwatch';
+import { EarlyStopping, growthSchedule, type Schedule } from '@sprout/schedule';
+import type { TrainConfig } from './configTypes.js';
+import { ConfigError, TrainingDivergedError } from './errors.js';
+import type { TrainHooks } from './events.js';
+import type { EpochRecord } from './history.js';
+import { learningRateSchedule } from './learningRateSchedule.js';
+import { type EpochSums, runEpoch } from './runEpoch.js';
+import { residentMB } from './runtime.js';
+import type { Session } from './session.js';
+
+/** What the loop trains and evaluates on. */
+export interface LoopData {
+  /** The training images, cropped to their ink boxes (`croppedImages`); dev is carved from them. */
+  train: CroppedImages;
+  /** The test images, evaluated after every epoch when `evaluateTest` is on. */
+  test: { images: Uint8Array; labels: Uint8Array; count: number };
+  classes: number;
+}
+
+/**
+ * What the loop asks of a memory watch: `MemoryWatch` from `@sprout/memwatch`, or nothing (a
+ * browser) — then batches keep their size and no budget is checked.
+ */
+export interface LoopMemory {
+  /** Samples memory now. */
+  check(): unknown;
+  /** Throws when memory is past the budget's critical level. */
+  assertWithinBudget(): void;
+  adviseBatchSize: MemoryWatch['adviseBatchSize'];
+  /** Bytes left for training under the budget. */
+  headroom(): number;
+  setPhase(phase: string): void;
+}
+
+/** Where an earlier run stopped (from its checkpoint). */
+export interface LoopProgress {
+  /** Epochs finished. */
+  epoch: number;
+  history: EpochRecord[];
+  batchSize: number;
+  elapsedSeconds: number;
+  earlyStopping: { best: number | null; bestEpoch: number; wait: number };
+  /** Batches of the next epoch already trained before an interruption, and their sums. */
+  batchInEpoch: number;
+  partial: EpochSums | null;
+  /** The best weights so far, as `saveModel` wrote them. */
+  bestModel: Uint8Array | null;
+}
+
+/** What the loop is given: everything but files. */
+export interface TrainingLoopOptions {
+  config: TrainConfig;
+  session: Session;
+  data: LoopData;
+  /** Continue from here (else a new run, which starts with the untrained network's epoch 0). */
+  resumeFrom?: LoopProgress;
+  memory?: LoopMemory;
+  /** What `saveModel` stores with the best weights (input shape, classes, dataset…). */
+  modelMetadata?: ModelMetadata;
+  /**
+   * Called where the run should be saved: after epoch 0, after every epoch, and at an
+   * interruption (mid-epoch: with the batches done and their sums). `train()` writes a checkpoint.
+   */
+  onCheckpoint?(progress: LoopProgress): void;
+  /** A full garbage collection, where the runtime gives one (after growth and each epoch). */
+  collectGarbage?(): void;
+}
+
+/** How a call of {@link TrainingLoop.run} ended. */
+export interface LoopOutcome {
+  interrupted: boolean;
+  stoppedEarly: boolean;
+}
+
+/** A train loss this many times the untrained network's loss means the run has blown up. */
+const EXPLODED_LOSS_FACTOR = 10;
+
+/** No memory watch: the batch size stays, nothing is checked. */
+const NO_MEMORY_WATCH: LoopMemory = {
+  check: () => undefined,
+  assertWithinBudget: () => {},
+  adviseBatchSize: (current) => current,
+  headroom: () => Number.POSITIVE_INFINITY,
+  setPhase: () => {},
+};
+
+/**
+ * The training loop without files: epoch-0 evaluation, then per epoch growth, learning rate,
+ * batches and Adam steps, dev (and test) evaluation, divergence checks, early stopping and the
+ * best weights. `train()` runs it with checkpoints, locks, memory budgets and reports around it;
+ * the docs demo runs it in a browser.
+ *
+ * @example
+ * ```ts
+ * const config = resolveConfig({ epochs: 5 });
+ * const session = newSession(backend, config, 784, 10);
+ * const loop = new TrainingLoop({ config, session, data: { train: croppedImages(train), test, classes: 10 } });
+ * await loop.run({ onEpoch: (r) => console.log(r.epoch, r.devAccuracy) });
+ * ```
+ */
+export class TrainingLoop {
+  readonly config: TrainConfig;
+  readonly session: Session;
+  /** The stratified train/dev split of the training images (by `seed`). */
+  readonly split: { train: Int32Array; dev: Int32Array };
+  /** Epochs finished. */
+  epoch: number;
+  readonly history: EpochRecord[];
+  /** The best weights so far (`saveModel` bytes), null before the first epoch. */
+  bestModel: Uint8Array | null;
+  /** The micro-batch size the next epoch starts with (memory may have lowered it). */
+  batchSize: number;
+  /** What `saveModel` stores with the best weights. */
+  readonly modelMetadata: ModelMetadata;
+  private readonly data: LoopData;
+  private readonly test: LoopData['test'];
+  private readonly memory: LoopMemory;
+  private readonly devImages: Uint8Array;
+  private readonly devLabels: Uint8Array;
+  private readonly learningRate: Schedule;
+  private readonly widths: (epoch: number) => number[];
+  private readonly stopper: EarlyStopping;
+  private readonly options: TrainingLoopOptions;
+  private skip: number;
+  private sums: EpochSums;
+  private readonly startedAt: number;
+
+  constructor(options: TrainingLoopOptions) {
+    const { config, session, data, resumeFrom } = options;
+    this.options = options;
+    this.config = config;
+    this.session = session;
+    this.data = data;
+    this.memory = options.memory ?? NO_MEMORY_WATCH;
+    this.modelMetadata = options.modelMetadata ?? {};
+    // trainLimit and testLimit: the first images only (train() has cut them already).
+    const trainCount = config.trainLimit ? Math.min(config.trainLimit, data.train.count) : data.train.count;
+    checkDevSize(config, trainCount);
+    const testCount = config.testLimit ? Math.min(config.testLimit, data.test.count) : data.test.count;
+    this.test = {
+      images: data.test.images.subarray(0, testCount * data.train.rows * data.train.cols),
+      labels: data.test.labels.subarray(0, testCount),
+      count: testCount,
+    };
+    this.split = stratifiedSplit(data.train.labels.subarray(0, trainCount), config.devSize, config.seed);
+    this.devImages = gatherImages(data.train, this.split.dev);
+    this.devLabels = Uint8Array.from(this.split.dev, (k) => data.train.labels[k]);
+    this.learningRate = learningRateSchedule(config);
+    this.widths = layerWidths(config);
+    this.stopper = new EarlyStopping({
+      patience: config.patience || Number.POSITIVE_INFINITY,
+      minDelta: config.minDelta,
+      mode: 'max',
+    });
+    if (resumeFrom) this.stopper.setState(resumeFrom.earlyStopping);
+    this.epoch = resumeFrom?.epoch ?? 0;
+    this.history = resumeFrom?.history ?? [];
+    this.bestModel = resumeFrom?.bestModel ?? null;
+    this.batchSize = resumeFrom?.batchSize ?? config.batchSize;
+    this.skip = resumeFrom?.batchInEpoch ?? 0;
+    this.sums = resumeFrom?.partial ?? emptySums();
+    this.startedAt = performance.now() - (resumeFrom?.elapsedSeconds ?? 0) * 1000;
+  }
+
+  /** Wall seconds of the run so far (earlier sessions' included when resumed). */
+  elapsed(): number {
+    return (performance.now() - this.startedAt) / 1000;
+  }
+
+  /** Where the run is now, as a checkpoint keeps it. */
+  progress(mid: { batchInEpoch: number; partial: EpochSums } | null = null): LoopProgress {
+    return {
+      epoch: this.epoch,
+      history: this.history,
+      batchSize: this.batchSize,
+      elapsedSeconds: this.elapsed(),
+      earlyStopping: this.stopper.state(),
+      batchInEpoch: mid?.batchInEpoch ?? 0,
+      partial: mid?.partial ?? null,
+      bestModel: this.bestModel,
+    };
+  }
+
+  /**
+   * Trains until `epochs` epochs are done (default: the config's), early stopping says stop, or
+   * `hooks.shouldStop` interrupts; a new run evaluates the untrained network first (epoch 0).
+   * Call again with a larger `epochs` to go on.
+   */
+  async run(hooks: TrainHooks = {}, epochs = this.config.epochs): Promise<LoopOutcome> {
+    if (this.history.length === 0) {
+      // Epoch 0: the untrained network, at chance.
+      const { dev, test } = this.evaluateAll(0);
+      this.history.push(
+        this.epochRecord({
+          epoch: 0,
+          sums: null,
+          dev,
+          testAccuracy: test?.accuracy ?? null,
+          learningRate: 0,
+        }),
+      );
+      hooks.onEpoch?.(this.history[0]);
+      this.options.onCheckpoint?.(this.progress());
+    }
+    while (this.epoch < epochs) {
+      const ended = await this.trainEpoch(this.epoch + 1, hooks);
+      if (ended) return ended;
+    }
+    return { interrupted: false, stoppedEarly: false };
+  }
+
+  /** One epoch; an outcome when the run ends with it, else null. */
+  private async trainEpoch(e: number, hooks: TrainHooks): Promise<LoopOutcome | null> {
+    const { config, session } = this;
+    this.growTo(this.widths(e - 1), e, hooks);
+    // The epoch's starting rate is what its record shows (cosine and one-cycle change per batch).
+    const lr = this.learningRate(e - 1);
+    this.memory.setPhase(`epoch ${e} train`);
+    const outcome = await runEpoch({
+      session,
+      config,
+      train: this.data.train,
+      trainIndex: this.split.train,
+      epoch: e,
+      learningRate: this.learningRate,
+      skip: this.skip,
+      sums: this.sums,
+      batchSize: this.batchSize,
+      memory: this.memory,
+      hooks,
+    });
+    this.batchSize = outcome.batchSize;
+    if (outcome.interrupted) {
+      this.options.onCheckpoint?.(
+        this.progress({ batchInEpoch: outcome.batchesDone, partial: outcome.sums }),
+      );
+      hooks.onMessage?.(`interrupted: saved a checkpoint after batch ${outcome.batchesDone} of epoch ${e}`);
+      return { interrupted: true, stoppedEarly: false };
+    }
+    const trainLoss = outcome.sums.loss / Math.max(1, outcome.sums.seen);
+    const { dev, test } = this.evaluateAll(e);
+    this.checkDiverged(e, trainLoss, dev.loss);
+    this.epoch = e;
+    this.skip = 0;
+    const record = this.epochRecord({
+      epoch: e,
+      sums: outcome.sums,
+      dev,
+      testAccuracy: test?.accuracy ?? null,
+      learningRate: lr,
+    });
+    this.history.push(record);
+    const decision = this.stopper.update(e, dev.accuracy);
+    // Into the previous best's buffer: a fresh 1.6 MB one an epoch fragmented the malloc heap.
+    if (decision.improved)
+      this.bestModel = saveModel(session.model, this.modelMetadata, {
+        into: this.bestModel ?? undefined,
+      });
+    this.sums = emptySums();
+    this.options.onCheckpoint?.(this.progress());
+    this.options.collectGarbage?.();
+    hooks.onEpoch?.(record);
+    if (!decision.stop) return null;
+    hooks.onMessage?.(
+      `early stopping: dev accuracy has not improved for ${config.patience} epochs (best ${(decision.best * 100).toFixed(2)}% at epoch ${decision.bestEpoch})`,
+    );
+    return { interrupted: false, stoppedEarly: true };
+  }
+
+  /** Grows each hidden layer to its scheduled width for epoch `e`, saying so. */
+  private growTo(targets: number[], e: number, hooks: TrainHooks): void {
+    const { session, config } = this;
+    let grew = false;
+    targets.forEach((target, layer) => {
+      if (target <= session.model.widths[layer + 1]) return;
+      grew = true;
+      // Parameters keep their identity as they grow, so the optimizer only regrows its state.
+      for (const g of grow(session.model, layer, target, {
+        strategy: config.growthStrategy,
+        rng: session.rng,
+      }))
+        session.optimizer.grow(g.param, g.map, g.oldShape);
+      const which = config.hidden.length > 1 ? `hidden layer ${layer + 1}` : 'hidden layer';
+      hooks.onMessage?.(`epoch ${e}: ${which} grew to ${target} units`);
+    });
+    // Growth leaves the old parameters' and Adam slots' host copies behind (~14 MB at 448 → 512);
+    // collected now, not at the epoch's end, they do not sit on top of the epoch's own memory
+    // (a default run's peak was in its growth epochs: 167 MiB, 154 after them).
+    if (grew) this.options.collectGarbage?.();
+  }
+
+  /** Dev and test metrics of the model after `epoch` epochs. */
+  private evaluateAll(epoch: number) {
+    this.memory.setPhase(`epoch ${epoch} eval`);
+    this.memory.check();
+    const { model } = this.session;
+    const pixels = this.data.train.rows * this.data.train.cols;
+    const dev = evaluate(model, this.devImages, this.devLabels, this.split.dev.length, pixels);
+    const { test } = this;
+    const testMetrics =
+      this.config.evaluateTest && test.count > 0
+        ? evaluate(model, test.images, test.labels, test.count, pixels)
+        : null;
+    return { dev, test: testMetrics };
+  }
+
+  /**
+   * Non-finite values or an exploding loss stop the run before anything of this epoch is saved
+   * (train() adds which checkpoint is kept).
+   */
+  private checkDiverged(epoch: number, trainLoss: number, devLoss: number): void {
+    const untrainedLoss = this.history[0]?.devLoss ?? Math.log(this.data.classes);
+    const limit = EXPLODED_LOSS_FACTOR * untrainedLoss;
+    const what = !Number.isFinite(trainLoss)
+      ? `train loss is ${trainLoss}`
+      : !Number.isFinite(devLoss)
+        ? `dev loss is ${devLoss}`
+        : trainLoss > limit
+          ? `train loss ${trainLoss.toFixed(1)} is over ${EXPLODED_LOSS_FACTOR}× the untrained network's ${untrainedLoss.toFixed(2)}`
+          : null;
+    if (what === null) return;
+    throw new TrainingDivergedError(
+      `training diverged in epoch ${epoch}: ${what}; try a lower --learning-rate (now ${this.config.learningRate})`,
+    );
+  }
+
+  /** The history entry of an epoch (epoch 0: the untrained network, `sums` null). */
+  private epochRecord(e: {
+    epoch: number;
+    sums: EpochSums | null;
+    dev: { loss: number; accuracy: number };
+    testAccuracy: number | null;
+    learningRate: number;
+  }): EpochRecord {
+    const { sums } = e;
+    const seconds = sums?.seconds ?? 0;
+    const { widths } = this.session.model;
+    return {
+      epoch: e.epoch,
+      trainLoss: sums ? sums.loss / Math.max(1, sums.seen) : null,
+      trainAccuracy: sums ? sums.correct / Math.max(1, sums.seen) : null,
+      devLoss: e.dev.loss,
+      devAccuracy: e.dev.accuracy,
+      testAccuracy: e.testAccuracy,
+      learningRate: e.learningRate,
+      hiddenSize: widths[1],
+      hiddenSizes: widths.slice(1, -1),
+      batchSize: this.batchSize,
+      seconds,
+      elapsed: this.elapsed(),
+      samplesPerSecond: sums && seconds > 0 ? sums.seen / seconds : 0,
+      rssMB: residentMB(),
+    };
+  }
+}
+
+/** The dev split is carved from the training images: it must leave some to train on. */
+export function checkDevSize(config: TrainConfig, trainImages: number): void {
+  if (config.devSize >= trainImages)
+    throw new ConfigError(
+      'devSize',
+      `is ${config.devSize} but must be smaller than the ${trainImages} training images: lower it`,
+    );
+}
+
+function emptySums(): EpochSums {
+  return { loss: 0, correct: 0, seen: 0, seconds: 0 };
+}
+
+/** The images at `index`, expanded one after another. */
+function gatherImages(set: CroppedImages, index: Int32Array): Uint8Array {
+  const size = set.rows * set.cols;
+  const out = new Uint8Array(index.length * size);
+  for (let i = 0; i < index.length; i++) set.expandInto(index[i], out, i * size);
+  return out;
+}
+
+/** Each hidden layer's width by epoch: the growth schedule, layer by layer. */
+function layerWidths(config: TrainConfig): (epoch: number) => number[] {
+  const schedules = config.hidden.map((final, i) =>
+    growthSchedule({ initial: config.initialHidden[i], final, growthEpochs: config.growthEpochs }),
+  );
+  return (epoch) => schedules.map((width) => width(epoch));
+}
