@@ -306,6 +306,35 @@ async function run() {
       expect(r.accuracy).toBeGreaterThan(0.5); // 4 classes: chance is 0.25
     }
   });
+  it('runs the same loop without files (@sprout/trainer/core) on images in memory, from ESM and CJS', () => {
+    const { esm, cjs } = bothFormats(
+      project.dir,
+      'core-loop',
+      `// use @sprout/trainer/core { TrainingLoop, newSession, resolveConfig }
+// use @sprout/data-mnist { croppedImages }
+// use @sprout/tensor { createCpuBackend }
+async function run() {
+  // 4 classes: a bright 8×8 block in one of the four quadrants.
+  const n = 600, images = new Uint8Array(n * 784), labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const l = (labels[i] = i % 4), r0 = (l >> 1) * 14 + (i % 3), c0 = (l & 1) * 14 + (i % 4);
+    for (let r = r0; r < r0 + 8; r++) for (let c = c0; c < c0 + 8; c++) images[i * 784 + r * 28 + c] = 220;
+  }
+  const backend = createCpuBackend({ threads: false });
+  const config = resolveConfig({ epochs: 3, devSize: 100, hidden: [16], initialHidden: [16], learningRate: 0.01, augment: false });
+  const loop = new TrainingLoop({ config, session: newSession(backend, config, 784, 4),
+    data: { train: croppedImages({ images, labels, count: n, rows: 28, cols: 28 }), test: { images, labels, count: 200 }, classes: 4 } });
+  const outcome = await loop.run();
+  console.log(JSON.stringify({ epochs: loop.history.length, accuracy: loop.history.at(-1).testAccuracy, best: loop.bestModel.length > 0, outcome }));
+}`,
+    );
+    for (const r of [esm, cjs]) {
+      expect(r.epochs).toBe(4);
+      expect(r.accuracy).toBeGreaterThan(0.5); // chance is 0.25
+      expect(r.best).toBe(true);
+      expect(r.outcome).toEqual({ interrupted: false, stoppedEarly: false });
+    }
+  });
 });
 
 describe('@sprout/cli: everything, with the bundled MNIST', () => {
