@@ -297,7 +297,7 @@ describe('@sprout/trainer with its siblings, without gpu.js and without the bund
 // use @sprout/data-mnist { loadDataset }
 async function run() {
   const missing = await loadDataset().then(() => null, (e) => e.message);
-  const r = await train({ dataDir: 'blocks', devSize: 80, epochs: 3, warmupEpochs: 1, learningRate: 0.01, initialHiddenSize: 16, finalHiddenSize: 16, report: false, outDir: 'run-' + (typeof require === 'function' ? 'cjs' : 'esm') });
+  const r = await train({ dataDir: 'blocks', devSize: 80, epochs: 3, warmupEpochs: 1, learningRate: 0.01, initialHidden: [16], hidden: [16], report: false, outDir: 'run-' + (typeof require === 'function' ? 'cjs' : 'esm') });
   console.log(JSON.stringify({ missing, accuracy: r.testAccuracy }));
 }`,
     );
@@ -366,7 +366,7 @@ async function run() {
   const data = await loadDataset({ verify: false });
   const { backend, gpuSkipped } = await createBackend({ backend: 'auto' });
   backend.dispose();
-  const r = await train({ trainLimit: 1500, devSize: 300, testLimit: 300, epochs: 2, warmupEpochs: 1, learningRate: 0.005, initialHiddenSize: 32, finalHiddenSize: 32, backend: 'cpu', report: false, outDir: 'run-' + (typeof require === 'function' ? 'cjs' : 'esm') });
+  const r = await train({ trainLimit: 1500, devSize: 300, testLimit: 300, epochs: 2, warmupEpochs: 1, learningRate: 0.005, initialHidden: [32], hidden: [32], backend: 'cpu', report: false, outDir: 'run-' + (typeof require === 'function' ? 'cjs' : 'esm') });
   console.log(JSON.stringify({ train: data.train.count, backend: backend.name, gpuSkipped, accuracy: r.testAccuracy }));
 }`,
     );

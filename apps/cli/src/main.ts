@@ -17,6 +17,7 @@ import {
   type ExportRequest,
   type PredictRequest,
   parseArgs,
+  type TrainRequest,
   type TuneRequest,
   UsageError,
 } from './parseArgs.js';
@@ -62,6 +63,33 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (request.mode === 'predict' || request.mode === 'export') return runTool(request);
   if (request.mode === 'tune') return runTune(request);
+  if (request.mode === 'evaluate') return runEvaluate(request);
+  return runTraining(request);
+}
+
+/** `sprout evaluate` (train --evaluate): the saved model on its test set; nothing to stop or save. */
+async function runEvaluate(request: TrainRequest): Promise<number> {
+  const log = (line: string) => (request.json ? process.stderr : process.stdout).write(`${line}\n`);
+  try {
+    const r = await evaluateSaved(request.config);
+    log(
+      `evaluated ${r.modelFile} on ${r.dataset}: test accuracy ${(r.accuracy * 100).toFixed(2)}%, loss ${r.loss.toFixed(4)}`,
+    );
+    log(
+      `macro F1 ${(r.report.macro.f1 * 100).toFixed(2)}%, weighted F1 ${(r.report.weighted.f1 * 100).toFixed(2)}%`,
+    );
+    if (request.json)
+      process.stdout.write(
+        `${JSON.stringify({ testAccuracy: r.accuracy, testLoss: r.loss, macroF1: r.report.macro.f1, modelFile: r.modelFile })}\n`,
+      );
+    return EXIT.ok;
+  } catch (error) {
+    return reportFailure(error as Error, request.typedFlags);
+  }
+}
+
+/** `sprout train` and `sprout continue` (train --continue-training): Ctrl-C saves a checkpoint. */
+async function runTraining(request: TrainRequest): Promise<number> {
   // Under --json stdout carries the JSON result only; everything a person reads goes to stderr.
   const human = request.json ? process.stderr : process.stdout;
   let stdoutClosed = false;
@@ -89,31 +117,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error.code !== 'EPIPE') process.stderr.write(`sprout: error: stdout: ${error.message}\n`);
   };
   process.stdout.on('error', onStdoutError);
-  // Only training has a batch to finish and a checkpoint to save; anything else stops at once.
-  if (request.mode !== 'evaluate') {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let freshDir: string | null = null;
   const hooks = progressHooks({ stream: human, quiet: false, log });
   try {
-    if (request.mode === 'evaluate') {
-      const r = await evaluateSaved(request.config);
-      log(
-        `evaluated ${r.modelFile} on ${r.dataset}: test accuracy ${(r.accuracy * 100).toFixed(2)}%, loss ${r.loss.toFixed(4)}`,
-      );
-      log(
-        `macro F1 ${(r.report.macro.f1 * 100).toFixed(2)}%, weighted F1 ${(r.report.weighted.f1 * 100).toFixed(2)}%`,
-      );
-      if (request.json)
-        printResult({
-          testAccuracy: r.accuracy,
-          testLoss: r.loss,
-          macroF1: r.report.macro.f1,
-          modelFile: r.modelFile,
-        });
-      return EXIT.ok;
-    }
     // A new run without --out gets a directory of its own; runs/latest follows it.
     const fresh = request.mode === 'train' && !request.outGiven;
     if (fresh && request.overwrite)
@@ -149,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     hooks.stopBar();
     if (freshDir) removeIfEmpty(freshDir);
-    return reportFailure(error as Error);
+    return reportFailure(error as Error, request.typedFlags);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -252,8 +260,8 @@ async function runTool(request: PredictRequest | ExportRequest): Promise<number>
 }
 
 /** One line on stderr (the stack too under SPROUT_DEBUG); exit 2 for what the user fixes, else 1. */
-function reportFailure(e: Error): number {
-  process.stderr.write(`sprout: error: ${userMessage(e)}\n`);
+function reportFailure(e: Error, typedFlags: Partial<Record<string, string>> = {}): number {
+  process.stderr.write(`sprout: error: ${userMessage(e, typedFlags)}\n`);
   if (process.env.SPROUT_DEBUG) process.stderr.write(`${e.stack}\n`);
   return isUsageError(e) || e instanceof UsageError ? EXIT.usage : EXIT.error;
 }
@@ -266,13 +274,13 @@ function percent(p: number): string {
 }
 
 /** The message in the user's words: options named by the flag they typed. */
-function userMessage(e: Error): string {
+function userMessage(e: Error, typedFlags: Partial<Record<string, string>>): string {
   let message = e.message.split('\n')[0];
   if (e instanceof ConfigError) {
     // The field and the options the message mentions, by their flags; a space file's errors
     // name its keys as the file spells them (they are in its detail already).
     const fieldFlag = (name: string) =>
-      flagOf(name) ?? (name === 'space' || name === 'out' ? `--${name}` : name);
+      typedFlags[name] ?? flagOf(name) ?? (name === 'space' || name === 'out' ? `--${name}` : name);
     message =
       e.field === 'space' ? e.describe((n) => (n === 'space' ? '--space' : n)) : e.describe(fieldFlag);
     message = message.split('\n')[0];

@@ -71,8 +71,8 @@ it('--preset fills in its options; flags given with it win; seed-default is the 
   // The accurate preset is the original NumPy script's network: one hidden layer growing within 128…512.
   const accurate = resolveConfig(PRESETS.accurate);
   expect(accurate.hidden).toHaveLength(1);
-  expect(accurate.initialHiddenSize).toBeGreaterThanOrEqual(128);
-  expect(accurate.finalHiddenSize).toBeLessThanOrEqual(512);
+  expect(accurate.initialHidden[0]).toBeGreaterThanOrEqual(128);
+  expect(accurate.hidden[0]).toBeLessThanOrEqual(512);
 });
 
 it('sprout tune: --space is required, --workers defaults to the cores and must be positive', () => {
@@ -147,4 +147,33 @@ it('`sprout evaluate` and `sprout continue` are --evaluate and --continue-traini
   expect(resumed.mode === 'continue' && resumed.config).toEqual({ outDir: 'runs/a', epochs: 40 });
   expect(parseArgs(['train', '--evaluate']).mode).toBe('evaluate');
   expect(() => parseArgs(['evaluate', '--continue-training'])).toThrow(/cannot be combined/);
+});
+
+it('--final-hidden-size and --initial-hidden-size are one-layer shorthand for --hidden and --initial-hidden', () => {
+  const r = parseArgs(['--initial-hidden-size', '64', '--final-hidden-size', '128']);
+  expect(r).toMatchObject({
+    config: { initialHidden: [64], hidden: [128] },
+    typedFlags: { initialHidden: '--initial-hidden-size', hidden: '--final-hidden-size' },
+  });
+  expect(configOf(['--final-hidden-size', '300'])).toEqual({ hidden: [300] });
+  expect(configOf(['--hidden', '512,256', '--initial-hidden', '128,64'])).toEqual({
+    hidden: [512, 256],
+    initialHidden: [128, 64],
+  });
+  expect(() => parseArgs(['--final-hidden-size', '300', '--hidden', '300'])).toThrow(
+    '--final-hidden-size and --hidden both set the widths: give one of them',
+  );
+  expect(() => parseArgs(['--initial-hidden-size', '64', '--final-hidden-size', '32'])).toThrow(
+    '--final-hidden-size: must be at least --initial-hidden-size (64)',
+  );
+  expect(() => parseArgs(['--initial-hidden-size', '64', '--hidden', '512,256'])).toThrow(
+    /--hidden gives 2 layers: give --initial-hidden with a width for each/,
+  );
+  expect(() => parseArgs(['--final-hidden-size', '1.5'])).toThrow(/--final-hidden-size must be an integer/);
+  // --help shows each shorthand just before the list flag it stands for.
+  const help = buildProgram().helpInformation();
+  expect(help.indexOf('--final-hidden-size')).toBeLessThan(help.indexOf('--hidden <widths>'));
+  expect(help.replace(/\s+/g, ' ')).toContain(
+    '--final-hidden-size <n> hidden units after growth, one hidden layer (--hidden n) (default: 512)',
+  );
 });

@@ -35,6 +35,8 @@ export interface TrainRequest {
   outGiven: boolean;
   /** Only the options given on the command line (so a resumed run keeps its saved ones). */
   config: TrainConfigInput;
+  /** The flag typed for an option where it is not the option's own (`--final-hidden-size` for hidden). */
+  typedFlags: Partial<Record<TrainOptionName, string>>;
 }
 
 /** …classifying image files with a run's model… */
@@ -120,6 +122,24 @@ const PARSERS: Partial<Record<OptionValue, (flag: string) => (value: string) => 
   threads,
 };
 
+/**
+ * The original NumPy script's one-layer width flags: the command line's shorthand for
+ * `hidden: [n]` and `initialHidden: [n]` (the library takes widths as lists only). --help lists
+ * each before the list flag it stands for.
+ */
+const WIDTH_SHORTHANDS = [
+  {
+    flag: '--initial-hidden-size <n>',
+    option: 'initialHidden',
+    help: 'hidden units at the start, one hidden layer (--initial-hidden n) (default: half of --final-hidden-size, 256)',
+  },
+  {
+    flag: '--final-hidden-size <n>',
+    option: 'hidden',
+    help: 'hidden units after growth, one hidden layer (--hidden n) (default: 512)',
+  },
+] as const;
+
 /** The training options that have a flag, in the registry's order (which is --help's). */
 const FLAGGED = (Object.keys(TRAIN_OPTION_INFO) as TrainOptionName[]).filter(
   (name) => TRAIN_OPTION_INFO[name].flag !== undefined,
@@ -191,6 +211,11 @@ export function buildProgram(): Command {
   for (const name of FLAGGED) {
     const info = TRAIN_OPTION_INFO[name];
     const flag = info.flag as string;
+    if (name === 'hidden')
+      for (const shorthand of WIDTH_SHORTHANDS)
+        program.addOption(
+          new Option(shorthand.flag, shorthand.help).argParser(integer(shorthand.flag.split(' ')[0])),
+        );
     if (info.value === 'switch') {
       program.addOption(new Option(flag, helpOf(name)));
       if (info.negatedHelp) program.addOption(new Option(flag.replace(/^--/, '--no-'), info.negatedHelp));
@@ -374,6 +399,7 @@ export function parseArgs(argv: string[]): CliRequest {
     const attribute = new Option(TRAIN_OPTION_INFO[name].flag as string).attributeName();
     if (program.getOptionValueSource(attribute) === 'cli') config[name] = opts[attribute];
   }
+  const typedFlags = applyWidthShorthands(program, config);
   if (config.backend === undefined && process.env.SPROUT_BACKEND) config.backend = envBackend();
   // Checked here so that garbage in the variable is one line naming it, before any work.
   if (config.threads === undefined) envThreadsOrUndefined();
@@ -392,5 +418,39 @@ export function parseArgs(argv: string[]): CliRequest {
     overwrite: Boolean(opts.overwrite),
     outGiven: program.getOptionValueSource('out') === 'cli',
     config: config as TrainConfigInput,
+    typedFlags,
   };
+}
+
+/**
+ * Turns --initial-hidden-size / --final-hidden-size into their lists in `config`; returns the
+ * flags typed for those options, so that errors about them name what the user typed.
+ */
+function applyWidthShorthands(
+  program: Command,
+  config: Record<string, unknown>,
+): Partial<Record<TrainOptionName, string>> {
+  const typed: Partial<Record<TrainOptionName, string>> = {};
+  const given: Partial<Record<TrainOptionName, number>> = {};
+  for (const { flag, option } of WIDTH_SHORTHANDS) {
+    const attribute = new Option(flag).attributeName();
+    if (program.getOptionValueSource(attribute) !== 'cli') continue;
+    const name = flag.split(' ')[0];
+    const list = TRAIN_OPTION_INFO[option].flag?.split(' ')[0];
+    if (config[option] !== undefined)
+      throw new UsageError(`${name} and ${list} both set the widths: give one of them`);
+    given[option] = program.opts()[attribute] as number;
+    typed[option] = name;
+  }
+  const [initial, final] = [given.initialHidden, given.hidden];
+  if (initial !== undefined && final !== undefined && initial > final)
+    throw new UsageError(`--final-hidden-size: must be at least --initial-hidden-size (${initial})`);
+  const layers = Array.isArray(config.hidden) ? config.hidden.length : 1;
+  if (initial !== undefined && layers > 1)
+    throw new UsageError(
+      `--initial-hidden-size is one hidden layer's width but --hidden gives ${layers} layers: give --initial-hidden with a width for each`,
+    );
+  if (initial !== undefined) config.initialHidden = [initial];
+  if (final !== undefined) config.hidden = [final];
+  return typed;
 }

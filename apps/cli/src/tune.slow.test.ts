@@ -13,8 +13,8 @@ const space = {
   base: {
     trainLimit: 1500,
     devSize: 300,
-    initialHiddenSize: 16,
-    finalHiddenSize: 32,
+    initialHidden: [16],
+    hidden: [32],
     growthEpochs: 1,
     backend: 'cpu',
     lrSchedule: 'cosine',

@@ -35,8 +35,8 @@ async function runSprout(name) {
   // The peers' recipe exactly: Adam 1e-3, constant, no warmup, growth or augmentation.
   const fixed = {
     learningRate: 0.001,
-    initialHiddenSize: 512,
-    finalHiddenSize: 512,
+    initialHidden: [512],
+    hidden: [512],
     growthEpochs: 0,
     augment: false,
     warmupEpochs: 0,

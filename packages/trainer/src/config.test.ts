@@ -8,13 +8,14 @@ it("fills in the defaults: the original NumPy script's, with a faster schedule",
   expect([c.batchSize, c.learningRate, c.maxMemoryPercent, c.warmupEpochs, c.growthEpochs]).toEqual([
     128, 0.002, 80, 1, 4,
   ]);
-  expect([c.initialHiddenSize, c.finalHiddenSize]).toEqual([256, 512]);
+  expect([c.initialHidden, c.hidden]).toEqual([[256], [512]]);
 });
 
-it('starts at half the final width unless told otherwise', () => {
-  expect(resolveConfig({ finalHiddenSize: 64 }).initialHiddenSize).toBe(32);
-  expect(resolveConfig({ finalHiddenSize: 1 }).initialHiddenSize).toBe(1);
-  expect(resolveConfig({ finalHiddenSize: 64, initialHiddenSize: 64 }).initialHiddenSize).toBe(64);
+it('starts at half the final width (rounded up) unless told otherwise', () => {
+  expect(resolveConfig({ hidden: [64] }).initialHidden).toEqual([32]);
+  expect(resolveConfig({ hidden: [1] }).initialHidden).toEqual([1]);
+  expect(resolveConfig({ hidden: [65, 3] }).initialHidden).toEqual([33, 2]);
+  expect(resolveConfig({ hidden: [64], initialHidden: [64] }).initialHidden).toEqual([64]);
 });
 
 it.each([
@@ -22,7 +23,9 @@ it.each([
   [{ learningRate: -1 }, /^learningRate: /],
   [{ maxMemoryPercent: 120 }, /^maxMemoryPercent: /],
   [{ backend: 'tpu' }, /^backend: /],
-  [{ initialHiddenSize: 600 }, /^finalHiddenSize: must be at least initialHiddenSize/],
+  [{ initialHidden: [600] }, /^initialHidden: must not exceed the final widths \(512\), layer by layer/],
+  // The CLI's scalar flags are its own sugar: the library takes widths as lists only.
+  [{ finalHiddenSize: 64 }, /^finalHiddenSize: unknown option/],
   [{ batchsize: 3 }, /^batchsize: unknown option/],
   [{ epochs: 1.5 }, /^epochs: /],
 ])('rejects %j with a ConfigError naming the field', (input, message) => {
@@ -44,16 +47,15 @@ it('classificationReport computes per-class, macro and weighted figures', () => 
 });
 
 describe('hidden layers', () => {
-  it('one layer by default; hidden/initialHidden give several, and both forms are resolved', () => {
+  it('one layer by default; hidden/initialHidden give several, layer by layer', () => {
     expect(resolveConfig({})).toMatchObject({ hidden: [512], initialHidden: [256] });
-    expect(resolveConfig({ finalHiddenSize: 300, initialHiddenSize: 100 })).toMatchObject({
+    expect(resolveConfig({ hidden: [300], initialHidden: [100] })).toMatchObject({
       hidden: [300],
       initialHidden: [100],
     });
     const deep = resolveConfig({ hidden: [512, 256] });
-    expect(deep).toMatchObject({ initialHidden: [256, 128], finalHiddenSize: 512, initialHiddenSize: 256 });
-    expect(resolveConfig({ hidden: [512, 256], initialHidden: [128, 64] }).initialHiddenSize).toBe(128);
-    expect(resolveConfig({ hidden: [512, 256], initialHiddenSize: 100 }).initialHidden).toEqual([100, 128]);
+    expect(deep).toMatchObject({ initialHidden: [256, 128] });
+    expect(resolveConfig({ hidden: [512, 256], initialHidden: [128, 64] }).initialHidden).toEqual([128, 64]);
     // A resolved config resolves to itself (checkpoints store resolved configs).
     expect(resolveConfig(deep)).toEqual(deep);
   });
@@ -66,10 +68,6 @@ describe('hidden layers', () => {
     [
       { hidden: [512, 256], initialHidden: [128, 300] },
       'initialHidden: must not exceed the final widths (512,256), layer by layer',
-    ],
-    [
-      { hidden: [512, 256], finalHiddenSize: 256 },
-      'finalHiddenSize: is 256 but hidden starts with 512: give one of them',
     ],
     [{ hidden: [512, 0] }, /^hidden: entry 2: /],
     [{ hidden: [] }, /^hidden: /],

@@ -5,57 +5,35 @@ import { trainOptionShapes } from './options.js';
 
 /**
  * Training options: the schema of each is in {@link TRAIN_OPTIONS}, with its default and what
- * the command line knows of it. One hidden layer by default; `hidden` (final widths) and
- * `initialHidden` (initial widths) make several, each growing on the same schedule.
- * `finalHiddenSize` / `initialHiddenSize` are the first layer's; the resolved config always holds
- * both forms. Parse user input with {@link resolveConfig}: every bad value becomes a ConfigError
- * naming the field.
+ * the command line knows of it. Hidden widths are lists, layer by layer: `hidden` (final widths,
+ * default one layer of 512) and `initialHidden` (default half of each), each layer growing on the
+ * same schedule. Parse user input with {@link resolveConfig}: every bad value becomes a
+ * ConfigError naming the field.
  */
 export const trainConfigSchema = z
   .object(trainOptionShapes)
   .strict()
   .superRefine((c, ctx) => {
-    const issue = (field: string, message: string) =>
-      ctx.addIssue({ code: 'custom', path: [field], message });
-    const finals = c.hidden ?? [c.finalHiddenSize ?? 512];
-    if (c.hidden && c.finalHiddenSize !== undefined && c.finalHiddenSize !== c.hidden[0])
-      issue(
-        'finalHiddenSize',
-        `is ${c.finalHiddenSize} but {hidden} starts with ${c.hidden[0]}: give one of them`,
-      );
-    if (c.initialHidden) {
-      if (c.initialHidden.length !== finals.length)
-        issue(
-          'initialHidden',
-          `has ${c.initialHidden.length} widths but there are ${finals.length} hidden layers`,
-        );
-      else if (c.initialHidden.some((w, i) => w > finals[i]))
-        issue('initialHidden', `must not exceed the final widths (${finals.join(',')}), layer by layer`);
-      if (c.initialHiddenSize !== undefined && c.initialHiddenSize !== c.initialHidden[0])
-        issue(
-          'initialHiddenSize',
-          `is ${c.initialHiddenSize} but {initialHidden} starts with ${c.initialHidden[0]}: give one of them`,
-        );
-    } else if (c.initialHiddenSize !== undefined && c.initialHiddenSize > finals[0]) {
-      issue('finalHiddenSize', 'must be at least {initialHiddenSize}');
-    }
+    if (!c.initialHidden) return;
+    const issue = (message: string) => ctx.addIssue({ code: 'custom', path: ['initialHidden'], message });
+    const finals = c.hidden ?? [DEFAULT_HIDDEN];
+    if (c.initialHidden.length !== finals.length)
+      issue(`has ${c.initialHidden.length} widths but there are ${finals.length} hidden layers`);
+    else if (c.initialHidden.some((w, i) => w > finals[i]))
+      issue(`must not exceed the final widths (${finals.join(',')}), layer by layer`);
   })
   .transform((c) => {
-    const hidden = c.hidden ?? [c.finalHiddenSize ?? 512];
-    const initialHidden =
-      c.initialHidden ??
-      hidden.map((w, i) =>
-        i === 0 && c.initialHiddenSize !== undefined ? c.initialHiddenSize : Math.ceil(w / 2),
-      );
+    const hidden = c.hidden ?? [DEFAULT_HIDDEN];
     return {
       ...c,
       hidden,
-      initialHidden,
-      finalHiddenSize: hidden[0],
-      initialHiddenSize: initialHidden[0],
+      initialHidden: c.initialHidden ?? hidden.map((w) => Math.ceil(w / 2)),
       augment: c.augment ?? c.dataDir === undefined,
     };
   });
+
+/** One hidden layer of 512 units: the original NumPy script's network. */
+const DEFAULT_HIDDEN = 512;
 
 export type { TrainConfig, TrainConfigInput } from './configTypes.js';
 

@@ -15,13 +15,9 @@ export interface TrainConfigInput {
   decay?: number;
   decayPatience?: number;
   growthEpochs?: number;
-  /** The first hidden layer's initial width. Default: half its final width (rounded up), 256 of 512. */
-  initialHiddenSize?: number | undefined;
-  /** The first hidden layer's final width (default 512). */
-  finalHiddenSize?: number | undefined;
-  /** Final width of each hidden layer, e.g. [512, 256] (default: one layer, `finalHiddenSize`). */
+  /** Final width of each hidden layer, e.g. [512, 256] for two (default: one layer, [512]). */
   hidden?: number[] | undefined;
-  /** Initial width of each hidden layer (default: half of each final width). */
+  /** Initial width of each hidden layer (default: half of each final width, rounded up). */
   initialHidden?: number[] | undefined;
   growthStrategy?: 'net2net' | 'zero-outgoing';
   lrSchedule?: 'step' | 'cosine' | 'one-cycle';
@@ -55,22 +51,12 @@ export type TrainOptionName = keyof TrainConfigInput;
 /** Options with a default that `resolveConfig` always fills in. */
 type Defaulted = Exclude<
   TrainOptionName,
-  | 'initialHiddenSize'
-  | 'finalHiddenSize'
-  | 'hidden'
-  | 'initialHidden'
-  | 'scheduleEpochs'
-  | 'augment'
-  | 'threads'
-  | 'dataDir'
-  | 'classes'
+  'hidden' | 'initialHidden' | 'scheduleEpochs' | 'augment' | 'threads' | 'dataDir' | 'classes'
 >;
 
-/** Fully resolved training options (`resolveConfig`'s result): defaults filled, both width forms set. */
+/** Fully resolved training options (`resolveConfig`'s result): defaults filled, widths layer by layer. */
 export type TrainConfig = Flat<
   { [K in Defaulted]-?: Exclude<TrainConfigInput[K], undefined> } & {
-    initialHiddenSize: number;
-    finalHiddenSize: number;
     hidden: number[];
     initialHidden: number[];
     augment: boolean;
@@ -86,7 +72,7 @@ type Flat<T> = { [K in keyof T]: T[K] };
 
 /** How one option of a search space is drawn. */
 export type Distribution =
-  | { choice: (number | string | boolean)[] }
+  | { choice: (number | string | boolean | number[])[] }
   | { uniform: [number, number] }
   | { log: [number, number] }
   | { int: [number, number] };

@@ -44,7 +44,7 @@ describe.runIf(gpu)('a GPU that loses its context mid-run', () => {
           backend: 'gpu',
           epochs: 3,
           hidden: [32],
-          initialHiddenSize: 32,
+          initialHidden: [32],
           trainLimit: 1500,
           devSize: 300,
           testLimit: 300,

@@ -127,36 +127,20 @@ export const TRAIN_OPTIONS = {
     value: 'integer',
     fixedOnResume: true,
   }),
-  /** The first hidden layer's initial width. Default: half its final width (rounded up), 256 of 512. */
-  initialHiddenSize: option(width.optional(), {
-    flag: '--initial-hidden-size <n>',
-    help: 'hidden units at the start',
-    value: 'integer',
-    defaultShown: 'half of {finalHiddenSize}, 256',
-    fixedOnResume: true,
-  }),
-  /** The first hidden layer's final width (default 512). */
-  finalHiddenSize: option(width.optional(), {
-    flag: '--final-hidden-size <n>',
-    help: 'hidden units after growth',
-    value: 'integer',
-    defaultShown: '512',
-    fixedOnResume: true,
-  }),
-  /** Final width of each hidden layer, e.g. [512, 256] (default: one layer, `finalHiddenSize`). */
+  /** Final width of each hidden layer, e.g. [512, 256] for two (default: one layer, [512]). */
   hidden: option(z.array(width).min(1).max(MAX_HIDDEN_LAYERS).optional(), {
     flag: '--hidden <widths>',
-    help: 'final width of each hidden layer, e.g. 512,256 for two (instead of {finalHiddenSize})',
+    help: 'final width of each hidden layer, e.g. 512,256 for two',
     value: 'widths',
     defaultShown: '512',
     fixedOnResume: true,
   }),
-  /** Initial width of each hidden layer (default: half of each final width). */
+  /** Initial width of each hidden layer (default: half of each final width, rounded up). */
   initialHidden: option(z.array(width).min(1).max(MAX_HIDDEN_LAYERS).optional(), {
     flag: '--initial-hidden <widths>',
-    help: 'initial width of each hidden layer, e.g. 128,64 (instead of {initialHiddenSize})',
+    help: 'initial width of each hidden layer, e.g. 128,64',
     value: 'widths',
-    defaultShown: 'half of each {hidden} width',
+    defaultShown: 'half of each {hidden} width, 256',
     fixedOnResume: true,
   }),
   growthStrategy: option(z.enum(GROWTH_STRATEGIES).default('net2net'), {

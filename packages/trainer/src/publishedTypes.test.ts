@@ -35,6 +35,10 @@ it('the built declarations compile under module commonjs without skipLibCheck', 
         "import { resolveConfig, train, TRAIN_OPTION_INFO, type TrainConfig } from '@sprout/trainer';",
         'const config: TrainConfig = resolveConfig({ epochs: 1, hidden: [64] });',
         'console.log(config.hidden[0], TRAIN_OPTION_INFO.batchSize.flag, typeof train);',
+        // The file-system-free loop's subpath, found through typesVersions where exports are not read.
+        "import { TrainingLoop, type LoopData } from '@sprout/trainer/core';",
+        'const data: LoopData | null = null;',
+        'console.log(typeof TrainingLoop, data);',
       ].join('\n'),
     );
     const result = spawnSync(process.execPath, [tsc, '-p', project], { encoding: 'utf8' });

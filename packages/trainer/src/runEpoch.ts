@@ -1,4 +1,5 @@
-import { type AugmentBatch, Batches, type ImageSet } from '@sprout/data-mnist/browser';
+import type { AugmentBatch, ImageSet } from '@sprout/data-mnist';
+import { Batches } from '@sprout/data-mnist/browser';
 import { SoftmaxCrossEntropy } from '@sprout/layers';
 import { type Backend, CpuBackend, LossSums, SparseRows } from '@sprout/tensor';
 import type { TrainConfig } from './configTypes.js';

@@ -24,7 +24,7 @@ async function run(threads: number) {
       testLimit: 1000,
       epochs: 3,
       // The default growth (half width, then full) and augmentation: every path of a default run.
-      finalHiddenSize: 256,
+      hidden: [256],
       growthEpochs: 2,
       backend: 'cpu',
       threads,

@@ -5,7 +5,7 @@ import { loadModel } from '@sprout/layers';
 import { MemoryWatch } from '@sprout/memwatch';
 import { createCpuBackend } from '@sprout/tensor';
 import { describe, expect, it } from 'vitest';
-import { checkpointPath, readCheckpoint } from './checkpoint.js';
+import { checkpointPath, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { TrainConfigInput } from './config.js';
 import { CheckpointError, RunDirectoryError, TrainingDivergedError } from './errors.js';
 import { train } from './trainer.js';
@@ -16,8 +16,8 @@ const slice: TrainConfigInput = {
   trainLimit: 800,
   devSize: 100,
   testLimit: 300,
-  initialHiddenSize: 16,
-  finalHiddenSize: 32,
+  initialHidden: [16],
+  hidden: [32],
   growthEpochs: 2,
   warmupEpochs: 1,
   backend: 'cpu',
@@ -55,6 +55,19 @@ describe('train', () => {
     expect(metrics.classification.confusion).toHaveLength(10);
   });
 
+  it('continues a checkpoint written when widths were also numbers (finalHiddenSize, initialHiddenSize)', async () => {
+    const outDir = dir();
+    await train({ ...slice, epochs: 1, outDir });
+    const file = checkpointPath(outDir);
+    const { state, blobs } = readCheckpoint(file);
+    const old = { ...state, config: { ...state.config, finalHiddenSize: 32, initialHiddenSize: 16 } };
+    writeCheckpoint(file, old, blobs);
+    const result = await train({ outDir, epochs: 2 }, { resume: true });
+    expect(result.epochs).toBe(2);
+    expect(readCheckpoint(file).state.config).toMatchObject({ hidden: [32], initialHidden: [16] });
+    expect(readCheckpoint(file).state.config).not.toHaveProperty('finalHiddenSize');
+  });
+
   it('accumulating 2 micro-batches of 64 gives the same weights as batches of 128', async () => {
     const a = dir();
     const b = dir();
@@ -65,7 +78,7 @@ describe('train', () => {
       epochs: 1,
       augment: false,
       growthEpochs: 0,
-      initialHiddenSize: 32,
+      initialHidden: [32],
     };
     await train({ ...common, batchSize: 128, accumulate: 1, outDir: a });
     await train({ ...common, batchSize: 64, accumulate: 2, outDir: b });
@@ -162,8 +175,6 @@ describe('train', () => {
   it('two hidden layers grow on the schedule, learn, and resume exactly after an interruption', async () => {
     const deep = {
       ...slice,
-      initialHiddenSize: undefined,
-      finalHiddenSize: undefined,
       hidden: [64, 32],
       initialHidden: [32, 16],
       epochs: 3,

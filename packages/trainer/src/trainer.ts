@@ -348,7 +348,11 @@ function resumedBatchSize(state: CheckpointState, config: TrainConfig): number {
 }
 
 function resumedConfig(state: CheckpointState, input: TrainConfigInput): TrainConfig {
-  const saved = state.config;
+  // Checkpoints from before widths were lists only hold the first layer's as numbers too (always
+  // hidden[0] and initialHidden[0] there): the lists say it all.
+  const saved = Object.fromEntries(
+    Object.entries(state.config).filter(([key]) => key !== 'finalHiddenSize' && key !== 'initialHiddenSize'),
+  );
   const explicit = Object.fromEntries(
     Object.entries(absoluteDataDir(input as Record<string, unknown> & { dataDir?: string })).filter(
       ([, v]) => v !== undefined,

@@ -1,4 +1,7 @@
-import { type CroppedImages, stratifiedSplit } from '@sprout/data-mnist/browser';
+// Types from the main entry (what TypeScript projects without subpath exports resolve), values from
+// the browser entry (no Node module).
+import type { CroppedImages } from '@sprout/data-mnist';
+import { stratifiedSplit } from '@sprout/data-mnist/browser';
 import { evaluate, grow, type ModelMetadata, saveModel } from '@sprout/layers';
 import type { MemoryWatch } from '@sprout/memwatch';
 import { EarlyStopping, growthSchedule, type Schedule } from '@sprout/schedule';

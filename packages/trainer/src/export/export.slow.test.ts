@@ -17,8 +17,8 @@ it('TF.js and ONNX exports, float and int8, reproduce Sprout on the whole MNIST 
   await train({
     outDir,
     epochs: 3,
-    finalHiddenSize: 256,
-    initialHiddenSize: 256,
+    hidden: [256],
+    initialHidden: [256],
     augment: false,
     report: false,
     backend: 'cpu',

@@ -11,7 +11,8 @@ const space = {
     learningRate: { log: [1e-3, 4e-3] },
     elastic: { uniform: [0, 2] },
     dropout: { choice: [0, 0.1, 0.2] },
-    finalHiddenSize: { int: [128, 512] },
+    growthEpochs: { int: [0, 4] },
+    hidden: { choice: [[256], [512], [512, 256]] },
   },
   trials: 40,
   minEpochs: 5,
@@ -29,9 +30,10 @@ it('samples every option inside its distribution, the same way every time', () =
     expect(c.elastic).toBeGreaterThanOrEqual(0);
     expect(c.elastic).toBeLessThanOrEqual(2);
     expect([0, 0.1, 0.2]).toContain(c.dropout);
-    expect(Number.isInteger(c.finalHiddenSize)).toBe(true);
-    expect(c.finalHiddenSize).toBeGreaterThanOrEqual(128);
-    expect(c.finalHiddenSize).toBeLessThanOrEqual(512);
+    expect(Number.isInteger(c.growthEpochs)).toBe(true);
+    expect(c.growthEpochs).toBeGreaterThanOrEqual(0);
+    expect(c.growthEpochs).toBeLessThanOrEqual(4);
+    expect([[256], [512], [512, 256]]).toContainEqual(c.hidden);
   }
   // log-uniform: about as many draws below the geometric middle (2e-3) as above.
   const below = configs.filter((c) => (c.learningRate as number) < 2e-3).length;
@@ -70,9 +72,11 @@ it('refuses, naming the file and the entry: unknown options, options the search 
   // A bad base is blamed on the base, not on a search entry.
   expect(bad({ base: { labelSmoothing: 1.5 } })).toThrow(/space.json: base: labelSmoothing: /);
   expect(bad({ base: { dropout: 0.1 } })).toThrow(/dropout is both in base and in search/);
-  expect(bad({ search: { finalHiddenSize: { int: [128.5, 512] } } })).toThrow(
-    /search.finalHiddenSize: expected one of \{ "choice"/,
+  expect(bad({ search: { growthEpochs: { int: [0.5, 4] } } })).toThrow(
+    /search.growthEpochs: expected one of \{ "choice"/,
   );
+  // Widths are lists: a range of numbers for them is refused at its first end.
+  expect(bad({ search: { hidden: { int: [128, 512] } } })).toThrow(/search.hidden = 128: hidden: /);
   const dir = mkdtempSync(join(tmpdir(), 'sprout-space-'));
   writeFileSync(join(dir, 'broken.json'), '{ "trials": ');
   expect(() => readSearchSpace(join(dir, 'broken.json'))).toThrow(/broken.json is not JSON/);

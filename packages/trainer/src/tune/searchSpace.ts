@@ -12,14 +12,16 @@ import { optionsWhere } from '../options.js';
 /** How one option is drawn. */
 const distribution = z.union(
   [
-    z.object({ choice: z.array(z.union([z.number(), z.string(), z.boolean()])).min(1) }).strict(),
+    z
+      .object({ choice: z.array(z.union([z.number(), z.string(), z.boolean(), z.array(z.number())])).min(1) })
+      .strict(),
     z.object({ uniform: z.tuple([z.number(), z.number()]) }).strict(),
     z.object({ log: z.tuple([z.number().positive(), z.number().positive()]) }).strict(),
     z.object({ int: z.tuple([z.number().int(), z.number().int()]) }).strict(),
   ],
   {
     error:
-      'expected one of { "choice": [values…] }, { "uniform": [lo, hi] }, { "log": [lo, hi] } (both > 0), { "int": [lo, hi] } (whole numbers)',
+      'expected one of { "choice": [values…] } (a value may be a list: widths [512, 256]), { "uniform": [lo, hi] }, { "log": [lo, hi] } (both > 0), { "int": [lo, hi] } (whole numbers)',
   },
 );
 const distributionMatches: SameType<Distribution, z.infer<typeof distribution>> = true;
