@@ -5,6 +5,7 @@ import { type Backend, CpuBackend, LossSums, SparseRows } from '@sprout/tensor';
 import type { TrainConfig } from './configTypes.js';
 import { TrainingDivergedError } from './errors.js';
 import type { TrainHooks } from './events.js';
+import { batchBytesPerSample, MicroBatches } from './microBatches.js';
 import { nextTask, residentMB } from './runtime.js';
 import type { Session } from './session.js';
 import type { LoopMemory } from './trainingLoop.js';
@@ -33,19 +34,6 @@ const YIELD_EVERY_MS = 25;
  * rate. A cpu reads them after every batch, for free.
  */
 const READ_LOSS_EVERY_MS = 100;
-/** The smallest micro-batch memory advice goes down to. */
-const MIN_BATCH = 8;
-
-/**
- * Memory one sample of a batch takes while training, in bytes: its input as floats and as sparse
- * rows, and per layer the activations, their gradients and the ReLU masks (all float32).
- */
-export function batchBytesPerSample(widths: readonly number[]): number {
-  const [inputs, ...layers] = widths;
-  const floats = inputs * 3 + layers.reduce((sum, w) => sum + 3 * w, 0);
-  return floats * 4;
-}
-
 /**
  * The cpu backend's warp kernel for a run's augmentation, where it pays: it gives data-mnist's
  * bytes on every kernel thread. Measured (55,000 images, 2-core Zen 5): affine 224 ms an epoch in
@@ -90,64 +78,15 @@ export async function runEpoch(args: {
   // READ_LOSS_EVERY_MS, so its steps queue up without a wait (a divergence shows that much later).
   const lossSums = new LossSums(backend);
   const deferReads = backend.name === 'gpu';
-  let batchSize = args.batchSize;
-  // Micro-batches per optimizer step: more when memory made the micro-batch smaller, so each step
-  // still sees the configured samples (configured batch × accumulate) where the sizes divide.
-  const stepsOf = (size: number) =>
-    config.batchSize % size === 0 ? config.accumulate * (config.batchSize / size) : config.accumulate;
-  let k = stepsOf(batchSize);
-  // What a new micro-batch size does to each optimizer step, for the memory message.
-  const stepNote = (next: number) => {
-    const [steps, configured] = [stepsOf(next), config.batchSize * config.accumulate];
-    const perStep = next * steps;
-    if (steps !== config.accumulate || k !== config.accumulate) {
-      if (perStep === configured) return `; ${steps} micro-batches per step keep ${perStep} samples per step`;
-      return `; ${steps} micro-batches per step make ${perStep} samples per step (configured ${configured})`;
-    }
-    if (perStep === configured) return '';
-    return `; ${perStep} samples per step (configured ${configured}: ${config.batchSize} is not a multiple of ${next})`;
-  };
-  let pending = 0;
-  const bytesPerSample = batchBytesPerSample(model.widths);
-  // The micro-batch follows the memory really left (machine, budget, cgroup), changing only
-  // between optimizer steps; every change is reported.
-  let sampled = false;
-  // Resuming mid-epoch replays the epoch's first samples without training on them: by samples,
-  // not batches, so it lands exactly even if memory changed the batch size before the interruption.
-  let toSkip = args.skip > 0 ? args.sums.seen : 0;
-  const nextBatchSize = () => {
-    if (toSkip > 0) return Math.min(batchSize, toSkip);
-    if (pending !== 0) return batchSize;
-    if (!sampled) {
-      memory.check(); // a fresh reading at the epoch's start; later ones come every YIELD_EVERY_MS
-      sampled = true;
-    }
-    const next = memory.adviseBatchSize(batchSize, { min: MIN_BATCH, max: config.batchSize, bytesPerSample });
-    if (next !== batchSize) {
-      const left = memory.headroom();
-      hooks.onMessage?.(
-        `memory: batch size ${batchSize} → ${next} (${(left / 2 ** 20).toFixed(0)} MiB left for training, ~${(bytesPerSample / 1024).toFixed(0)} KiB per sample)` +
-          stepNote(next),
-      );
-      batchSize = next;
-      k = stepsOf(next);
-    }
-    return batchSize;
-  };
-  const batches = new Batches(train, trainIndex, {
-    batchSize: nextBatchSize,
-    seed: config.seed,
-    // The warps on every kernel thread where the cpu backend has them and they pay (the same bytes).
-    augmentWith: warpsOnKernelThreads(backend, config.augment ? config.elastic : 0),
-    augment: config.augment
-      ? {
-          translate: config.augmentShift,
-          rotateDegrees: config.augmentRotate,
-          scale: config.augmentScale,
-          elastic: config.elastic,
-        }
-      : false,
-  });
+  const micro = new MicroBatches(
+    config,
+    args.batchSize,
+    memory,
+    batchBytesPerSample(model.widths),
+    hooks.onMessage,
+    args.skip > 0 ? args.sums.seen : 0,
+  );
+  const batches = epochBatches(train, trainIndex, config, backend, () => micro.next());
   const estimatedBatches = Math.ceil(trainIndex.length / config.batchSize);
   const sums = { ...args.sums };
   let started = performance.now() - sums.seconds * 1000;
@@ -187,20 +126,17 @@ export async function runEpoch(args: {
   model.setTraining(true);
   try {
     for (const batch of batches.epoch(epoch)) {
-      if (toSkip > 0) {
-        toSkip -= batch.size;
+      if (micro.toSkip > 0) {
+        micro.toSkip -= batch.size;
         done++;
         continue;
       }
       x.set(batch.images, batch.size, pixels, 1 / 255, batch.labels);
-      const grad = loss.step(model.forward(x), x, lossSums, 1 / k);
+      const grad = loss.step(model.forward(x), x, lossSums, 1 / micro.steps);
       // Read before the step reaches the weights where reading is free.
       if (!deferReads) readLoss();
-      model.backward(grad, { accumulate: pending > 0 });
-      if (++pending === k) {
-        optimizer.step(rateNow());
-        pending = 0;
-      }
+      model.backward(grad, { accumulate: micro.pending > 0 });
+      if (micro.trained()) optimizer.step(rateNow());
       sums.seen += batch.size;
       done++;
       const now = performance.now();
@@ -208,22 +144,19 @@ export async function runEpoch(args: {
       if (deferReads && (reportDue || now - lastRead >= READ_LOSS_EVERY_MS)) readLoss();
       if (reportDue && hooks.onBatch) {
         lastReport = now;
-        const seconds = (now - started) / 1000;
-        const speed = sums.seen / Math.max(seconds, 1e-9);
         hooks.onBatch({
+          ...speedAndEta(sums.seen, trainIndex.length, (now - started) / 1000),
           epoch,
           epochs: config.epochs,
           batch: done,
           batches: estimatedBatches,
           loss: sums.loss / sums.seen,
           accuracy: sums.correct / sums.seen,
-          samplesPerSecond: speed,
           learningRate: rateNow(),
           hiddenSize: model.widths[1],
           hiddenSizes: model.widths.slice(1, -1),
           batchSize: batch.size,
           rssMB: residentMB(),
-          etaSeconds: (trainIndex.length - sums.seen) / speed,
         });
       }
       // The loop is synchronous, so timers cannot fire: sample memory here. Throws a typed
@@ -236,13 +169,13 @@ export async function runEpoch(args: {
         await letIn();
       }
       // Stop only on an optimizer-step boundary, so a resumed run replays whole accumulation groups.
-      if (pending === 0 && hooks.shouldStop?.()) {
+      if (micro.pending === 0 && hooks.shouldStop?.()) {
         readLoss();
         sums.seconds = (performance.now() - started) / 1000;
-        return { sums, batchesDone: done, interrupted: true, batchSize };
+        return { sums, batchesDone: done, interrupted: true, batchSize: micro.size };
       }
     }
-    if (pending > 0) optimizer.step(rateNow());
+    if (micro.pending > 0) optimizer.step(rateNow());
     readLoss();
   } finally {
     model.setTraining(false);
@@ -251,5 +184,35 @@ export async function runEpoch(args: {
     lossSums.dispose();
   }
   sums.seconds = (performance.now() - started) / 1000;
-  return { sums, batchesDone: done, interrupted: false, batchSize };
+  return { sums, batchesDone: done, interrupted: false, batchSize: micro.size };
+}
+
+/** An epoch's batches: shuffled by seed and epoch, augmented as the config says, sized by `size`. */
+function epochBatches(
+  train: ImageSet,
+  trainIndex: Int32Array,
+  config: TrainConfig,
+  backend: Backend,
+  size: () => number,
+): Batches {
+  return new Batches(train, trainIndex, {
+    batchSize: size,
+    seed: config.seed,
+    // The warps on every kernel thread where the cpu backend has them and they pay (the same bytes).
+    augmentWith: warpsOnKernelThreads(backend, config.augment ? config.elastic : 0),
+    augment: config.augment
+      ? {
+          translate: config.augmentShift,
+          rotateDegrees: config.augmentRotate,
+          scale: config.augmentScale,
+          elastic: config.elastic,
+        }
+      : false,
+  });
+}
+
+/** Samples per second so far and the seconds the epoch's rest will take at that speed. */
+function speedAndEta(seen: number, total: number, seconds: number) {
+  const samplesPerSecond = seen / Math.max(seconds, 1e-9);
+  return { samplesPerSecond, etaSeconds: (total - seen) / samplesPerSecond };
 }

@@ -16,6 +16,7 @@ import {
   curvePoint,
   logEvent,
   readTuneState,
+  type TrialRecord,
   TUNE_STATE_FILE,
   type TuneState,
   writeTuneState,
@@ -169,8 +170,8 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
   }
 }
 
-/** Hands out ASHA jobs to worker processes until the search is over or stopped. */
-async function runSearch(args: {
+/** What a search works with: the ASHA bookkeeping, the tune's state and how to save it. */
+interface SearchArgs {
   asha: Asha;
   state: TuneState;
   pending: AshaJob[];
@@ -179,16 +180,59 @@ async function runSearch(args: {
   options: TuneOptions;
   save: () => void;
   say: (line: string) => void;
-}): Promise<boolean> {
-  const { asha, state, pending, params, outDir, options, save, say } = args;
-  const live = new Map<number, ChildProcess>();
-  let wake: () => void = () => {};
-  let stopping = false;
-  const threadsPerTrial =
-    typeof options.threads === 'number'
-      ? options.threads
-      : Math.max(1, Math.floor(availableCores() / Math.max(1, options.workers)));
-  const launch = (job: AshaJob) => {
+}
+
+/** Hands out ASHA jobs to worker processes until the search is over or stopped; true if stopped. */
+function runSearch(args: SearchArgs): Promise<boolean> {
+  return new Search(args).run();
+}
+
+/** Trials in worker processes, at most `workers` at once, each reporting back over IPC. */
+class Search {
+  private readonly live = new Map<number, ChildProcess>();
+  private wake: () => void = () => {};
+  private stopping = false;
+  private readonly threadsPerTrial: number;
+
+  constructor(private readonly args: SearchArgs) {
+    const { threads, workers } = args.options;
+    // Trials at once share the cores: each trains on its share of them.
+    this.threadsPerTrial =
+      typeof threads === 'number'
+        ? threads
+        : Math.max(1, Math.floor(availableCores() / Math.max(1, workers)));
+  }
+
+  async run(): Promise<boolean> {
+    const { asha, pending, outDir, options, state, save, say } = this.args;
+    while (true) {
+      if (!this.stopping && options.shouldStop?.())
+        this.stopAll(
+          `stopping: ${this.live.size} trial(s) save a checkpoint; run the same tune again to continue`,
+        );
+      if (this.stopping && this.live.size === 0) break;
+      while (!this.stopping && this.live.size < options.workers) {
+        const job = pending.shift() ?? asha.next();
+        if (!job) break;
+        // A worker of a tune that was killed may still be saving its checkpoint there.
+        await waitForUnlocked(trialDir(outDir, job.trial), say);
+        this.launch(job);
+      }
+      if (this.live.size === 0) break;
+      await new Promise<void>((r) => {
+        this.wake = r;
+        setTimeout(r, 200);
+      });
+    }
+    if (!this.stopping) return false;
+    logEvent(state, 'stopped; run the same tune again to continue');
+    save();
+    return true;
+  }
+
+  /** Starts `job` in a worker process: its trial's record, the log, the process and its job. */
+  private launch(job: AshaJob): void {
+    const { state, params, outDir, save, say } = this.args;
     const id = job.trial;
     state.trials[id] ??= { id, params: params[id], dir: trialDir(outDir, id), results: [], curve: [] };
     const trial = state.trials[id];
@@ -200,105 +244,106 @@ async function runSearch(args: {
     );
     save();
     say(`trial ${id} → ${job.epochs} epochs ${JSON.stringify(trial.params)}`);
-    const child = fork(options.workerScript, options.workerArgs ?? [], {
-      // Trials at once share the cores: each trains on its share of them.
-      env: { ...process.env, SPROUT_THREADS: String(threadsPerTrial) },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (d) => {
-      stderr = (stderr + d).slice(-2000);
-    });
-    // A worker can die before it reads its job (a SIGTERM to the whole process group as it
-    // starts): the send then fails with EPIPE. Its exit, handled below, says what happened.
-    child.on('error', (error) => {
-      stderr = `${stderr}${error.message}\n`.slice(-2000);
-    });
-    /** The job's rung is over with this score: ASHA, the trial and the running list learn it. */
-    const endRung = (score: number) => {
-      const result = { rung: job.rung, epochs: job.epochs, score };
-      asha.record(id, result);
-      trial.results.push(result);
-      state.running = state.running.filter((j) => j.trial !== id);
-      return result;
-    };
+    const { child, stderr } = this.fork();
     let outcome: TrialMessage | null = null;
     child.on('message', (m: TrialMessage) => {
-      if (m.type === 'epoch') {
+      if (m.type !== 'epoch') outcome = m;
+      else {
         trial.curve = trial.curve.filter((p) => p.epoch !== m.record.epoch);
         trial.curve.push(curvePoint(m.record));
         trial.curve.sort((a, b) => a.epoch - b.epoch);
-      } else outcome = m;
+      }
     });
     child.on('exit', (code, signal) => {
-      live.delete(id);
-      const o = outcome as TrialMessage | null;
-      if (o?.type === 'done' && !o.result.interrupted) {
-        // The run's own history is complete even across kills (epoch messages can be lost).
-        trial.curve = curveOf(trial.dir) ?? trial.curve;
-        const result = endRung(o.result.bestDevAccuracy);
-        logEvent(state, `trial ${id}: rung ${job.rung} done, best dev ${(result.score * 100).toFixed(2)}%`);
-        say(`trial ${id} @${job.epochs} epochs: dev ${(result.score * 100).toFixed(2)}%`);
-      } else if (o === null && signal !== null) {
-        // Killed by a signal, not by its own error (a Ctrl-C or SIGTERM to the whole process
-        // group reaches the workers too): the trial stays running, to continue from its
-        // checkpoint, and the tune stops as on a stop request.
-        if (!stopping) {
-          stopping = true;
-          say(`trial ${id}'s worker was stopped (${signal}): stopping; run the same tune again to continue`);
-          for (const other of live.values()) other.kill('SIGTERM');
-        }
-      } else if (o?.type === 'failed' || (!stopping && o?.type !== 'done')) {
-        const message =
-          o?.type === 'failed'
-            ? o.message
-            : `worker exited (${signal ?? code}): ${stderr.trim().split('\n').pop() ?? ''}`;
-        // A failed trial scores 0 at its rung: never promoted, and the search goes on.
-        endRung(0);
-        trial.failure = message;
-        logEvent(state, `trial ${id}: failed: ${message}`);
-        say(`trial ${id} failed: ${message}`);
-      }
+      this.live.delete(id);
+      this.ended(job, trial, outcome, signal ?? code, stderr());
       save();
-      wake();
+      this.wake();
     });
-    child.send(
-      {
-        config: trialConfig(state.space, trial.params, { epochs: job.epochs, outDir: trial.dir }),
-        resume,
-      } satisfies TrialJob,
-      (error) => {
-        if (error) stderr = `${stderr}${error.message}\n`.slice(-2000);
-      },
-    );
-    live.set(id, child);
-  };
-  while (true) {
-    if (!stopping && options.shouldStop?.()) {
-      stopping = true;
-      say(`stopping: ${live.size} trial(s) save a checkpoint; run the same tune again to continue`);
-      for (const child of live.values()) child.kill('SIGTERM');
-    }
-    if (stopping && live.size === 0) break;
-    while (!stopping && live.size < options.workers) {
-      const job = pending.shift() ?? asha.next();
-      if (!job) break;
-      // A worker of a tune that was killed may still be saving its checkpoint there.
-      await waitForUnlocked(trialDir(outDir, job.trial), say);
-      launch(job);
-    }
-    if (live.size === 0) break;
-    await new Promise<void>((r) => {
-      wake = r;
-      setTimeout(r, 200);
+    const message: TrialJob = {
+      config: trialConfig(state.space, trial.params, { epochs: job.epochs, outDir: trial.dir }),
+      resume,
+    };
+    child.send(message, (error) => {
+      if (error) stderr(error.message);
     });
+    this.live.set(id, child);
   }
-  if (stopping) {
-    logEvent(state, 'stopped; run the same tune again to continue');
-    save();
-    return true;
+
+  /** A worker process with its stderr's last 2,000 characters kept (and send/spawn errors added). */
+  private fork(): { child: ChildProcess; stderr: (add?: string) => string } {
+    const { workerScript, workerArgs } = this.args.options;
+    const child = fork(workerScript, workerArgs ?? [], {
+      env: { ...process.env, SPROUT_THREADS: String(this.threadsPerTrial) },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let text = '';
+    const stderr = (add?: string) => {
+      if (add !== undefined) text = `${text}${add}\n`.slice(-2000);
+      return text;
+    };
+    child.stderr?.on('data', (d) => {
+      text = (text + d).slice(-2000);
+    });
+    // A worker can die before it reads its job (a SIGTERM to the whole process group as it
+    // starts): the send then fails with EPIPE. Its exit says what happened.
+    child.on('error', (error) => stderr(error.message));
+    return { child, stderr };
   }
-  return false;
+
+  /** A worker is gone: its rung done, the trial failed, or the tune stopping (by a signal). */
+  private ended(
+    job: AshaJob,
+    trial: TrialRecord,
+    outcome: TrialMessage | null,
+    exit: NodeJS.Signals | number | null,
+    stderr: string,
+  ): void {
+    const { state, say } = this.args;
+    const id = trial.id;
+    if (outcome?.type === 'done' && !outcome.result.interrupted) {
+      // The run's own history is complete even across kills (epoch messages can be lost).
+      trial.curve = curveOf(trial.dir) ?? trial.curve;
+      const result = this.endRung(job, trial, outcome.result.bestDevAccuracy);
+      logEvent(state, `trial ${id}: rung ${job.rung} done, best dev ${(result.score * 100).toFixed(2)}%`);
+      say(`trial ${id} @${job.epochs} epochs: dev ${(result.score * 100).toFixed(2)}%`);
+    } else if (outcome === null && typeof exit === 'string') {
+      // Killed by a signal, not by its own error (a Ctrl-C or SIGTERM to the whole process
+      // group reaches the workers too): the trial stays running, to continue from its
+      // checkpoint, and the tune stops as on a stop request.
+      if (!this.stopping)
+        this.stopAll(
+          `trial ${id}'s worker was stopped (${exit}): stopping; run the same tune again to continue`,
+        );
+    } else if (outcome?.type === 'failed' || (!this.stopping && outcome?.type !== 'done')) {
+      const message =
+        outcome?.type === 'failed'
+          ? outcome.message
+          : `worker exited (${exit}): ${stderr.trim().split('\n').pop() ?? ''}`;
+      // A failed trial scores 0 at its rung: never promoted, and the search goes on.
+      this.endRung(job, trial, 0);
+      trial.failure = message;
+      logEvent(state, `trial ${id}: failed: ${message}`);
+      say(`trial ${id} failed: ${message}`);
+    }
+  }
+
+  /** The job's rung is over with this score: ASHA, the trial and the running list learn it. */
+  private endRung(job: AshaJob, trial: TrialRecord, score: number) {
+    const { asha, state } = this.args;
+    const result = { rung: job.rung, epochs: job.epochs, score };
+    asha.record(trial.id, result);
+    trial.results.push(result);
+    state.running = state.running.filter((j) => j.trial !== trial.id);
+    return result;
+  }
+
+  /** Says why, and asks every running trial to save a checkpoint and stop. */
+  private stopAll(why: string): void {
+    this.stopping = true;
+    this.args.say(why);
+    for (const child of this.live.values()) child.kill('SIGTERM');
+  }
 }
 
 function trialDir(outDir: string, trial: number): string {
