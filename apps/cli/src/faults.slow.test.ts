@@ -446,6 +446,120 @@ describe('corrupt, foreign and missing files', () => {
   });
 });
 
+describe('every input file, whatever is wrong with it, is named with what is wrong', () => {
+  // Each input the CLI reads, broken each way a file can be: missing, a directory in its place,
+  // empty, or bytes of another kind. One line on stderr names the file; nothing is a stack trace.
+  let fixtures = 0;
+  const fixture = () => join(root, `inputs-${fixtures++}`);
+  /** Each input with fresh files around it: the file to break and the command that reads it. */
+  const inputs: { name: string; optional?: boolean; make: () => { file: string; args: string[] } }[] = [
+    ...['train-images-idx3-ubyte', 't10k-labels-idx1-ubyte', 'classes.txt'].map((base) => ({
+      name: base,
+      optional: base === 'classes.txt',
+      make: () => {
+        const dataset = writeDataset(fixture());
+        return { file: join(dataset, base), args: [...tiny, '--data-dir', dataset, '--out', fixture()] };
+      },
+    })),
+    ...(['evaluate', 'export', 'predict'] as const).map((command) => ({
+      name: `model.sprout (${command})`,
+      make: () => {
+        const run = fresh(`inputs-${fixtures++}`);
+        writeFileSync(
+          join(run, 'digit.pgm'),
+          Buffer.concat([Buffer.from('P5 28 28 255\n'), Buffer.alloc(784, 9)]),
+        );
+        const args = {
+          evaluate: ['evaluate', '--out', run],
+          export: ['export', '--out', run, '--format', 'onnx', '--to', fixture()],
+          predict: ['predict', '--out', run, join(run, 'digit.pgm')],
+        }[command];
+        return { file: join(run, 'model.sprout'), args };
+      },
+    })),
+    {
+      name: 'checkpoint.sprout',
+      make: () => {
+        const run = fresh(`inputs-${fixtures++}`);
+        return { file: join(run, 'checkpoint.sprout'), args: ['continue', '--out', run, '--epochs', '3'] };
+      },
+    },
+    {
+      name: 'an image (predict)',
+      make: () => {
+        const file = join(fixture(), 'digit.png');
+        mkdirSync(dirname(file), { recursive: true });
+        return { file, args: ['predict', '--out', good, file] };
+      },
+    },
+    {
+      name: 'a search space',
+      make: () => {
+        const file = `${fixture()}.json`;
+        return { file, args: ['tune', '--space', file, '--out', fixture(), '--workers', '1'] };
+      },
+    },
+    {
+      name: 'tune.json',
+      optional: true,
+      make: () => {
+        const [space, out] = [`${fixture()}.json`, fixture()];
+        writeFileSync(
+          space,
+          JSON.stringify({ search: { dropout: { choice: [0] } }, trials: 1, minEpochs: 1, maxEpochs: 1 }),
+        );
+        mkdirSync(out);
+        return {
+          file: join(out, 'tune.json'),
+          args: ['tune', '--space', space, '--out', out, '--workers', '1'],
+        };
+      },
+    },
+  ];
+  const breakings: [string, (file: string) => void][] = [
+    ['missing', (file) => rmSync(file, { recursive: true, force: true })],
+    [
+      'a directory',
+      (file) => {
+        rmSync(file, { recursive: true, force: true });
+        mkdirSync(file);
+      },
+    ],
+    [
+      'empty',
+      (file) => {
+        rmSync(file, { recursive: true, force: true });
+        writeFileSync(file, '');
+      },
+    ],
+    [
+      'another kind of file',
+      (file) => {
+        rmSync(file, { recursive: true, force: true });
+        writeFileSync(
+          file,
+          Buffer.from('%PDF-1.4 not what was expected at all, and long enough to look like something'),
+        );
+      },
+    ],
+  ];
+  it.each(breakings)('%s', (how, breakFile) => {
+    for (const input of inputs) {
+      // An optional file that is missing is simply not used.
+      if (how === 'missing' && input.optional) continue;
+      const { file, args } = input.make();
+      breakFile(file);
+      const r = sprout(args);
+      const label = `${input.name}: ${how}`;
+      const base = (file.split('/').at(-1) as string).replace('.', '\\.');
+      // A missing IDX file is named by what was looked for in its directory.
+      const named = new RegExp(`${base}|no file matching .*${base.split('-')[0]}`);
+      expectFault(label, r, r.status === 2 ? 2 : 1, named);
+      expect(r.stderr, label).not.toMatch(/\n\s+at /);
+    }
+  });
+});
+
 describe('datasets checked before work starts', () => {
   it('--evaluate scores a run on the dataset it was trained on', () => {
     const dir = fresh('own-data');

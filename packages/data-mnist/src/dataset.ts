@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatasetError, IdxFormatError } from './errors.js';
 import { type LabeledImages, labeledImages } from './labeledImages.js';
+import { readFailure } from './readFailure.js';
 import { readIdx } from './readIdx.js';
 
 export type { LabeledImages } from './labeledImages.js';
@@ -93,7 +94,10 @@ export async function loadIdxDirectory(
 async function readClassNames(dir: string, names: string[], classes: number): Promise<string[] | undefined> {
   if (!names.includes(CLASS_NAMES_FILE)) return undefined;
   const file = join(dir, CLASS_NAMES_FILE);
-  const lines = (await readFile(file, 'utf8'))
+  const text = await readFile(file, 'utf8').catch((error) => {
+    throw readFailure(file, error);
+  });
+  const lines = text
     .replace(/\s+$/, '')
     .split(/\r?\n/)
     .map((l) => l.trim());

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { IdxFormatError } from './errors.js';
 import { checkIdxSize, readIdxHeader } from './idxHeader.js';
+import { readFailure } from './readFailure.js';
 
 /** A decoded IDX file of unsigned bytes: `dims` from the header, `data` row-major. */
 export interface IdxArray {
@@ -21,6 +22,14 @@ export interface IdxArray {
  * ```
  */
 export async function readIdx(file: string, expectMagic?: number): Promise<IdxArray> {
+  try {
+    return await readIdxFile(file, expectMagic);
+  } catch (error) {
+    throw readFailure(file, error);
+  }
+}
+
+async function readIdxFile(file: string, expectMagic?: number): Promise<IdxArray> {
   const head = await firstBytes(file, 2);
   const gzip = head.length === 2 && head[0] === 0x1f && head[1] === 0x8b;
   const fileSize = (await stat(file)).size;

@@ -80,5 +80,7 @@ it('refuses, naming the file and the entry: unknown options, options the search 
   const dir = mkdtempSync(join(tmpdir(), 'sprout-space-'));
   writeFileSync(join(dir, 'broken.json'), '{ "trials": ');
   expect(() => readSearchSpace(join(dir, 'broken.json'))).toThrow(/broken.json is not JSON/);
-  expect(() => readSearchSpace(join(dir, 'missing.json'))).toThrow(/cannot read .*missing.json: ENOENT/);
+  expect(() => readSearchSpace(join(dir, 'missing.json'))).toThrow(
+    /cannot read .*missing.json: no such file or directory \(ENOENT\)/,
+  );
 });

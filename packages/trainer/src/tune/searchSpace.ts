@@ -8,6 +8,7 @@ export type { Distribution, SearchSpace };
 
 import { ConfigError } from '../errors.js';
 import { optionsWhere } from '../options.js';
+import { fsErrorMessage } from '../runFiles.js';
 
 /** How one option is drawn. */
 const distribution = z.union(
@@ -60,7 +61,7 @@ export function readSearchSpace(file: string): SearchSpace {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError('space', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new ConfigError('space', fsErrorMessage('read', file, error));
   }
   let json: unknown;
   try {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { EpochRecord } from '../history.js';
-import { writeFileAtomic } from '../runFiles.js';
+import { fsErrorMessage, writeFileAtomic } from '../runFiles.js';
 import type { AshaJob, RungResult } from './asha.js';
 import type { SearchSpace } from './searchSpace.js';
 
@@ -59,8 +59,14 @@ export const TUNE_STATE_FILE = 'tune.json';
 export function readTuneState(dir: string): TuneState | null {
   const file = join(dir, TUNE_STATE_FILE);
   if (!existsSync(file)) return null;
+  let text: string;
   try {
-    const state = JSON.parse(readFileSync(file, 'utf8')) as TuneState;
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('out', fsErrorMessage('read the tune state', file, error));
+  }
+  try {
+    const state = JSON.parse(text) as TuneState;
     if (state.version !== 1) throw new Error(`version ${state.version}`);
     return state;
   } catch (error) {
