@@ -22,7 +22,7 @@ export const MODEL_FORMAT_VERSION = 2;
 const INT8_FORMAT_VERSION = 3;
 const CHECKSUM_BYTES = 32;
 
-/** What a model needs to be used correctly, stored in the file beside its weights (v2). */
+/** What a model needs to be used correctly, stored in the file beside its weights (v2 and later). */
 export interface ModelMetadata {
   /** Image size the model takes (its input features are rows × cols). */
   input?: { rows: number; cols: number };
@@ -145,8 +145,8 @@ export function loadModel(backend: Backend, bytes: Uint8Array, source = 'model')
 }
 
 /**
- * Reads a model file (v1 or v2) with its metadata; `source` (a path) starts every error message.
- * A v2 file whose checksum does not match is refused: its weights or header changed after saving.
+ * Reads a model file (v1, v2, or v3 with int8 kernels, dequantized to float32) with its metadata; `source` (a path) starts every error message.
+ * A v2+ file whose checksum does not match is refused: its weights or header changed after saving.
  */
 export function readModelFile(
   backend: Backend,

@@ -25,7 +25,7 @@ const ADAM_SLOTS = { m: 0, v: 0, beta1Power: 1, beta2Power: 1 };
  * ```ts
  * const adam = new Adam(model.parameters(), { lr: 1e-3 });
  * adam.step();            // after backward
- * adam.grow(param, map);  // after the layer widened
+ * adam.grow(g.param, g.map, g.oldShape); // for each growth grow() returned
  * ```
  */
 export class Adam extends SlottedOptimizer<keyof typeof ADAM_SLOTS> {

@@ -1,10 +1,10 @@
 /** Options of {@link growthSchedule}. */
 export interface GrowthScheduleOptions {
-  /** Width at epoch 0 (the seed: 128). */
+  /** Width at epoch 0 (the original NumPy script: 128; Sprout's default: half the final width). */
   initial: number;
-  /** Width from `growthEpochs` on (the seed: 512). */
+  /** Width from `growthEpochs` on (the original NumPy script and Sprout: 512). */
   final: number;
-  /** Epochs to go from initial to final (the seed: 20). */
+  /** Epochs to go from initial to final (the original NumPy script: 20; Sprout's default: 4). */
   growthEpochs: number;
   /** `linear` grows a little every epoch; `stepped` grows in `steps` equal jumps. */
   mode?: 'linear' | 'stepped';

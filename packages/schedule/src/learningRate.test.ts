@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { constant, cosine, linearWarmup, oneCycle, stepDecay, warmupDecay } from './learningRate.js';
 
-it('warmupDecay gives the seed formula at the boundary epochs', () => {
+it("warmupDecay gives the original NumPy script's formula at the boundary epochs", () => {
   const lr = warmupDecay({ lr0: 1e-3, warmup: 5, decay: 0.5, decayPatience: 10 });
   expect(lr(0)).toBeCloseTo(2e-4, 12);
   expect(lr(4)).toBeCloseTo(1e-3, 12);

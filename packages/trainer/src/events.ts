@@ -32,7 +32,10 @@ export interface TrainHooks {
   onBatch?(progress: BatchProgress): void;
   onEpoch?(record: EpochRecord): void;
   onMessage?(line: string): void;
-  /** Asked after every batch; true makes the loop save a checkpoint and return (Ctrl-C). */
+  /**
+   * Asked after every optimizer step (every batch when accumulate is 1); true makes the loop save
+   * a checkpoint and return (Ctrl-C).
+   */
   shouldStop?(): boolean;
   /**
    * Called where the loop lets the event loop in (every ~25 ms of training); a promise returned

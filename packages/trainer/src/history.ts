@@ -17,7 +17,7 @@ export interface EpochRecord {
   hiddenSizes?: number[];
   batchSize: number;
   seconds: number;
-  /** Wall seconds since the run started (excluding earlier sessions' time when resumed). */
+  /** Wall seconds since the run started (earlier sessions' time included when resumed). */
   elapsed: number;
   samplesPerSecond: number;
   rssMB: number;

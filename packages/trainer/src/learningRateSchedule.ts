@@ -3,7 +3,7 @@ import type { TrainConfig } from './config.js';
 
 /**
  * The learning rate at fractional epoch `t` (epoch e's batches run from t = e − 1 to e). The
- * seed's `step` schedule changes once per epoch, at its start, as it always has; `cosine` and
+ * original NumPy script's `step` schedule changes once per epoch, at its start, as it always has; `cosine` and
  * `one-cycle` change every batch.
  */
 export function learningRateSchedule(config: TrainConfig): Schedule {

@@ -17,9 +17,10 @@ export async function releaseMemory(): Promise<void> {
 
 /**
  * A full garbage collection now, without waiting (see {@link releaseMemory}); false where this V8
- * gives no `gc`. After each checkpoint: its copies of the weights and of Adam's slots (1.6 MB
- * arrays at width 512) die together, and freeing them together lets malloc reuse the same blocks
- * next epoch instead of fragmenting its heap (a default run crept up ~30 MiB without it).
+ * gives no `gc`. After each epoch's checkpoint and after growth: the checkpoint's model bytes and
+ * buffers (Adam's slots are written from views on the cpu backend, copies only on a GPU) die
+ * together, and freeing them together lets malloc reuse the same blocks next epoch instead of
+ * fragmenting its heap (a default run crept up ~30 MiB without it).
  */
 export function collectGarbage(): boolean {
   if (gc === undefined) {

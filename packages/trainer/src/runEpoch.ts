@@ -52,7 +52,8 @@ function warpsOnKernelThreads(
 /**
  * One epoch of training: shuffled (optionally augmented) batches, forward, fused loss, backward
  * into the gradient buffers — `accumulate` micro-batches per Adam step — with progress reports.
- * Resumes mid-epoch by regenerating and skipping the first `skip` batches (same data, same order).
+ * Resumes mid-epoch by regenerating the epoch and replaying its first `sums.seen` samples untrained
+ * (by samples, not batches, so a batch size changed by memory still lands exactly).
  */
 export async function runEpoch(args: {
   session: Session;

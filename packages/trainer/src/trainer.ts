@@ -149,9 +149,10 @@ function absoluteDataDir<T extends { dataDir?: string }>(config: T): T {
 }
 
 /**
- * One run, in three phases — prepare (backend, memory watch, model and optimizer, schedules,
- * epoch 0), the epoch loop, finish (best model, metrics, plots, report) — and one cleanup path
- * for everything it started, whatever happened.
+ * One run: resources (backend, memory watch), the model and its TrainingLoop, the loop's epochs
+ * (epoch 0 first for a new run), then the outputs (best model, metrics, history, memory) — and one
+ * cleanup path for everything it started, whatever happened. Returns the report job, which
+ * train() renders once the run's data is gone.
  */
 async function trainLocked(
   config: TrainConfig,
@@ -221,7 +222,7 @@ function closeResources(resources: RunResources): void {
   resources.backend.dispose();
 }
 
-/** Phase 1: the model (new or from the checkpoint) and the loop around it, then epoch 0 for a new run. */
+/** Phase 1: the model (new or from the checkpoint) and its TrainingLoop (whose run starts with epoch 0 for a new run). */
 function prepareRun(
   resources: RunResources,
   config: TrainConfig,

@@ -18,7 +18,7 @@ export type TrialMessage =
 /**
  * The body of a tuning worker process (started by {@link tune} with an IPC channel): takes one
  * {@link TrialJob}, trains, reports every epoch and the result. SIGTERM, SIGINT or the tuner
- * going away (even killed) make it stop after the current batch with a checkpoint, so the trial
+ * going away (even killed) make it stop after the current optimizer step with a checkpoint, so the trial
  * continues exactly where it was when the tune is run again. Returns the exit code.
  */
 export async function runTrialWorker(): Promise<number> {

@@ -24,11 +24,11 @@ import {
 
 /** Options of {@link tune}. */
 export interface TuneOptions {
-  /** The search space file (JSON, see {@link searchSpaceSchema}). */
+  /** The search space file (JSON; see {@link SearchSpace}). */
   spaceFile: string;
   /** The tune directory: tune.json, trials/NNN run directories, summary.md, curves.png. */
   outDir: string;
-  /** Trials trained at once, each in its own process (one per core by default). */
+  /** Trials trained at once, each in its own process (`sprout tune --workers` defaults to one per core). */
   workers: number;
   /**
    * Kernel threads of each trial: a count, or `auto` (default): the cores this process may use
