@@ -28,9 +28,6 @@ export type TrainingEvent =
     }
   | { type: 'message'; text: string };
 
-/** The dev split `train()` carves by default, smaller for a `limit`ed run. */
-const DEV = 5000;
-
 export class DemoTraining {
   private readonly loop: TrainingLoop;
   private paused: (() => void) | null = null;
@@ -45,11 +42,9 @@ export class DemoTraining {
     /** Train on only the first `limit` training digits (0: all). */
     limit = 0,
   ) {
-    const count = limit > 0 ? Math.min(limit, data.train.count) : data.train.count;
     const config = resolveConfig({
       seed,
       trainLimit: limit,
-      devSize: Math.min(DEV, Math.floor(count / 5)),
       backend: backend.name === 'gpu' ? 'gpu' : 'cpu',
     });
     this.loop = new TrainingLoop({

@@ -38,7 +38,8 @@ export interface TrainConfigInput {
   dataDir?: string | undefined;
   outDir?: string;
   classes?: number | undefined;
-  devSize?: number;
+  /** Training images held out as the dev split (default: a twelfth of them, at most 5,000). */
+  devSize?: number | undefined;
   trainLimit?: number;
   testLimit?: number;
   evaluateTest?: boolean;
@@ -51,7 +52,7 @@ export type TrainOptionName = keyof TrainConfigInput;
 /** Options with a default that `resolveConfig` always fills in. */
 type Defaulted = Exclude<
   TrainOptionName,
-  'hidden' | 'initialHidden' | 'scheduleEpochs' | 'augment' | 'threads' | 'dataDir' | 'classes'
+  'hidden' | 'initialHidden' | 'scheduleEpochs' | 'augment' | 'threads' | 'dataDir' | 'classes' | 'devSize'
 >;
 
 /** Fully resolved training options (`resolveConfig`'s result): defaults filled, widths layer by layer. */
@@ -64,6 +65,7 @@ export type TrainConfig = Flat<
     threads?: 'auto' | number | undefined;
     dataDir?: string | undefined;
     classes?: number | undefined;
+    devSize?: number | undefined;
   }
 >;
 

@@ -275,10 +275,15 @@ export const TRAIN_OPTIONS = {
     defaultShown: 'from the labels',
     fixedOnResume: true,
   }),
-  devSize: option(z.number().int().min(1).default(5000), {
+  /**
+   * Training images held out for early stopping and choosing (default: a twelfth of them, at
+   * most 5,000 — MNIST's 60,000 give 5,000, a small dataset keeps most of its images).
+   */
+  devSize: option(z.number().int().min(1).optional(), {
     flag: '--dev-size <n>',
     help: 'images held out of training for early stopping',
     value: 'integer',
+    defaultShown: 'a twelfth of the training images, at most 5000',
     fixedOnResume: true,
   }),
   /** Use only the first N training images (quick runs and tests); 0 = all. */

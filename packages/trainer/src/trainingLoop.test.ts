@@ -81,6 +81,27 @@ describe('the training loop without files', () => {
     backend.dispose();
   });
 
+  it('holds out a twelfth of a small training set as dev by default (at most 5,000)', () => {
+    const backend = new CpuBackend({ threads: 1 });
+    const loopOf = (input: TrainConfigInput) => {
+      const config = resolveConfig(input);
+      return new TrainingLoop({
+        config,
+        session: newSession(backend, config, 784, 10),
+        data: { train: croppedImages(mnist.train), test: mnist.test, classes: 10 },
+      });
+    };
+    expect(resolveConfig({}).devSize).toBeUndefined();
+    expect(loopOf({ trainLimit: 1200 }).split.dev.length).toBe(100);
+    expect(loopOf({ trainLimit: 1200 }).split.train.length).toBe(1100);
+    expect(loopOf({}).split.dev.length).toBe(5000);
+    expect(loopOf({ trainLimit: 1200, devSize: 300 }).split.dev.length).toBe(300);
+    expect(() => loopOf({ trainLimit: 1200, devSize: 1200 })).toThrow(
+      'devSize: is 1200 but must be smaller than the 1200 training images: lower it',
+    );
+    backend.dispose();
+  });
+
   it('pauses where the pause point asks, and paused time is not training time', async () => {
     const config = resolveConfig({ ...input, epochs: 1, outDir: join(out, 'pause') });
     const backend = new CpuBackend({ threads: 1 });

@@ -148,7 +148,8 @@ export class TrainingLoop {
       labels: data.test.labels.subarray(0, testCount),
       count: testCount,
     };
-    this.split = stratifiedSplit(data.train.labels.subarray(0, trainCount), config.devSize, config.seed);
+    const dev = devSizeFor(config, trainCount);
+    this.split = stratifiedSplit(data.train.labels.subarray(0, trainCount), dev, config.seed);
     this.devImages = gatherImages(data.train, this.split.dev);
     this.devLabels = Uint8Array.from(this.split.dev, (k) => data.train.labels[k]);
     this.learningRate = learningRateSchedule(config);
@@ -360,13 +361,23 @@ export class TrainingLoop {
   }
 }
 
+/** The most images the default dev split holds: MNIST's 60,000 give this many. */
+const MAX_DEFAULT_DEV = 5000;
+
+/** The dev split's size: the config's, else a twelfth of the training images, at most 5,000. */
+export function devSizeFor(config: TrainConfig, trainImages: number): number {
+  return config.devSize ?? Math.min(MAX_DEFAULT_DEV, Math.max(1, Math.round(trainImages / 12)));
+}
+
 /** The dev split is carved from the training images: it must leave some to train on. */
 export function checkDevSize(config: TrainConfig, trainImages: number): void {
-  if (config.devSize >= trainImages)
-    throw new ConfigError(
-      'devSize',
-      `is ${config.devSize} but must be smaller than the ${trainImages} training images: lower it`,
-    );
+  const dev = devSizeFor(config, trainImages);
+  if (dev < trainImages) return;
+  const fix = config.devSize === undefined ? 'too few images to hold out a dev split' : 'lower it';
+  throw new ConfigError(
+    'devSize',
+    `is ${dev} but must be smaller than the ${trainImages} training images: ${fix}`,
+  );
 }
 
 function emptySums(): EpochSums {
