@@ -306,6 +306,21 @@ async function run() {
       expect(r.accuracy).toBeGreaterThan(0.5); // 4 classes: chance is 0.25
     }
   });
+  it("the npm guide's own loop on in-memory numbers runs as written, as ESM and as CommonJS", () => {
+    // The block as the guide prints it: what a reader copies is what is tested.
+    const guide = readFileSync(join(root, 'apps/docs/guides/use-from-npm.md'), 'utf8');
+    const code = /```js\n\/\/ own-loop\.mjs[^\n]*\n([\s\S]*?)```/.exec(guide)?.[1] ?? '';
+    expect(code).toContain('model.predict(');
+    const cjs = code.replace(/^import \{ (.+) \} from '(.+)';$/gm, "const { $1 } = require('$2');");
+    expect(cjs).not.toMatch(/^import /m);
+    writeFileSync(join(project.dir, 'own-loop.mjs'), code);
+    writeFileSync(join(project.dir, 'own-loop.cjs'), cjs);
+    for (const file of ['own-loop.mjs', 'own-loop.cjs']) {
+      const out = node(project.dir, file);
+      expect(Number(/^accuracy ([\d.]+)$/m.exec(out)?.[1])).toBeGreaterThan(0.95);
+    }
+  });
+
   it('runs the same loop without files (@sprout/trainer/core) on images in memory, from ESM and CJS', () => {
     const { esm, cjs } = bothFormats(
       project.dir,
