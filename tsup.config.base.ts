@@ -16,11 +16,12 @@ export const libraryConfig = defineConfig({
   // Keep `node:` in imports: browsers bundlers (the docs demo) recognise node: builtins by it.
   removeNodeProtocol: false,
   // CommonJS has no import.meta.url (createRequire for gpu.js and the bundled MNIST needs it): give
-  // the CJS build one from __filename. Not tsup's `shims`, whose ESM half imports node:url and
-  // node:path into the ESM build, which browsers (the docs demo) then cannot load.
+  // the CJS build an `import.meta` whose url getter makes one from __filename when read. Not tsup's
+  // `shims`, whose ESM half imports node:url and node:path into the ESM build, which browsers (the
+  // docs demo) then cannot load.
   esbuildOptions(options, { format }) {
     if (format !== 'cjs') return;
-    options.define = { ...options.define, 'import.meta.url': 'importMetaUrl' };
+    options.define = { ...options.define, 'import.meta': 'importMeta' };
     options.inject = [
       ...(options.inject ?? []),
       fileURLToPath(new URL('./scripts/cjs-import-meta-url.js', import.meta.url)),

@@ -325,7 +325,8 @@ async function run() {
     const { esm, cjs } = bothFormats(
       project.dir,
       'core-loop',
-      `// use @sprout/trainer/core { TrainingLoop, newSession, resolveConfig }
+      `// use @sprout/trainer/core { TrainingLoop, newSession, resolveConfig, ConfigError }
+// use @sprout/trainer { isUsageError }
 // use @sprout/data-mnist { croppedImages }
 // use @sprout/tensor { createCpuBackend }
 async function run() {
@@ -340,7 +341,9 @@ async function run() {
   const loop = new TrainingLoop({ config, session: newSession(backend, config, 784, 4),
     data: { train: croppedImages({ images, labels, count: n, rows: 28, cols: 28 }), test: { images, labels, count: 200 }, classes: 4 } });
   const outcome = await loop.run();
-  console.log(JSON.stringify({ epochs: loop.history.length, accuracy: loop.history.at(-1).testAccuracy, best: loop.bestModel.length > 0, outcome }));
+  // One ConfigError for both entries (instanceof holds across them), in CommonJS too.
+  const shared = isUsageError(new ConfigError('devSize', 'x'));
+  console.log(JSON.stringify({ epochs: loop.history.length, accuracy: loop.history.at(-1).testAccuracy, best: loop.bestModel.length > 0, outcome, shared }));
 }`,
     );
     for (const r of [esm, cjs]) {
@@ -348,6 +351,7 @@ async function run() {
       expect(r.accuracy).toBeGreaterThan(0.5); // chance is 0.25
       expect(r.best).toBe(true);
       expect(r.outcome).toEqual({ interrupted: false, stoppedEarly: false });
+      expect(r.shared).toBe(true);
     }
   });
 });

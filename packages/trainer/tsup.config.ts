@@ -4,5 +4,8 @@ import { libraryConfig } from '../../tsup.config.base';
 // A second entry: `@sprout/trainer/core`, the file-system-free training loop (browsers, the docs demo).
 export default defineConfig({
   ...libraryConfig,
+  // One copy of each module for both entries in CommonJS too (esm splits by default), so an
+  // error class from one entry is the other's (instanceof holds).
+  splitting: true,
   entry: ['src/index.ts', 'src/core.ts'],
 } as typeof libraryConfig);

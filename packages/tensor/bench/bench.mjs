@@ -1,6 +1,7 @@
 // @sprout/tensor benchmark: matmul GFLOP/s on the MLP's shapes and training samples/s of one full
 // 784-512-10 step (forward, backward, Adam) on real MNIST batches of 128, for each backend and
-// for TensorFlow.js (cpu and wasm). `--json` ends with one JSON line. `--quick` runs fewer reps.
+// for TensorFlow.js (cpu and wasm), and the step at batches of 128, 1024 and 8192 on cpu and gpu.
+// `--json` ends with one JSON line. `--quick` runs fewer reps.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -281,6 +282,10 @@ async function benchTfjs(backendName, secs) {
 }
 
 const secs = quick ? 0.5 : 2;
+/** Batch sizes of the sweep (the gpu's case: bigger batches, fewer launches per sample). */
+const BATCH_SWEEP = [128, 1024, 8192];
+/** Training-step samples/s of `backend` at each batch size of the sweep. */
+const sweep = (backend) => Object.fromEntries(BATCH_SWEEP.map((b) => [b, benchStep(backend, secs, b)]));
 const results = {
   machine: `${cpus()[0]?.model} x${cpus().length}, Node ${process.version}`,
   mlpStep: {},
@@ -293,6 +298,7 @@ if (wanted('cpu')) {
   results.cpuKernels = cpu.description;
   results.matmul.cpu = benchMatmul(cpu, secs);
   results.mlpStep.cpu = benchStep(cpu, secs * 2);
+  results.batchSweep = { cpu: sweep(cpu) };
   const steps = quick ? 100 : 400;
   results.profile = { cpu: profileStep(cpu, steps) };
   if (cpu.kernels.fma) {
@@ -325,6 +331,7 @@ if (wanted('gpu')) {
     gpuNote = gpu.description;
     results.matmul.gpu = benchMatmul(gpu, secs / 2);
     results.mlpStep.gpu = benchStep(gpu, secs);
+    results.batchSweep = { ...results.batchSweep, gpu: sweep(gpu) };
     // What one step moves and runs (the issue's budget: one upload, at most one read-back).
     const { step } = trainingStep(gpu);
     step(0);
@@ -370,6 +377,13 @@ if (results.gpuPerStep)
 console.log('\nMLP 784-512-10 training step, batch 128, real MNIST: samples/s');
 for (const [k, v] of Object.entries(results.mlpStep))
   console.log(`${k}: ${v === null ? 'n/a' : Math.round(v)}`);
+if (results.batchSweep) {
+  const runs = Object.keys(results.batchSweep);
+  console.log('\ntraining-step samples/s by batch size');
+  console.log(['batch', ...runs].join(' | '));
+  for (const b of BATCH_SWEEP)
+    console.log([b, ...runs.map((r) => Math.round(results.batchSweep[r][b]))].join(' | '));
+}
 if (results.profile) {
   const runs = Object.keys(results.profile);
   console.log('\nwhere a step goes (ms per step of 128)');

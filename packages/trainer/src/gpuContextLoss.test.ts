@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -70,5 +70,41 @@ describe.runIf(gpu)('a GPU that loses its context mid-run', () => {
     }
     expect(checkpointAfterEpoch1).not.toBeNull();
     expect(readFileSync(join(outDir, 'checkpoint.sprout')).equals(checkpointAfterEpoch1!)).toBe(true);
+  });
+
+  it('lost before the first checkpoint (evaluating the untrained network), it says there is none to continue', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'sprout-gpu-lost-'));
+    dirs.push(outDir);
+    const proto = glContextPrototype();
+    const original = proto.isContextLost;
+    let lost = false;
+    proto.isContextLost = function (this: unknown) {
+      return lost || original.call(this);
+    };
+    try {
+      const run = train(
+        {
+          outDir,
+          backend: 'gpu',
+          epochs: 1,
+          hidden: [32],
+          trainLimit: 1500,
+          devSize: 300,
+          testLimit: 300,
+          report: false,
+        },
+        {
+          hooks: {
+            onStart: () => {
+              lost = true;
+            },
+          },
+        },
+      );
+      await expect(run).rejects.toThrow(/before the run's first checkpoint: run again \(with --backend cpu/);
+    } finally {
+      proto.isContextLost = original;
+    }
+    expect(existsSync(join(outDir, 'checkpoint.sprout'))).toBe(false);
   });
 });

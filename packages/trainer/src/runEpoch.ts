@@ -68,6 +68,8 @@ export async function runEpoch(args: {
   batchSize: number;
   memory: LoopMemory;
   hooks: TrainHooks;
+  /** Told how long each pause held training (milliseconds). */
+  paused?: (ms: number) => void;
 }): Promise<EpochOutcome> {
   const { session, config, train, trainIndex, epoch, learningRate, memory, hooks } = args;
   const { model, optimizer } = session;
@@ -84,7 +86,7 @@ export async function runEpoch(args: {
     args.batchSize,
     memory,
     batchBytesPerSample(model.widths),
-    hooks.onMessage,
+    (line) => hooks.onMessage?.(line),
     args.skip > 0 ? args.sums.seen : 0,
   );
   const batches = epochBatches(train, trainIndex, config, backend, () => micro.next());
@@ -101,7 +103,9 @@ export async function runEpoch(args: {
     if (!pause) return;
     const pausedAt = performance.now();
     await pause;
-    started += performance.now() - pausedAt;
+    const ms = performance.now() - pausedAt;
+    started += ms;
+    args.paused?.(ms);
   };
   // Once at every epoch's start too, so that epochs shorter than YIELD_EVERY_MS still let it in.
   await letIn();

@@ -66,6 +66,18 @@ describe('train', () => {
     expect(result.epochs).toBe(2);
     expect(readCheckpoint(file).state.config).toMatchObject({ hidden: [32], initialHidden: [16] });
     expect(readCheckpoint(file).state.config).not.toHaveProperty('finalHiddenSize');
+    // Older still: only the numbers (before several hidden layers), here not the defaults.
+    const { hidden, initialHidden, ...scalarOnly } = readCheckpoint(file).state.config;
+    void [hidden, initialHidden];
+    const { state: s2, blobs: b2 } = readCheckpoint(file);
+    writeCheckpoint(
+      file,
+      { ...s2, config: { ...scalarOnly, finalHiddenSize: 32, initialHiddenSize: 16 } as never },
+      b2,
+    );
+    const again = await train({ outDir, epochs: 3 }, { resume: true });
+    expect(again.hiddenSizes).toEqual([32]);
+    expect(readCheckpoint(file).state.config).toMatchObject({ hidden: [32], initialHidden: [16] });
   });
 
   it('accumulating 2 micro-batches of 64 gives the same weights as batches of 128', async () => {

@@ -22,7 +22,13 @@ import {
   setAsideRun,
 } from './runOwnership.js';
 import { newSession, optimizerBlobName, restoreSession, type Session } from './session.js';
-import { checkDevSize, type LoopOutcome, type LoopProgress, TrainingLoop } from './trainingLoop.js';
+import {
+  checkDevSize,
+  devSizeFor,
+  type LoopOutcome,
+  type LoopProgress,
+  TrainingLoop,
+} from './trainingLoop.js';
 import { type ReportJob, writeReport, writeRunOutputs } from './writeRunOutputs.js';
 
 /** Options of {@link train}. */
@@ -72,6 +78,9 @@ export async function train(input: TrainConfigInput = {}, options: TrainOptions 
   // Load (and check) the data before touching the disk: a bad dataset leaves no empty run directory.
   // Held in a variable the report step clears: see below.
   let loaded: { data: RunData; dataset: DatasetIdentity } | null = await loadRunData(config, checkpoint);
+  // The dev split's size as this data makes it, kept in the checkpoint: a continued run compares
+  // sizes, not "default" with a number.
+  config = { ...config, devSize: devSizeFor(config, loaded.data.train.count) };
   // The full training images, garbage once cropped, go now rather than at V8's next full
   // collection: otherwise the backend, its threads and the model come on top of them (a 3-epoch
   // run's peak: 179 → see the memory guide).
@@ -167,8 +176,12 @@ async function trainLocked(
     outputs: data.classes,
   });
   try {
-    const loop = prepareRun(resources, config, data, dataset, checkpoint, hooks);
-    const ending = await trainEpochs(loop, hooks);
+    // A checkpoint on disk to name when the run fails: the resumed one, or the first one saved.
+    let saved = checkpoint !== null;
+    const loop = prepareRun(resources, config, data, dataset, checkpoint, hooks, () => {
+      saved = true;
+    });
+    const ending = await trainEpochs(loop, hooks, () => saved);
     resources.memory.stop();
     return await writeRunOutputs({
       session: loop.session,
@@ -230,6 +243,7 @@ function prepareRun(
   dataset: DatasetIdentity,
   checkpoint: Checkpoint | null,
   hooks: TrainHooks,
+  onSaved: () => void,
 ): TrainingLoop {
   const pixels = data.train.rows * data.train.cols;
   if (checkpoint) {
@@ -268,7 +282,10 @@ function prepareRun(
             bestModel: checkpoint.blobs.bestModel ?? null,
           }
         : undefined,
-    onCheckpoint: (progress) => saveCheckpoint(config, dataset, loop, progress),
+    onCheckpoint: (progress) => {
+      saveCheckpoint(config, dataset, loop, progress);
+      onSaved();
+    },
     collectGarbage,
   });
   resources.memory.start();
@@ -289,19 +306,32 @@ function prepareRun(
  * Phase 2: the loop's epochs, a checkpoint after each. A failure names the checkpoint that is
  * kept: nothing read from a diverged run or a lost GPU is saved.
  */
-async function trainEpochs(loop: TrainingLoop, hooks: TrainHooks): Promise<LoopOutcome> {
+async function trainEpochs(
+  loop: TrainingLoop,
+  hooks: TrainHooks,
+  hasCheckpoint: () => boolean,
+): Promise<LoopOutcome> {
   try {
     return await loop.run(hooks);
   } catch (error) {
-    const kept = `the checkpoint of epoch ${loop.epoch} in ${loop.config.outDir} is kept`;
+    const { outDir } = loop.config;
     if (error instanceof TrainingDivergedError)
-      throw new TrainingDivergedError(`${error.message}. ${kept[0].toUpperCase()}${kept.slice(1)}`);
-    if (error instanceof GpuContextLostError)
-      throw new BackendLostError(
-        `${error.message}, in epoch ${loop.epoch + 1}; ${kept}: ` +
-          'run again with --continue-training (with --backend cpu to leave the GPU)',
+      throw new TrainingDivergedError(
+        `${error.message}. The checkpoint of epoch ${loop.epoch} in ${outDir} is kept`,
+        { cause: error },
       );
-    throw error;
+    if (!(error instanceof GpuContextLostError)) throw error;
+    // Lost while evaluating a new run's untrained network: nothing was saved to continue.
+    if (!hasCheckpoint())
+      throw new BackendLostError(
+        `${error.message}, before the run's first checkpoint: run again (with --backend cpu to leave the GPU)`,
+        { cause: error },
+      );
+    throw new BackendLostError(
+      `${error.message}, in epoch ${loop.epoch + 1}; the checkpoint of epoch ${loop.epoch} in ${outDir} is kept: ` +
+        'run again with --continue-training (with --backend cpu to leave the GPU)',
+      { cause: error },
+    );
   }
 }
 
@@ -349,11 +379,7 @@ function resumedBatchSize(state: CheckpointState, config: TrainConfig): number {
 }
 
 function resumedConfig(state: CheckpointState, input: TrainConfigInput): TrainConfig {
-  // Checkpoints from before widths were lists only hold the first layer's as numbers too (always
-  // hidden[0] and initialHidden[0] there): the lists say it all.
-  const saved = Object.fromEntries(
-    Object.entries(state.config).filter(([key]) => key !== 'finalHiddenSize' && key !== 'initialHiddenSize'),
-  );
+  const saved = listWidths(state.config);
   const explicit = Object.fromEntries(
     Object.entries(absoluteDataDir(input as Record<string, unknown> & { dataDir?: string })).filter(
       ([, v]) => v !== undefined,
@@ -372,6 +398,23 @@ function resumedConfig(state: CheckpointState, input: TrainConfigInput): TrainCo
     }
   }
   return merged;
+}
+
+/**
+ * A checkpoint's config with its widths as lists only. Checkpoints from before widths were lists
+ * only hold the first layer's as numbers too (then always hidden[0] and initialHidden[0]); older
+ * ones, from before several layers, hold only the numbers: those become one-layer lists.
+ */
+function listWidths(saved: CheckpointState['config']): Record<string, unknown> {
+  const { finalHiddenSize, initialHiddenSize, ...rest } = saved as CheckpointState['config'] & {
+    finalHiddenSize?: number;
+    initialHiddenSize?: number;
+  };
+  return {
+    ...rest,
+    hidden: rest.hidden ?? (finalHiddenSize === undefined ? undefined : [finalHiddenSize]),
+    initialHidden: rest.initialHidden ?? (initialHiddenSize === undefined ? undefined : [initialHiddenSize]),
+  };
 }
 
 function limit(data: ImageDataset, config: TrainConfig): ImageDataset {

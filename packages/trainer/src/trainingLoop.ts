@@ -129,7 +129,8 @@ export class TrainingLoop {
   private readonly options: TrainingLoopOptions;
   private skip: number;
   private sums: EpochSums;
-  private readonly startedAt: number;
+  /** When the run started, moved on by the time paused (so `elapsed` is time spent training). */
+  private startedAt: number;
 
   constructor(options: TrainingLoopOptions) {
     const { config, session, data, resumeFrom } = options;
@@ -169,7 +170,7 @@ export class TrainingLoop {
     this.startedAt = performance.now() - (resumeFrom?.elapsedSeconds ?? 0) * 1000;
   }
 
-  /** Wall seconds of the run so far (earlier sessions' included when resumed). */
+  /** Wall seconds of the run so far (earlier sessions' included when resumed, pauses not). */
   elapsed(): number {
     return (performance.now() - this.startedAt) / 1000;
   }
@@ -191,7 +192,8 @@ export class TrainingLoop {
   /**
    * Trains until `epochs` epochs are done (default: the config's), early stopping says stop, or
    * `hooks.shouldStop` interrupts; a new run evaluates the untrained network first (epoch 0).
-   * Call again with a larger `epochs` to go on.
+   * Call again to go on: after an interruption from where it stopped, after early stopping or the
+   * last epoch with a larger `epochs` (early stopping's patience then counts on from its state).
    */
   async run(hooks: TrainHooks = {}, epochs = this.config.epochs): Promise<LoopOutcome> {
     if (this.history.length === 0) {
@@ -235,9 +237,14 @@ export class TrainingLoop {
       batchSize: this.batchSize,
       memory: this.memory,
       hooks,
+      paused: (ms) => {
+        this.startedAt += ms;
+      },
     });
     this.batchSize = outcome.batchSize;
     if (outcome.interrupted) {
+      // Where a later run() goes on from, as a checkpoint would (the same samples, not again).
+      [this.skip, this.sums] = [outcome.batchesDone, outcome.sums];
       this.options.onCheckpoint?.(
         this.progress({ batchInEpoch: outcome.batchesDone, partial: outcome.sums }),
       );
@@ -373,10 +380,11 @@ export function devSizeFor(config: TrainConfig, trainImages: number): number {
 export function checkDevSize(config: TrainConfig, trainImages: number): void {
   const dev = devSizeFor(config, trainImages);
   if (dev < trainImages) return;
-  const fix = config.devSize === undefined ? 'too few images to hold out a dev split' : 'lower it';
   throw new ConfigError(
     'devSize',
-    `is ${dev} but must be smaller than the ${trainImages} training images: ${fix}`,
+    config.devSize === undefined
+      ? `is ${dev} by default (a twelfth of the training images), but there are only ${trainImages}: too few to hold out a dev split and train on the rest`
+      : `is ${dev} but must be smaller than the ${trainImages} training images: lower it`,
   );
 }
 
