@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** `sprout evaluate` (train --evaluate): the saved model on its test set; nothing to stop or save. */
 async function runEvaluate(request: TrainRequest): Promise<number> {
-  const log = (line: string) => (request.json ? process.stderr : process.stdout).write(`${line}\n`);
+  const log = humanLog(request.json);
   try {
     const r = await evaluateSaved(request.config);
     log(
@@ -165,12 +165,17 @@ async function runTraining(request: TrainRequest): Promise<number> {
   }
 }
 
+/** A line for people: on stdout, or on stderr where stdout carries the --json result. */
+function humanLog(json: boolean): (line: string) => void {
+  return (line) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+}
+
 /** The hidden command a tune's worker processes run. */
 const TRIAL_WORKER = '__tune-trial';
 
 /** `sprout tune`: Ctrl-C stops the trials with checkpoints; the same command continues. */
 async function runTune(request: TuneRequest): Promise<number> {
-  const log = (line: string) => (request.json ? process.stderr : process.stdout).write(`${line}\n`);
+  const log = humanLog(request.json);
   let stop: 'SIGINT' | 'SIGTERM' | null = null;
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
     if (stop) process.exit(EXIT[signal]);
@@ -230,7 +235,7 @@ function trainFlags(options: Record<string, unknown>): string {
 
 /** `sprout predict` and `sprout export`: one job, no run to stop or checkpoint. */
 async function runTool(request: PredictRequest | ExportRequest): Promise<number> {
-  const log = (line: string) => (request.json ? process.stderr : process.stdout).write(`${line}\n`);
+  const log = humanLog(request.json);
   try {
     if (request.mode === 'predict') {
       const predictions = await predictImages({

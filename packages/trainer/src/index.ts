@@ -9,29 +9,20 @@ export {
   resolveThreadCount,
 } from '@sprout/tensor';
 export { CHECKPOINT_VERSION, type CheckpointState, checkpointPath, readCheckpoint } from './checkpoint.js';
-export { resolveConfig } from './config.js';
-export type {
-  Distribution,
-  SearchSpace,
-  TrainConfig,
-  TrainConfigInput,
-  TrainOptionName,
-} from './configTypes.js';
+export type { Distribution, SearchSpace } from './configTypes.js';
+// The file-system-free loop and what it takes (`@sprout/trainer/core`), all of it here too.
+export * from './core.js';
 export { BUNDLED_MNIST, type DatasetIdentity } from './datasetIdentity.js';
 export {
   BackendLostError,
   CheckpointError,
-  ConfigError,
   DatasetMismatchError,
   RunDirectoryError,
   RunFileError,
-  TrainingDivergedError,
 } from './errors.js';
 export { evaluateSaved } from './evaluateSaved.js';
-export type { BatchProgress, TrainHooks } from './events.js';
 export { EXPORT_FILES, type ExportFormat, exportSaved } from './export/exportSaved.js';
-export type { EpochRecord, TrainResult } from './history.js';
-export { learningRateSchedule } from './learningRateSchedule.js';
+export type { TrainResult } from './history.js';
 export { type ClassificationReport, classificationReport } from './metrics.js';
 export {
   flagOf,
@@ -44,16 +35,7 @@ export {
 export { type ImagePrediction, predictImages } from './predictImages.js';
 export { PRESETS, type PresetName } from './presets.js';
 export { loadSavedModel, type SavedModel } from './savedModel.js';
-export { newSession, type Session } from './session.js';
 export { type TrainOptions, train } from './trainer.js';
-export {
-  type LoopData,
-  type LoopMemory,
-  type LoopOutcome,
-  type LoopProgress,
-  TrainingLoop,
-  type TrainingLoopOptions,
-} from './trainingLoop.js';
 export { Asha, type AshaJob, type AshaOptions, type RungResult, rungEpochs } from './tune/asha.js';
 export { parseSearchSpace, readSearchSpace, sampleConfigurations } from './tune/searchSpace.js';
 export { runTrialWorker, type TrialJob, type TrialMessage } from './tune/trialWorker.js';
