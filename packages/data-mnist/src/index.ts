@@ -17,10 +17,29 @@ export {
   readLabeledImages,
 } from './dataset.js';
 export { DatasetError, IdxFormatError, ImageFormatError } from './errors.js';
+export { type FeatureBatch, FeatureBatches, gatherRows } from './featureBatches.js';
+export {
+  classIds,
+  classNamesOf,
+  type FeatureRowsInput,
+  type FeatureTable,
+  type FeatureTableOptions,
+  featureTable,
+  MAX_CLASSES,
+} from './featureTable.js';
 export { labeledImages } from './labeledImages.js';
 export { loadDataset } from './loadDataset.js';
 export { type NormalizeDigitOptions, normalizeDigit } from './normalizeDigit.js';
 export { parseIdx } from './parseIdx.js';
+export {
+  CSV_BYTES_PER_ROW,
+  CSV_BYTES_PER_VALUE,
+  type CsvRows,
+  type CsvRowsOptions,
+  type CsvTableOptions,
+  readCsvRows,
+  readCsvTable,
+} from './readCsv.js';
 export { type IdxArray, readIdx } from './readIdx.js';
 export { decodeImage, type GrayImage } from './readImage.js';
 export {
@@ -30,3 +49,4 @@ export {
   renderDigitGridSvg,
 } from './renderDigits.js';
 export { type Split, stratifiedSplit } from './split.js';
+export { fitStandardization, type Standardization, standardize } from './standardize.js';

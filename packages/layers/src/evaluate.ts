@@ -1,4 +1,5 @@
-import { argmaxRows, SparseRows } from '@sprout/tensor';
+import { argmaxRows, fromArray, SparseRows, type Tensor } from '@sprout/tensor';
+import type { LayerInput } from './layer.js';
 import type { Sequential } from './sequential.js';
 import { SoftmaxCrossEntropy } from './softmaxCrossEntropyLoss.js';
 
@@ -25,25 +26,79 @@ export function evaluate(
   pixels: number,
   batchSize = 1000,
 ): Evaluation {
-  const backend = model.denseLayers[0].backend;
-  const x = new SparseRows(backend);
+  const x = new SparseRows(model.denseLayers[0].backend);
+  try {
+    return evaluateBatches(model, labels, count, batchSize, (start, n) =>
+      x.set(images.subarray(start * pixels, (start + n) * pixels), n, pixels),
+    );
+  } finally {
+    x.dispose();
+  }
+}
+
+/**
+ * Evaluates a classifier on `count` rows of `features` floats each (`x`, row after row, as the
+ * model takes them: standardised if it was trained so), in batches — the dense product.
+ *
+ * @example
+ * ```ts
+ * const { accuracy } = evaluateFeatures(model, test.x, test.labels, test.count, test.features);
+ * ```
+ */
+export function evaluateFeatures(
+  model: Sequential,
+  x: Float32Array,
+  labels: ArrayLike<number>,
+  count: number,
+  features: number,
+  batchSize = 1000,
+): Evaluation {
+  return evaluateBatches(model, labels, count, batchSize, (start, n) =>
+    featureBatch(model, x, start, n, features),
+  );
+}
+
+/** `n` rows from `start` as a dense `[n, features]` tensor on the model's backend (dispose it). */
+export function featureBatch(
+  model: Sequential,
+  x: Float32Array,
+  start: number,
+  n: number,
+  features: number,
+): Tensor {
+  return fromArray(model.denseLayers[0].backend, x.subarray(start * features, (start + n) * features), [
+    n,
+    features,
+  ]);
+}
+
+function evaluateBatches(
+  model: Sequential,
+  labels: ArrayLike<number>,
+  count: number,
+  batchSize: number,
+  load: (start: number, n: number) => LayerInput,
+): Evaluation {
   const loss = new SoftmaxCrossEntropy();
   const predictions = new Int32Array(count);
   let total = 0;
   let correct = 0;
-  for (let start = 0; start < count; start += batchSize) {
-    const n = Math.min(batchSize, count - start);
-    x.set(images.subarray(start * pixels, (start + n) * pixels), n, pixels);
-    const logits = model.forward(x);
-    const batchLabels = Array.prototype.slice.call(labels, start, start + n) as number[];
-    total += loss.value(logits, batchLabels) * n;
-    const pred = argmaxRows(logits);
-    for (let i = 0; i < n; i++) {
-      predictions[start + i] = pred[i];
-      if (pred[i] === batchLabels[i]) correct++;
+  try {
+    for (let start = 0; start < count; start += batchSize) {
+      const n = Math.min(batchSize, count - start);
+      const x = load(start, n);
+      const logits = model.forward(x);
+      if (!(x instanceof SparseRows)) x.dispose();
+      const batchLabels = Array.prototype.slice.call(labels, start, start + n) as number[];
+      total += loss.value(logits, batchLabels) * n;
+      const pred = argmaxRows(logits);
+      for (let i = 0; i < n; i++) {
+        predictions[start + i] = pred[i];
+        if (pred[i] === batchLabels[i]) correct++;
+      }
     }
+  } finally {
+    loss.dispose();
   }
-  x.dispose();
-  loss.dispose();
   return { loss: count ? total / count : 0, accuracy: count ? correct / count : 0, predictions };
 }

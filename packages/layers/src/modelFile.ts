@@ -32,6 +32,12 @@ export interface ModelMetadata {
   dataset?: { source: string; sha256: string };
   /** Names of the classes in label order, when the dataset gave them (its `classes.txt`). */
   classNames?: string[];
+  /**
+   * A model of float features (tabular data) rather than images: its columns' names and the
+   * standardisation its inputs get first, `(x − mean) / std`, fitted on the training rows — so
+   * that predict, evaluation and exports take raw features.
+   */
+  features?: { names: string[]; mean: number[]; std: number[] };
 }
 
 /** Where a parameter is: offsets in floats (v1, v2) or in bytes from the data's start (v3). */

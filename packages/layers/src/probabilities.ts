@@ -1,4 +1,6 @@
 import { SparseRows, softmax } from '@sprout/tensor';
+import { featureBatch } from './evaluate.js';
+import type { LayerInput } from './layer.js';
 import type { Sequential } from './sequential.js';
 
 /**
@@ -18,20 +20,52 @@ export function probabilities(
   pixels: number,
   batchSize = 1000,
 ): Float32Array {
-  const backend = model.denseLayers[0].backend;
-  const classes = model.widths[model.widths.length - 1];
-  const out = new Float32Array(count * classes);
-  const x = new SparseRows(backend);
+  const x = new SparseRows(model.denseLayers[0].backend);
   try {
-    for (let start = 0; start < count; start += batchSize) {
-      const n = Math.min(batchSize, count - start);
-      x.set(images.subarray(start * pixels, (start + n) * pixels), n, pixels);
-      const p = softmax(model.forward(x));
-      out.set(p.toArray(), start * classes);
-      p.dispose();
-    }
+    return probabilityBatches(model, count, batchSize, (start, n) =>
+      x.set(images.subarray(start * pixels, (start + n) * pixels), n, pixels),
+    );
   } finally {
     x.dispose();
+  }
+}
+
+/**
+ * Class probabilities of `count` rows of `features` floats (as the model takes them: standardised
+ * if it was trained so): `count × classes` floats.
+ *
+ * @example
+ * ```ts
+ * const p = featureProbabilities(model, Float32Array.of(0.3, -1.2, 0.8), 1, 3);
+ * ```
+ */
+export function featureProbabilities(
+  model: Sequential,
+  x: Float32Array,
+  count: number,
+  features: number,
+  batchSize = 1000,
+): Float32Array {
+  return probabilityBatches(model, count, batchSize, (start, n) =>
+    featureBatch(model, x, start, n, features),
+  );
+}
+
+function probabilityBatches(
+  model: Sequential,
+  count: number,
+  batchSize: number,
+  load: (start: number, n: number) => LayerInput,
+): Float32Array {
+  const classes = model.widths[model.widths.length - 1];
+  const out = new Float32Array(count * classes);
+  for (let start = 0; start < count; start += batchSize) {
+    const n = Math.min(batchSize, count - start);
+    const x = load(start, n);
+    const p = softmax(model.forward(x));
+    if (!(x instanceof SparseRows)) x.dispose();
+    out.set(p.toArray(), start * classes);
+    p.dispose();
   }
   return out;
 }

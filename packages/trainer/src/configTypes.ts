@@ -36,6 +36,12 @@ export interface TrainConfigInput {
   backend?: 'cpu' | 'gpu' | 'auto';
   threads?: 'auto' | number | undefined;
   dataDir?: string | undefined;
+  /** A CSV file of the user's own data (header row; numeric features and the `label` column). */
+  csv?: string | undefined;
+  /** The column of `csv` holding the classes. */
+  label?: string | undefined;
+  /** A CSV test file (default: a seeded, stratified 20% of `csv`). */
+  testCsv?: string | undefined;
   outDir?: string;
   classes?: number | undefined;
   /** Training images held out as the dev split (default: a twelfth of them, at most 5,000). */
@@ -52,7 +58,17 @@ export type TrainOptionName = keyof TrainConfigInput;
 /** Options with a default that `resolveConfig` always fills in. */
 type Defaulted = Exclude<
   TrainOptionName,
-  'hidden' | 'initialHidden' | 'scheduleEpochs' | 'augment' | 'threads' | 'dataDir' | 'classes' | 'devSize'
+  | 'hidden'
+  | 'initialHidden'
+  | 'scheduleEpochs'
+  | 'augment'
+  | 'threads'
+  | 'dataDir'
+  | 'classes'
+  | 'devSize'
+  | 'csv'
+  | 'label'
+  | 'testCsv'
 >;
 
 /** Fully resolved training options (`resolveConfig`'s result): defaults filled, widths layer by layer. */
@@ -66,6 +82,9 @@ export type TrainConfig = Flat<
     dataDir?: string | undefined;
     classes?: number | undefined;
     devSize?: number | undefined;
+    csv?: string | undefined;
+    label?: string | undefined;
+    testCsv?: string | undefined;
   }
 >;
 

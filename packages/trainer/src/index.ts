@@ -35,6 +35,12 @@ export {
 export { type ImagePrediction, predictImages } from './predictImages.js';
 export { PRESETS, type PresetName } from './presets.js';
 export { loadSavedModel, type SavedModel } from './savedModel.js';
+export {
+  type LabelledRows,
+  TABULAR_DEFAULTS,
+  type TabularData,
+  TEST_SHARE,
+} from './tabularData.js';
 export { type TrainOptions, train } from './trainer.js';
 export { Asha, type AshaJob, type AshaOptions, type RungResult, rungEpochs } from './tune/asha.js';
 export { parseSearchSpace, readSearchSpace, sampleConfigurations } from './tune/searchSpace.js';

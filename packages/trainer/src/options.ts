@@ -260,6 +260,28 @@ export const TRAIN_OPTIONS = {
     defaultShown: 'bundled MNIST',
     fixedOnResume: true,
   }),
+  /** A CSV file of your own data (header row; numeric features and a `label` column) instead of images. */
+  csv: option(z.string().min(1).optional(), {
+    flag: '--data <file.csv>',
+    help: 'a CSV file of your own data: a header row, numeric feature columns and the {label} column',
+    value: 'text',
+    fixedOnResume: true,
+  }),
+  /** The column of `csv` (and `testCsv`) that holds each row's class: numbers or names. */
+  label: option(z.string().min(1).optional(), {
+    flag: '--label <column>',
+    help: 'the column of {csv} holding the classes (numbers or names)',
+    value: 'text',
+    fixedOnResume: true,
+  }),
+  /** A CSV test file with the same columns as `csv` (default: a seeded, stratified 20% of it). */
+  testCsv: option(z.string().min(1).optional(), {
+    flag: '--test <file.csv>',
+    help: 'a CSV test file with the columns of {csv}',
+    value: 'text',
+    defaultShown: 'a stratified 20% of {csv}, by --seed',
+    fixedOnResume: true,
+  }),
   outDir: option(z.string().min(1).default('runs/latest'), {
     flag: '--out <dir>',
     help: 'run directory (checkpoint, model, metrics, plots, report); a new run refuses one that holds another run',

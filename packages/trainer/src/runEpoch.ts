@@ -1,10 +1,11 @@
 import type { AugmentBatch, ImageSet } from '@sprout/data-mnist';
-import { Batches } from '@sprout/data-mnist/browser';
-import { SoftmaxCrossEntropy } from '@sprout/layers';
-import { type Backend, CpuBackend, LossSums, SparseRows } from '@sprout/tensor';
+import { Batches, FeatureBatches } from '@sprout/data-mnist/browser';
+import { type LayerInput, SoftmaxCrossEntropy } from '@sprout/layers';
+import { type Backend, CpuBackend, fromArray, LossSums, SparseRows } from '@sprout/tensor';
 import type { TrainConfig } from './configTypes.js';
 import { TrainingDivergedError } from './errors.js';
 import type { TrainHooks } from './events.js';
+import { type FeatureRows, isFeatureRows } from './examples.js';
 import { batchBytesPerSample, MicroBatches } from './microBatches.js';
 import { nextTask, residentMB } from './runtime.js';
 import type { Session } from './session.js';
@@ -58,7 +59,8 @@ function warpsOnKernelThreads(
 export async function runEpoch(args: {
   session: Session;
   config: TrainConfig;
-  train: ImageSet;
+  /** Images (sparse product) or feature rows (dense product). */
+  train: ImageSet | FeatureRows;
   trainIndex: Int32Array;
   epoch: number;
   /** The learning rate at fractional epoch t (this epoch's batches run from epoch − 1 to epoch). */
@@ -74,7 +76,6 @@ export async function runEpoch(args: {
   const { session, config, train, trainIndex, epoch, learningRate, memory, hooks } = args;
   const { model, optimizer } = session;
   const backend = model.denseLayers[0].backend;
-  const pixels = train.rows * train.cols;
   const x = new SparseRows(backend);
   const loss = new SoftmaxCrossEntropy({ labelSmoothing: config.labelSmoothing });
   // The batches' cross-entropy and hits, summed where the logits are; a GPU is read only every
@@ -90,6 +91,7 @@ export async function runEpoch(args: {
     args.skip > 0 ? args.sums.seen : 0,
   );
   const batches = epochBatches(train, trainIndex, config, backend, () => micro.next());
+  let dense: LayerInput | null = null;
   const estimatedBatches = Math.ceil(trainIndex.length / config.batchSize);
   const sums = { ...args.sums };
   let started = performance.now() - sums.seconds * 1000;
@@ -136,8 +138,14 @@ export async function runEpoch(args: {
         done++;
         continue;
       }
-      x.set(batch.images, batch.size, pixels, 1 / 255, batch.labels);
-      const grad = loss.step(model.forward(x), x, lossSums, 1 / micro.steps);
+      // Images: one upload of pixels and labels; features: a dense batch and its labels.
+      let input: LayerInput = x;
+      if ('images' in batch) x.set(batch.images, batch.size, batch.pixels, 1 / 255, batch.labels);
+      else {
+        dense?.dispose();
+        input = dense = fromArray(backend, batch.x, [batch.size, batch.x.length / batch.size]);
+      }
+      const grad = loss.step(model.forward(input), input === x ? x : batch.labels, lossSums, 1 / micro.steps);
       // Read before the step reaches the weights where reading is free.
       if (!deferReads) readLoss();
       model.backward(grad, { accumulate: micro.pending > 0 });
@@ -185,6 +193,7 @@ export async function runEpoch(args: {
   } finally {
     model.setTraining(false);
     x.dispose();
+    dense?.dispose();
     loss.dispose();
     lossSums.dispose();
   }
@@ -192,8 +201,34 @@ export async function runEpoch(args: {
   return { sums, batchesDone: done, interrupted: false, batchSize: micro.size };
 }
 
-/** An epoch's batches: shuffled by seed and epoch, augmented as the config says, sized by `size`. */
+/** A batch of either kind: images with their pixel count, or feature rows. */
+type EpochBatch =
+  | { images: Uint8Array; labels: Uint8Array; size: number; pixels: number }
+  | { x: Float32Array; labels: Uint8Array; size: number };
+
+/**
+ * An epoch's batches: shuffled by seed and epoch, augmented as the config says (images only),
+ * sized by `size`.
+ */
 function epochBatches(
+  train: ImageSet | FeatureRows,
+  trainIndex: Int32Array,
+  config: TrainConfig,
+  backend: Backend,
+  size: () => number,
+): { epoch(e: number): Iterable<EpochBatch> } {
+  if (isFeatureRows(train))
+    return new FeatureBatches(train, trainIndex, { batchSize: size, seed: config.seed });
+  const pixels = train.rows * train.cols;
+  const images = imageBatches(train, trainIndex, config, backend, size);
+  return {
+    *epoch(e) {
+      for (const batch of images.epoch(e)) yield { ...batch, pixels };
+    },
+  };
+}
+
+function imageBatches(
   train: ImageSet,
   trainIndex: Int32Array,
   config: TrainConfig,

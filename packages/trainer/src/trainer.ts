@@ -8,6 +8,7 @@ import { resolveConfig, type TrainConfig, type TrainConfigInput } from './config
 import { type DatasetIdentity, datasetIdentity } from './datasetIdentity.js';
 import { BackendLostError, ConfigError, DatasetMismatchError, TrainingDivergedError } from './errors.js';
 import type { TrainHooks } from './events.js';
+import { type FeatureRows, inputsOf, isFeatureRows } from './examples.js';
 import { floatBytes } from './floatBytes.js';
 import type { TrainResult } from './history.js';
 import { optionsWhere } from './options.js';
@@ -22,6 +23,7 @@ import {
   setAsideRun,
 } from './runOwnership.js';
 import { newSession, optimizerBlobName, restoreSession, type Session } from './session.js';
+import { loadTabularData, TABULAR_DEFAULTS, type TabularData, type TabularRunData } from './tabularData.js';
 import {
   checkDevSize,
   devSizeFor,
@@ -46,6 +48,11 @@ export interface TrainOptions {
    * share it, or one with an injected sampler to rehearse memory pressure.
    */
   memory?: MemoryWatch;
+  /**
+   * Your own data, in memory, instead of images: rows of float features and their classes (see
+   * {@link TabularData}); options a run on them leaves out take {@link TABULAR_DEFAULTS}.
+   */
+  data?: TabularData;
 }
 
 // Changing these would make a checkpoint mean something else; the rest may change on resume.
@@ -67,9 +74,9 @@ const FIXED_ON_RESUME = optionsWhere('fixedOnResume');
  * ```
  */
 export async function train(input: TrainConfigInput = {}, options: TrainOptions = {}): Promise<TrainResult> {
-  let config = absoluteDataDir(resolveConfig(input));
-  if (config.classes !== undefined && config.dataDir === undefined)
-    throw new ConfigError('classes', 'applies to a {dataDir} dataset; the bundled MNIST has its 10 classes');
+  const tabular = options.data !== undefined || input.csv !== undefined;
+  let config = absoluteDataDir(resolveConfig(tabular ? withTabularDefaults(input) : input));
+  checkDataOptions(config, input, options.data);
   const file = checkpointPath(config.outDir);
   const checkpoint = options.resume ? readCheckpoint(file) : null;
   if (checkpoint) config = resumedConfig(checkpoint.state, input);
@@ -77,7 +84,13 @@ export async function train(input: TrainConfigInput = {}, options: TrainOptions 
 
   // Load (and check) the data before touching the disk: a bad dataset leaves no empty run directory.
   // Held in a variable the report step clears: see below.
-  let loaded: { data: RunData; dataset: DatasetIdentity } | null = await loadRunData(config, checkpoint);
+  let loaded: { data: RunData; dataset: DatasetIdentity } | null = await loadRunData(
+    config,
+    checkpoint,
+    options.data,
+    options.memory,
+  );
+  if ('testNote' in loaded.data && loaded.data.testNote) options.hooks?.onMessage?.(loaded.data.testNote);
   // The dev split's size as this data makes it, kept in the checkpoint: a continued run compares
   // sizes, not "default" with a number.
   config = { ...config, devSize: devSizeFor(config, loaded.data.train.count) };
@@ -130,18 +143,66 @@ export async function train(input: TrainConfigInput = {}, options: TrainOptions 
   }
 }
 
+/** Options left out take {@link TABULAR_DEFAULTS} on tabular data. */
+function withTabularDefaults(input: TrainConfigInput): TrainConfigInput {
+  const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  const hidden = given.hidden ?? (given.initialHidden ? undefined : TABULAR_DEFAULTS.hidden);
+  return { ...TABULAR_DEFAULTS, hidden: hidden as number[] | undefined, ...given };
+}
+
+/** The data options fit together: images (bundled or a directory), a CSV file, or arrays. */
+function checkDataOptions(
+  config: TrainConfig,
+  input: TrainConfigInput,
+  arrays: TabularData | undefined,
+): void {
+  const tabular = arrays !== undefined || config.csv !== undefined;
+  if (config.csv !== undefined && config.dataDir !== undefined)
+    throw new ConfigError(
+      'csv',
+      'cannot go with {dataDir}: give one data set, a CSV file or a directory of IDX files',
+    );
+  if (arrays && (config.csv !== undefined || config.dataDir !== undefined))
+    throw new ConfigError(
+      config.csv !== undefined ? 'csv' : 'dataDir',
+      'cannot go with in-memory data (the data option)',
+    );
+  if (config.classes !== undefined && config.dataDir === undefined)
+    throw new ConfigError(
+      'classes',
+      tabular
+        ? 'applies to a {dataDir} dataset; tabular data has the classes its labels show'
+        : 'applies to a {dataDir} dataset; the bundled MNIST has its 10 classes',
+    );
+  if (config.csv === undefined) {
+    const stray = config.label !== undefined ? 'label' : config.testCsv !== undefined ? 'testCsv' : null;
+    if (stray) throw new ConfigError(stray, 'applies to a {csv} file');
+  }
+  if (tabular && input.augment)
+    throw new ConfigError('augment', 'warps images: it does not apply to feature rows');
+}
+
 /** The run's data: loaded, checked against a resumed checkpoint, limited as the config asks. */
 async function loadRunData(
   config: TrainConfig,
   checkpoint: Checkpoint | null,
+  arrays: TabularData | undefined,
+  memory: MemoryWatch | undefined,
 ): Promise<{ data: RunData; dataset: DatasetIdentity }> {
+  if (arrays || config.csv !== undefined) {
+    const watch = memory ?? new MemoryWatch({ budget: `${config.maxMemoryPercent}%` });
+    const budget = {
+      bytes: watch.headroom() / 2,
+      why: `in half the memory left under the budget (--max-memory-percent ${config.maxMemoryPercent})`,
+    };
+    const loaded = await loadTabularData(config, arrays, budget);
+    checkSameData(config, checkpoint, loaded.dataset);
+    checkDevSize(config, loaded.data.train.count);
+    return loaded;
+  }
   const full = await loadDataset({ dir: config.dataDir, classes: config.classes });
   const dataset = datasetIdentity(full, config.dataDir);
-  if (checkpoint?.state.dataset && checkpoint.state.dataset.sha256 !== dataset.sha256) {
-    throw new DatasetMismatchError(
-      `cannot continue: the data in ${dataset.source} changed since the checkpoint in ${config.outDir} was written`,
-    );
-  }
+  checkSameData(config, checkpoint, dataset);
   const data = limit(full, config);
   checkDevSize(config, data.train.count);
   // The training images, cropped to their ink boxes (MNIST: 18 MB instead of 47); the full set goes
@@ -149,8 +210,19 @@ async function loadRunData(
   return { data: { ...data, train: croppedImages(data.train) }, dataset };
 }
 
-/** A run's data: the training set cropped (see croppedImages), the test set as loaded. */
-export type RunData = Omit<ImageDataset, 'train'> & { train: CroppedImages };
+function checkSameData(config: TrainConfig, checkpoint: Checkpoint | null, dataset: DatasetIdentity): void {
+  if (checkpoint?.state.dataset && checkpoint.state.dataset.sha256 !== dataset.sha256) {
+    throw new DatasetMismatchError(
+      `cannot continue: the data in ${dataset.source} changed since the checkpoint in ${config.outDir} was written`,
+    );
+  }
+}
+
+/**
+ * A run's data: images (the training set cropped, see croppedImages, the test set as loaded) or
+ * standardised feature rows.
+ */
+export type RunData = (Omit<ImageDataset, 'train'> & { train: CroppedImages }) | TabularRunData;
 
 /** dataDir as an absolute path, so a run can be continued or evaluated from any directory. */
 function absoluteDataDir<T extends { dataDir?: string }>(config: T): T {
@@ -172,7 +244,7 @@ async function trainLocked(
   memoryWatch: MemoryWatch | undefined,
 ): Promise<{ result: TrainResult; reportJob: ReportJob | null }> {
   const resources = await openResources(config, memoryWatch, {
-    inputs: data.train.rows * data.train.cols,
+    inputs: inputsOf(data.train),
     outputs: data.classes,
   });
   try {
@@ -245,16 +317,16 @@ function prepareRun(
   hooks: TrainHooks,
   onSaved: () => void,
 ): TrainingLoop {
-  const pixels = data.train.rows * data.train.cols;
+  const inputs = inputsOf(data.train);
   if (checkpoint) {
     resources.session = restoreSession(resources.backend, checkpoint.state, checkpoint.blobs, config);
     const expected = resources.session.model.widths[0];
-    if (expected !== pixels)
+    if (expected !== inputs)
       throw new DatasetMismatchError(
-        `cannot continue: the images are ${data.train.rows}×${data.train.cols} (${pixels} pixels) but the model in ${config.outDir} takes ${expected}`,
+        `cannot continue: ${isFeatureRows(data.train) ? `the rows have ${inputs} features` : `the images are ${data.train.rows}×${data.train.cols} (${inputs} pixels)`} but the model in ${config.outDir} takes ${expected}`,
       );
   } else {
-    resources.session = newSession(resources.backend, config, pixels, data.classes);
+    resources.session = newSession(resources.backend, config, inputs, data.classes);
   }
   const session = resources.session;
   const state = checkpoint?.state;
@@ -264,7 +336,7 @@ function prepareRun(
     data,
     memory: resources.memory,
     modelMetadata: {
-      input: { rows: data.train.rows, cols: data.train.cols },
+      ...inputMetadata(data),
       classes: session.model.widths[session.model.widths.length - 1],
       dataset,
       ...(data.classNames ? { classNames: data.classNames } : {}),
@@ -300,6 +372,16 @@ function prepareRun(
       `the run already has ${loop.epoch} epochs (--epochs ${config.epochs}): nothing to train; give a larger --epochs to go on`,
     );
   return loop;
+}
+
+/** What a saved model says of its input: an image size, or its features and their standardisation. */
+function inputMetadata(data: RunData) {
+  if (!isFeatureRows(data.train)) return { input: { rows: data.train.rows, cols: data.train.cols } };
+  const { standardization } = data as TabularRunData;
+  return {
+    input: { rows: 1, cols: data.train.features },
+    features: { names: data.train.featureNames, ...standardization },
+  };
 }
 
 /**

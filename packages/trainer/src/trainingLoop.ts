@@ -1,25 +1,36 @@
 // Types from the main entry (what TypeScript projects without subpath exports resolve), values from
 // the browser entry (no Node module).
-import type { CroppedImages } from '@sprout/data-mnist';
 import { stratifiedSplit } from '@sprout/data-mnist/browser';
-import { evaluate, grow, type ModelMetadata, saveModel } from '@sprout/layers';
+import { grow, type ModelMetadata, saveModel } from '@sprout/layers';
 import type { MemoryWatch } from '@sprout/memwatch';
 import { EarlyStopping, growthSchedule, type Schedule } from '@sprout/schedule';
 import type { TrainConfig } from './configTypes.js';
 import { ConfigError, TrainingDivergedError } from './errors.js';
 import type { TrainHooks } from './events.js';
+import {
+  evaluateExamples,
+  type FeatureRows,
+  firstExamples,
+  gatherExamples,
+  type ImageRows,
+  inputsOf,
+  type TrainRows,
+} from './examples.js';
 import type { EpochRecord } from './history.js';
 import { learningRateSchedule } from './learningRateSchedule.js';
 import { type EpochSums, runEpoch } from './runEpoch.js';
 import { residentMB } from './runtime.js';
 import type { Session } from './session.js';
 
-/** What the loop trains and evaluates on. */
+/** What the loop trains and evaluates on: images, or rows of float features (tabular data). */
 export interface LoopData {
-  /** The training images, cropped to their ink boxes (`croppedImages`); dev is carved from them. */
-  train: CroppedImages;
-  /** The test images, evaluated after every epoch when `evaluateTest` is on. */
-  test: { images: Uint8Array; labels: Uint8Array; count: number };
+  /**
+   * The training images, cropped to their ink boxes (`croppedImages`), or feature rows (as the
+   * model takes them: standardised); dev is carved from them.
+   */
+  train: TrainRows;
+  /** The test set, of the same kind, evaluated after every epoch when `evaluateTest` is on. */
+  test: ImageRows | FeatureRows;
   classes: number;
 }
 
@@ -121,8 +132,9 @@ export class TrainingLoop {
   private readonly data: LoopData;
   private readonly test: LoopData['test'];
   private readonly memory: LoopMemory;
-  private readonly devImages: Uint8Array;
-  private readonly devLabels: Uint8Array;
+  private readonly dev: ImageRows | FeatureRows;
+  /** Values an example: pixels or features. */
+  private readonly inputs: number;
   private readonly learningRate: Schedule;
   private readonly widths: (epoch: number) => number[];
   private readonly stopper: EarlyStopping;
@@ -143,16 +155,11 @@ export class TrainingLoop {
     // trainLimit and testLimit: the first images only (train() has cut them already).
     const trainCount = config.trainLimit ? Math.min(config.trainLimit, data.train.count) : data.train.count;
     checkDevSize(config, trainCount);
-    const testCount = config.testLimit ? Math.min(config.testLimit, data.test.count) : data.test.count;
-    this.test = {
-      images: data.test.images.subarray(0, testCount * data.train.rows * data.train.cols),
-      labels: data.test.labels.subarray(0, testCount),
-      count: testCount,
-    };
+    this.inputs = inputsOf(data.train);
+    this.test = firstExamples(data.test, config.testLimit || data.test.count, this.inputs);
     const dev = devSizeFor(config, trainCount);
     this.split = stratifiedSplit(data.train.labels.subarray(0, trainCount), dev, config.seed);
-    this.devImages = gatherImages(data.train, this.split.dev);
-    this.devLabels = Uint8Array.from(this.split.dev, (k) => data.train.labels[k]);
+    this.dev = gatherExamples(data.train, this.split.dev);
     this.learningRate = learningRateSchedule(config);
     this.widths = layerWidths(config);
     this.stopper = new EarlyStopping({
@@ -308,13 +315,10 @@ export class TrainingLoop {
     this.memory.setPhase(`epoch ${epoch} eval`);
     this.memory.check();
     const { model } = this.session;
-    const pixels = this.data.train.rows * this.data.train.cols;
-    const dev = evaluate(model, this.devImages, this.devLabels, this.split.dev.length, pixels);
+    const dev = evaluateExamples(model, this.dev, this.inputs);
     const { test } = this;
     const testMetrics =
-      this.config.evaluateTest && test.count > 0
-        ? evaluate(model, test.images, test.labels, test.count, pixels)
-        : null;
+      this.config.evaluateTest && test.count > 0 ? evaluateExamples(model, test, this.inputs) : null;
     return { dev, test: testMetrics };
   }
 
@@ -390,14 +394,6 @@ export function checkDevSize(config: TrainConfig, trainImages: number): void {
 
 function emptySums(): EpochSums {
   return { loss: 0, correct: 0, seen: 0, seconds: 0 };
-}
-
-/** The images at `index`, expanded one after another. */
-function gatherImages(set: CroppedImages, index: Int32Array): Uint8Array {
-  const size = set.rows * set.cols;
-  const out = new Uint8Array(index.length * size);
-  for (let i = 0; i < index.length; i++) set.expandInto(index[i], out, i * size);
-  return out;
 }
 
 /** Each hidden layer's width by epoch: the growth schedule, layer by layer. */

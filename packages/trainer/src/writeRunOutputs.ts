@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { type DigitCell, type ImageDataset, renderDigitGridSvg } from '@sprout/data-mnist';
-import { evaluate, loadModel, type ModelMetadata, type Sequential, saveModel } from '@sprout/layers';
+import { loadModel, type ModelMetadata, type Sequential, saveModel } from '@sprout/layers';
 import type { MemoryWatch } from '@sprout/memwatch';
 import type { Backend } from '@sprout/tensor';
 import type { TrainConfig } from './config.js';
+import { evaluateExamples, type FeatureRows, isFeatureRows } from './examples.js';
 import type { EpochRecord, TrainResult } from './history.js';
 import { type ClassificationReport, classificationReport } from './metrics.js';
 import { collectGarbage } from './releaseMemory.js';
@@ -53,7 +54,7 @@ export async function writeRunOutputs(args: {
   session: Session;
   backend: Backend;
   config: TrainConfig;
-  data: Pick<ImageDataset, 'test' | 'classes' | 'classNames'>;
+  data: OutputData;
   history: EpochRecord[];
   bestModel: Uint8Array | null;
   memory: MemoryWatch;
@@ -69,10 +70,7 @@ export async function writeRunOutputs(args: {
   const trained = history.filter((h) => h.epoch > 0);
   const bestDev = trained.reduce((best, h) => Math.max(best, h.devAccuracy), 0);
   const model: Sequential = args.bestModel ? loadModel(backend, args.bestModel, 'best model') : session.model;
-  const pixels = data.test.rows * data.test.cols;
-  const test = config.evaluateTest
-    ? evaluate(model, data.test.images, data.test.labels, data.test.count, pixels)
-    : null;
+  const test = config.evaluateTest ? evaluateExamples(model, data.test, model.widths[0]) : null;
   const report = test ? classificationReport(data.test.labels, test.predictions, data.classes) : null;
   const reached = history.find((h) => h.testAccuracy !== null && h.testAccuracy >= 0.98);
   const result: TrainResult = {
@@ -114,13 +112,16 @@ export async function writeRunOutputs(args: {
   return { result, reportJob };
 }
 
+/** The test set (images or feature rows) and classes of a run. */
+type OutputData = Pick<ImageDataset, 'classes' | 'classNames'> & { test: ImageDataset['test'] | FeatureRows };
+
 function reportJobOf(
   out: string,
   result: TrainResult,
   report: ClassificationReport,
   history: EpochRecord[],
   memory: MemoryWatch,
-  data: Pick<ImageDataset, 'test' | 'classes' | 'classNames'>,
+  data: OutputData,
   predictions: Int32Array,
   backendReport: string,
 ): Omit<ReportJob, 'config' | 'dataset' | 'classNames'> {
@@ -132,6 +133,9 @@ function reportJobOf(
     phase: e.phase,
   }));
   const { test } = data;
+  // Feature rows have no picture to show: the report has its tables and plots.
+  if (isFeatureRows(test))
+    return { out, result, report, history, memorySamples, cells: [], rows: 0, cols: 0, backendReport };
   const px = test.rows * test.cols;
   const wrong: number[] = [];
   const right: number[] = [];
@@ -163,6 +167,21 @@ function reportJobOf(
   };
 }
 
+/** The grid of sample predictions (SVG + PNG); its PNG for the report. */
+async function writeSamples(r: ReportJob): Promise<Buffer> {
+  const samplesSvg = renderDigitGridSvg(r.cells, { rows: r.rows, cols: r.cols, columns: 10, zoom: 2 });
+  const { Resvg } = await import('@resvg/resvg-js');
+  const samplesPng = Buffer.from(
+    new Resvg(samplesSvg, { fitTo: { mode: 'zoom', value: PNG_ZOOM }, font: { loadSystemFonts: true } })
+      .render()
+      .asPng(),
+  );
+  const predictions: ChartName = 'predictions';
+  writeFileAtomic(join(r.out, `${predictions}.svg`), samplesSvg);
+  writeFileAtomic(join(r.out, `${predictions}.png`), samplesPng);
+  return samplesPng;
+}
+
 /** Plots (SVG + PNG) and report.html, each written atomically. */
 export async function writeReport(r: ReportJob): Promise<void> {
   const { out } = r;
@@ -187,16 +206,7 @@ export async function writeReport(r: ReportJob): Promise<void> {
     // memory instead of adding to it (7 charts lifted a run's peak RSS by ~90 MB without it).
     collectGarbage();
   }
-  const samplesSvg = renderDigitGridSvg(r.cells, { rows: r.rows, cols: r.cols, columns: 10, zoom: 2 });
-  const { Resvg } = await import('@resvg/resvg-js');
-  const samplesPng = Buffer.from(
-    new Resvg(samplesSvg, { fitTo: { mode: 'zoom', value: PNG_ZOOM }, font: { loadSystemFonts: true } })
-      .render()
-      .asPng(),
-  );
-  const predictions: ChartName = 'predictions';
-  writeFileAtomic(join(out, `${predictions}.svg`), samplesSvg);
-  writeFileAtomic(join(out, `${predictions}.png`), samplesPng);
+  const samplesPng = r.cells.length > 0 ? await writeSamples(r) : null;
   writeFileAtomic(
     join(out, 'report.html'),
     reportHtml({

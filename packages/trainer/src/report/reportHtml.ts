@@ -13,7 +13,8 @@ export function reportHtml(args: {
   result: TrainResult;
   report: ClassificationReport;
   charts: { title: string; svg: string }[];
-  samplesPng: Buffer;
+  /** The sample predictions' grid (images only). */
+  samplesPng: Buffer | null;
   backendReport: string;
   config: TrainConfig;
   dataset?: { source: string; sha256: string };
@@ -63,9 +64,13 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 10px;text
 <h2>Per-class metrics (test set)</h2>
 <table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>${rows}
 ${avg('macro avg', report.macro)}${avg('weighted avg', report.weighted)}</table>
-<h2>Sample predictions (wrong ones framed in red: the predicted class, then the true one in brackets)</h2>
+${
+  samplesPng
+    ? `<h2>Sample predictions (wrong ones framed in red: the predicted class, then the true one in brackets)</h2>
 <img alt="sample predictions" src="data:image/png;base64,${samplesPng.toString('base64')}">
-</body></html>
+`
+    : ''
+}</body></html>
 `;
 }
 

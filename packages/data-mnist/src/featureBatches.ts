@@ -1,0 +1,74 @@
+import type { FeatureTable } from './featureTable.js';
+import { mixSeed, seededRandom, shuffleInPlace } from './seededRandom.js';
+
+/** One batch of feature rows. `x`/`labels` are views of buffers reused for the next batch. */
+export interface FeatureBatch {
+  x: Float32Array;
+  labels: Uint8Array;
+  size: number;
+}
+
+/**
+ * Batches over a subset of a {@link FeatureTable}'s rows, reshuffled every epoch by seed and
+ * epoch (the same order {@link Batches} gives images), buffers reused.
+ *
+ * @example
+ * ```ts
+ * const batches = new FeatureBatches(table, split.train, { batchSize: 64, seed: 1 });
+ * for (const b of batches.epoch(1)) step(b.x, b.labels, b.size);
+ * ```
+ */
+export class FeatureBatches {
+  private x = new Float32Array(0);
+  private labels = new Uint8Array(0);
+  private order: Int32Array;
+
+  constructor(
+    readonly table: Pick<FeatureTable, 'x' | 'labels' | 'features'>,
+    readonly indices: Int32Array,
+    readonly options: { batchSize: number | (() => number); seed?: number },
+  ) {
+    this.order = new Int32Array(indices.length);
+  }
+
+  /** The batches of one epoch (deterministic per seed and epoch). */
+  *epoch(epoch: number): Generator<FeatureBatch> {
+    const { seed = 0 } = this.options;
+    const { features } = this.table;
+    this.order.set(this.indices);
+    shuffleInPlace(this.order, seededRandom(mixSeed(seed, epoch)));
+    for (let start = 0; start < this.order.length; ) {
+      const wanted =
+        typeof this.options.batchSize === 'function' ? this.options.batchSize() : this.options.batchSize;
+      if (!Number.isInteger(wanted) || wanted < 1)
+        throw new RangeError(`batch size must be a positive integer, got ${wanted}`);
+      const size = Math.min(wanted, this.order.length - start);
+      if (this.labels.length < size) {
+        this.x = new Float32Array(size * features);
+        this.labels = new Uint8Array(size);
+      }
+      for (let i = 0; i < size; i++) {
+        const k = this.order[start + i];
+        this.x.set(this.table.x.subarray(k * features, (k + 1) * features), i * features);
+        this.labels[i] = this.table.labels[k];
+      }
+      yield { x: this.x.subarray(0, size * features), labels: this.labels.subarray(0, size), size };
+      start += size;
+    }
+  }
+}
+
+/** The rows at `index` of a table, one after another. */
+export function gatherRows(
+  table: Pick<FeatureTable, 'x' | 'labels' | 'features'>,
+  index: Int32Array,
+): { x: Float32Array; labels: Uint8Array; count: number } {
+  const f = table.features;
+  const x = new Float32Array(index.length * f);
+  const labels = new Uint8Array(index.length);
+  index.forEach((k, i) => {
+    x.set(table.x.subarray(k * f, (k + 1) * f), i * f);
+    labels[i] = table.labels[k];
+  });
+  return { x, labels, count: index.length };
+}

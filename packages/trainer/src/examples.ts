@@ -1,0 +1,61 @@
+import type { CroppedImages } from '@sprout/data-mnist';
+import { gatherRows } from '@sprout/data-mnist/browser';
+import { type Evaluation, evaluate, evaluateFeatures, type Sequential } from '@sprout/layers';
+
+/** Rows of float features with their class ids (a `FeatureTable` is one). */
+export interface FeatureRows {
+  readonly kind: 'features';
+  x: Float32Array;
+  labels: Uint8Array;
+  count: number;
+  features: number;
+}
+
+/** Byte images with their class ids, expanded. */
+export interface ImageRows {
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+}
+
+/** What a run trains on: images (cropped to their ink) or feature rows. */
+export type TrainRows = CroppedImages | FeatureRows;
+
+/** True for feature rows (tabular data), false for images. */
+export function isFeatureRows<T extends object>(set: T | FeatureRows): set is FeatureRows {
+  return 'kind' in set && set.kind === 'features';
+}
+
+/** Inputs of a model for this training set: pixels or features. */
+export function inputsOf(train: TrainRows): number {
+  return isFeatureRows(train) ? train.features : train.rows * train.cols;
+}
+
+/** The training set's examples at `index`, expanded, as an evaluation set. */
+export function gatherExamples(train: TrainRows, index: Int32Array): FeatureRows | ImageRows {
+  if (isFeatureRows(train))
+    return { kind: 'features', features: train.features, ...gatherRows(train, index) };
+  const size = train.rows * train.cols;
+  const images = new Uint8Array(index.length * size);
+  for (let i = 0; i < index.length; i++) train.expandInto(index[i], images, i * size);
+  return { images, labels: Uint8Array.from(index, (k) => train.labels[k]), count: index.length };
+}
+
+/** The first `count` examples of a set (views, not copies). */
+export function firstExamples<T extends FeatureRows | ImageRows>(set: T, count: number, inputs: number): T {
+  const n = Math.min(count, set.count);
+  if (isFeatureRows(set))
+    return { ...set, x: set.x.subarray(0, n * inputs), labels: set.labels.subarray(0, n), count: n };
+  return { ...set, images: set.images.subarray(0, n * inputs), labels: set.labels.subarray(0, n), count: n };
+}
+
+/** Loss, accuracy and predictions of `model` on a set of `inputs` values an example. */
+export function evaluateExamples(
+  model: Sequential,
+  set: FeatureRows | ImageRows,
+  inputs: number,
+): Evaluation {
+  return isFeatureRows(set)
+    ? evaluateFeatures(model, set.x, set.labels, set.count, inputs)
+    : evaluate(model, set.images, set.labels, set.count, inputs);
+}

@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import {
+  classNamesOf,
+  type FeatureRowsInput,
+  type FeatureTable,
+  featureTable,
+  fitStandardization,
+  readCsvTable,
+  type Standardization,
+  standardize,
+  stratifiedSplit,
+} from '@sprout/data-mnist';
+import type { TrainConfig } from './configTypes.js';
+import type { DatasetIdentity } from './datasetIdentity.js';
+import { ConfigError } from './errors.js';
+import type { FeatureRows } from './examples.js';
+
+/** One set of the user's own rows: features `x` and class labels `y` (ids or names). */
+export interface LabelledRows {
+  /** Rows of numbers, or one flat array of `features` numbers a row. */
+  x: FeatureRowsInput;
+  /** A class id (0, 1, …) or a class name for each row. */
+  y: ArrayLike<number> | readonly string[];
+}
+
+/**
+ * Your own data for {@link train}, in memory: a training set and optionally a test set (default:
+ * a seeded, stratified 20% of `train`). Features are standardised with the training rows' mean
+ * and standard deviation, which the saved model keeps.
+ */
+export interface TabularData {
+  train: LabelledRows;
+  test?: LabelledRows;
+  /** Values a row, when `x` is one flat array. */
+  features?: number;
+  /** A name for each feature (default x0, x1, …). */
+  featureNames?: string[];
+}
+
+/** A run's tabular data: standardised rows, the test set, and what the model must keep. */
+export interface TabularRunData {
+  train: FeatureTable;
+  test: FeatureRows;
+  classes: number;
+  classNames?: string[];
+  standardization: Standardization;
+  /** How the test set was chosen (a split is said at the start of the run). */
+  testNote: string | null;
+}
+
+/** The share of the rows a run without a test set holds out as one. */
+export const TEST_SHARE = 0.2;
+
+/**
+ * Options a run on tabular data defaults to where the user gave none: a narrower network
+ * (64 → 128 units instead of MNIST's 256 → 512), smaller batches, more epochs with early stopping
+ * (each is quick on a few thousand rows), no augmentation (it warps images).
+ */
+export const TABULAR_DEFAULTS = {
+  hidden: [128],
+  batchSize: 32,
+  epochs: 100,
+  patience: 15,
+  augment: false,
+} as const;
+
+/** Memory the rows may take: half the run's headroom (the rest for the model and its work). */
+export interface RowBudget {
+  bytes: number;
+  why: string;
+}
+
+/**
+ * Loads (CSV) or checks (arrays) the run's rows, holds out the test split if there is no test
+ * set, cuts to trainLimit/testLimit, and standardises every feature by the training rows.
+ */
+export async function loadTabularData(
+  config: TrainConfig,
+  arrays: TabularData | undefined,
+  budget: RowBudget,
+): Promise<{ data: TabularRunData; dataset: DatasetIdentity }> {
+  let train: FeatureTable;
+  let test: FeatureTable | null;
+  if (arrays) {
+    const shape = { features: arrays.features, featureNames: arrays.featureNames };
+    train = featureTable(arrays.train, { ...shape, source: 'data.train' });
+    test = arrays.test
+      ? featureTable(arrays.test, { ...shape, classNames: classNamesOf(train), source: 'data.test' })
+      : null;
+  } else {
+    const csv = config.csv as string;
+    if (config.label === undefined)
+      throw new ConfigError('label', 'is needed with {csv}: the column that holds the classes');
+    const limits = { maxBytes: budget.bytes, maxBytesWhy: budget.why };
+    train = await readCsvTable(csv, { label: config.label, ...limits });
+    test = config.testCsv
+      ? await readCsvTable(config.testCsv, {
+          label: config.label,
+          classNames: classNamesOf(train),
+          featureNames: train.featureNames,
+          ...limits,
+        })
+      : null;
+  }
+  const dataset = tabularIdentity(train, test, arrays ? 'arrays' : resolve(config.csv as string));
+  let testNote: string | null = null;
+  if (!test) {
+    const held = Math.round(train.count * TEST_SHARE);
+    if (held < 1 || held >= train.count)
+      throw new ConfigError(
+        config.csv ? 'csv' : 'devSize',
+        `has ${train.count} rows: too few to hold out a test split (give a test set)`,
+      );
+    const split = stratifiedSplit(train.labels, held, config.seed);
+    testNote = `test set: a stratified ${TEST_SHARE * 100}% of ${train.source} (${held} of ${train.count} rows, by seed ${config.seed}); the other ${train.count - held} train`;
+    test = subset(train, split.dev);
+    train = subset(train, split.train);
+  }
+  train = firstRows(train, config.trainLimit);
+  test = config.evaluateTest ? firstRows(test, config.testLimit) : firstRows(test, 0, true);
+  const standardization = fitStandardization(train.x, train.count, train.features);
+  return {
+    data: {
+      train: { ...train, x: standardize(train.x, standardization) },
+      test: { ...test, x: standardize(test.x, standardization) },
+      classes: train.classes,
+      ...(train.classNames ? { classNames: train.classNames } : {}),
+      standardization,
+      testNote,
+    },
+    dataset,
+  };
+}
+
+/** The rows at `index`, in the order of the file (a split keeps rows in their order). */
+function subset(table: FeatureTable, index: Int32Array): FeatureTable {
+  const sorted = Int32Array.from(index).sort();
+  const f = table.features;
+  const x = new Float32Array(sorted.length * f);
+  sorted.forEach((k, i) => x.set(table.x.subarray(k * f, (k + 1) * f), i * f));
+  return { ...table, x, labels: Uint8Array.from(sorted, (k) => table.labels[k]), count: sorted.length };
+}
+
+/** The first `n` rows (0: all, unless `none`). */
+function firstRows(table: FeatureTable, n: number, none = false): FeatureTable {
+  const count = none ? 0 : n && n < table.count ? n : table.count;
+  if (count === table.count) return table;
+  return {
+    ...table,
+    x: table.x.subarray(0, count * table.features),
+    labels: table.labels.subarray(0, count),
+    count,
+  };
+}
+
+/** Where the rows came from and a hash of them (features, labels, column and class names). */
+function tabularIdentity(train: FeatureTable, test: FeatureTable | null, source: string): DatasetIdentity {
+  const hash = createHash('sha256');
+  for (const set of [train, test]) {
+    if (!set) {
+      hash.update('no test;');
+      continue;
+    }
+    hash.update(`${set.count}x${set.features};${JSON.stringify([set.featureNames, classNamesOf(set)])}`);
+    hash.update(new Uint8Array(set.x.buffer, set.x.byteOffset, set.x.byteLength));
+    hash.update(set.labels);
+  }
+  return { source, sha256: hash.digest('hex') };
+}
