@@ -6,6 +6,7 @@ import {
   type FeatureTable,
   featureTable,
   fitStandardization,
+  gatherRows,
   readCsvTable,
   type Standardization,
   standardize,
@@ -135,11 +136,7 @@ export async function loadTabularData(
 
 /** The rows at `index`, in the order of the file (a split keeps rows in their order). */
 function subset(table: FeatureTable, index: Int32Array): FeatureTable {
-  const sorted = Int32Array.from(index).sort();
-  const f = table.features;
-  const x = new Float32Array(sorted.length * f);
-  sorted.forEach((k, i) => x.set(table.x.subarray(k * f, (k + 1) * f), i * f));
-  return { ...table, x, labels: Uint8Array.from(sorted, (k) => table.labels[k]), count: sorted.length };
+  return { ...table, ...gatherRows(table, Int32Array.from(index).sort()) };
 }
 
 /** The first `n` rows (0: all, unless `none`). */
