@@ -5,6 +5,7 @@ import {
   flagOf,
   isUsageError,
   MemoryLimitExceededError,
+  predictCsv,
   predictImages,
   runTrialWorker,
   summaryTable,
@@ -237,6 +238,8 @@ function trainFlags(options: Record<string, unknown>): string {
 async function runTool(request: PredictRequest | ExportRequest): Promise<number> {
   const log = humanLog(request.json);
   try {
+    if (request.mode === 'predict' && request.files.some((f) => f.toLowerCase().endsWith('.csv')))
+      return await predictCsvFiles(request, log);
     if (request.mode === 'predict') {
       const predictions = await predictImages({
         outDir: request.outDir,
@@ -262,6 +265,23 @@ async function runTool(request: PredictRequest | ExportRequest): Promise<number>
   } catch (error) {
     return reportFailure(error as Error);
   }
+}
+
+/** `sprout predict rows.csv`: a line for each row (its line in the file, class, probability). */
+async function predictCsvFiles(request: PredictRequest, log: (line: string) => void): Promise<number> {
+  const images = request.files.filter((f) => !f.toLowerCase().endsWith('.csv'));
+  if (images.length)
+    throw new UsageError(`give CSV files or images, not both (${images[0]} is not a .csv file)`);
+  const all: { file: string; line: number; class: number; name: string; probability: number }[] = [];
+  for (const file of request.files) {
+    const rows = await predictCsv({ outDir: request.outDir, file, threads: request.threads });
+    for (const r of rows) {
+      log(`${file}:${r.line}: ${r.name} (${percent(r.probability)})`);
+      all.push({ file, ...r });
+    }
+  }
+  if (request.json) process.stdout.write(`${JSON.stringify(all)}\n`);
+  return EXIT.ok;
 }
 
 /** One line on stderr (the stack too under SPROUT_DEBUG); exit 2 for what the user fixes, else 1. */

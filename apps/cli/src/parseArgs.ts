@@ -268,9 +268,9 @@ export class UsageError extends Error {
 export function buildPredictProgram(): Command {
   return newProgram(
     'sprout predict',
-    "Classify images (PNG or PGM, any size, either polarity) with a run's model.",
+    "Classify images (PNG or PGM, any size, either polarity) with a run's model, or the rows of CSV files with a model trained on --data (a line each).",
   )
-    .argument('<image...>', 'image files')
+    .argument('<image...>', 'image files, or CSV files of feature rows')
     .option(
       '--out <dir>',
       'the run whose model.sprout to use (a training run or an export --format sprout)',

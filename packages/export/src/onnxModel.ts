@@ -1,5 +1,6 @@
 import type { DenseSpec } from './denseStack.js';
 import { ONNX_SCHEMA } from './onnxSchema.js';
+import type { InputStandardization } from './tfjsModel.js';
 
 /** ONNX opset the exported graph uses (Gemm, Relu, Softmax on the last axis, per-axis DequantizeLinear). */
 export const ONNX_OPSET = 13;
@@ -11,17 +12,24 @@ const ATTRIBUTE_INT = 2;
 
 /** Names of the exported graph's input and output. */
 export const ONNX_INPUT = 'pixels';
+/** The input's name in a model of feature rows (one exported with `standardize`). */
+export const ONNX_FEATURES_INPUT = 'features';
 export const ONNX_OUTPUT = 'probabilities';
 
 /**
  * Writes Dense layers as an ONNX model (opset 13), encoded by protobufjs from the ONNX schema
- * ({@link ONNX_SCHEMA}): input `pixels` `[batch, inputs]` floats scaled to [0, 1], output
+ * ({@link ONNX_SCHEMA}): input `pixels` `[batch, inputs]` floats scaled to [0, 1] (or, with
+ * `standardize`, `features`: raw values, which `Sub` and `Div` standardise first), output
  * `probabilities` `[batch, classes]`. Each layer is a `Gemm` (x·W + b), then `Relu`, and `Softmax`
  * at the end. Int8: each kernel is an int8 initializer with per-unit scales and zero points 0,
  * turned into floats by the standard `DequantizeLinear` (axis 1, the unit axis) before its `Gemm`
  * — the weights-only "QDQ" form ONNX Runtime and other runtimes read.
  */
-export async function toOnnx(layers: DenseSpec[], producerVersion: string): Promise<Uint8Array> {
+export async function toOnnx(
+  layers: DenseSpec[],
+  producerVersion: string,
+  options: { standardize?: InputStandardization } = {},
+): Promise<Uint8Array> {
   const protobuf = await import('protobufjs/light.js');
   const root = (protobuf.Root ?? protobuf.default.Root).fromJSON(ONNX_SCHEMA);
   const Model = root.lookupType('onnx.ModelProto');
@@ -50,7 +58,19 @@ export async function toOnnx(layers: DenseSpec[], producerVersion: string): Prom
   });
   const initializer: ReturnType<typeof tensor>[] = [];
   const nodes: ReturnType<typeof node>[] = [];
-  let x = ONNX_INPUT;
+  const { standardize } = options;
+  const input = standardize ? ONNX_FEATURES_INPUT : ONNX_INPUT;
+  let x = input;
+  if (standardize) {
+    const n = standardize.mean.length;
+    initializer.push(
+      tensor('standardize.mean', [n], FLOAT, Float32Array.from(standardize.mean)),
+      tensor('standardize.std', [n], FLOAT, Float32Array.from(standardize.std)),
+    );
+    nodes.push(node('Sub', [x, 'standardize.mean'], ['standardize.centred']));
+    nodes.push(node('Div', ['standardize.centred', 'standardize.std'], ['standardize.out']));
+    x = 'standardize.out';
+  }
   layers.forEach((layer, i) => {
     const last = i === layers.length - 1;
     const kernel = `${layer.name}.kernel`;
@@ -87,7 +107,7 @@ export async function toOnnx(layers: DenseSpec[], producerVersion: string): Prom
       name: 'sprout',
       node: nodes,
       initializer,
-      input: [valueInfo(ONNX_INPUT, layers[0].inputs)],
+      input: [valueInfo(input, layers[0].inputs)],
       output: [valueInfo(ONNX_OUTPUT, layers[layers.length - 1].units)],
     },
   };

@@ -13,12 +13,19 @@ interface WeightSpec {
   quantization?: { dtype: 'uint8'; scale: number; min: number };
 }
 
+/** A model's input standardisation, `(x − mean) / std` per feature, done first by the export. */
+export interface InputStandardization {
+  mean: ArrayLike<number>;
+  std: ArrayLike<number>;
+}
+
 /** The file `model.json` points to for the weights. */
 export const TFJS_WEIGHTS_FILE = 'weights.bin';
 
 /**
  * Writes Dense layers as a TensorFlow.js Layers `Sequential` (`tf.loadLayersModel` reads it) that
- * takes `[batch, inputs]` floats (pixels scaled to [0, 1]) and outputs class probabilities.
+ * takes `[batch, inputs]` floats (pixels scaled to [0, 1], or raw features with `standardize`,
+ * which the model then standardises first) and outputs class probabilities.
  *
  * Float32: one Dense per layer (ReLU inside, softmax on the last). Int8: TF.js quantizes a weight
  * tensor with one affine scale, Sprout's int8 has one scale per unit, so each layer becomes a
@@ -27,15 +34,35 @@ export const TFJS_WEIGHTS_FILE = 'weights.bin';
  * beta = the bias, mean 0, variance 1, epsilon 0) and an Activation — the same weights Sprout's
  * int8 model computes with, in a quarter of the bytes.
  */
-export function toTfjs(layers: DenseSpec[], generatedBy: string): TfjsModel {
+export function toTfjs(
+  layers: DenseSpec[],
+  generatedBy: string,
+  options: { standardize?: InputStandardization } = {},
+): TfjsModel {
   const config: Record<string, unknown>[] = [];
   const specs: WeightSpec[] = [];
   const chunks: Uint8Array[] = [];
   const floats = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const { standardize } = options;
+  if (standardize) {
+    // (x − mean) / std as a BatchNormalization in inference form: moving mean = the mean,
+    // variance 1, epsilon 0, gamma = 1/std, beta 0.
+    const n = standardize.mean.length;
+    config.push(affine('standardize', { batch_input_shape: [null, n] }));
+    for (const [weight, values] of [
+      ['gamma', Float32Array.from(standardize.std, (s) => 1 / s)],
+      ['beta', new Float32Array(n)],
+      ['moving_mean', Float32Array.from(standardize.mean)],
+      ['moving_variance', new Float32Array(n).fill(1)],
+    ] as const) {
+      specs.push({ name: `standardize/${weight}`, shape: [n], dtype: 'float32' });
+      chunks.push(floats(values));
+    }
+  }
   layers.forEach((layer, i) => {
     const last = i === layers.length - 1;
     const activation = last ? 'softmax' : layer.relu ? 'relu' : 'linear';
-    const inputShape = i === 0 ? { batch_input_shape: [null, layer.inputs] } : {};
+    const inputShape = i === 0 && !standardize ? { batch_input_shape: [null, layer.inputs] } : {};
     const shape = { kernel: [layer.inputs, layer.units], units: [layer.units] };
     if (!layer.int8) {
       config.push(dense(layer.name, layer.units, activation, true, inputShape));
@@ -46,19 +73,7 @@ export function toTfjs(layers: DenseSpec[], generatedBy: string): TfjsModel {
     }
     const [kernelName, scaleName] = [`${layer.name}_int8`, `${layer.name}_scale`];
     config.push(dense(kernelName, layer.units, 'linear', false, inputShape));
-    config.push({
-      class_name: 'BatchNormalization',
-      config: {
-        name: scaleName,
-        axis: -1,
-        momentum: 0.99,
-        epsilon: 0,
-        center: true,
-        scale: true,
-        trainable: false,
-        dtype: 'float32',
-      },
-    });
+    config.push(affine(scaleName, {}));
     config.push({
       class_name: 'Activation',
       config: { name: `${layer.name}_${activation}`, activation, trainable: false, dtype: 'float32' },
@@ -99,6 +114,24 @@ export function toTfjs(layers: DenseSpec[], generatedBy: string): TfjsModel {
     weightsManifest: [{ paths: [TFJS_WEIGHTS_FILE], weights: specs }],
   };
   return { modelJson: `${JSON.stringify(modelJson, null, 1)}\n`, weights };
+}
+
+/** A BatchNormalization that is only a per-unit affine map (its weights say which). */
+function affine(name: string, extra: Record<string, unknown>): Record<string, unknown> {
+  return {
+    class_name: 'BatchNormalization',
+    config: {
+      name,
+      axis: -1,
+      momentum: 0.99,
+      epsilon: 0,
+      center: true,
+      scale: true,
+      trainable: false,
+      dtype: 'float32',
+      ...extra,
+    },
+  };
 }
 
 function dense(

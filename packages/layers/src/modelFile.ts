@@ -37,7 +37,7 @@ export interface ModelMetadata {
    * standardisation its inputs get first, `(x − mean) / std`, fitted on the training rows — so
    * that predict, evaluation and exports take raw features.
    */
-  features?: { names: string[]; mean: number[]; std: number[] };
+  features?: { names: string[]; mean: number[]; std: number[]; label?: string };
 }
 
 /** Where a parameter is: offsets in floats (v1, v2) or in bytes from the data's start (v3). */

@@ -32,6 +32,8 @@ export interface TrainConfigInput {
   augmentRotate?: number;
   augmentScale?: number;
   patience?: number;
+  /** What early stopping and the best weights follow (default dev accuracy; dev loss on tabular data). */
+  monitor?: 'dev-accuracy' | 'dev-loss';
   minDelta?: number;
   backend?: 'cpu' | 'gpu' | 'auto';
   threads?: 'auto' | number | undefined;

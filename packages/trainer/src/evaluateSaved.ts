@@ -1,13 +1,14 @@
 import { join } from 'node:path';
-import { loadDataset } from '@sprout/data-mnist';
-import { evaluate } from '@sprout/layers';
+import { classNamesOf, loadDataset, readCsvTable, standardize } from '@sprout/data-mnist';
+import { type Evaluation, evaluate, evaluateFeatures } from '@sprout/layers';
 import { checkpointPath, readCheckpoint } from './checkpoint.js';
-import { resolveConfig, type TrainConfigInput } from './config.js';
+import { resolveConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { dataDirOf, datasetIdentity } from './datasetIdentity.js';
-import { DatasetMismatchError } from './errors.js';
+import { ConfigError, DatasetMismatchError } from './errors.js';
 import { type ClassificationReport, classificationReport } from './metrics.js';
 import { writeFileAtomic } from './runFiles.js';
-import { loadSavedModel } from './savedModel.js';
+import { loadSavedModel, type SavedModel } from './savedModel.js';
+import { loadTabularData } from './tabularData.js';
 
 /** IDX labels are bytes. */
 const MAX_CLASSES = 256;
@@ -35,6 +36,11 @@ export async function evaluateSaved(input: TrainConfigInput = {}): Promise<{
   const saved = await loadSavedModel(config.outDir, { backend: config.backend, threads: config.threads });
   try {
     const { model, metadata, modelFile } = saved;
+    if (metadata.features) return await evaluateFeatureModel(saved, config, input);
+    if (input.csv !== undefined)
+      throw new DatasetMismatchError(
+        `the model in ${config.outDir} takes images, not CSV rows: evaluate it on IDX files (--data-dir)`,
+      );
     const dataDir =
       input.dataDir ?? (metadata.dataset ? dataDirOf(metadata.dataset) : trainedDataDir(config.outDir));
     // Evaluation only needs every test label to be one the model can output (checked below); the
@@ -68,21 +74,84 @@ export async function evaluateSaved(input: TrainConfigInput = {}): Promise<{
     }
     const n = config.testLimit ? Math.min(config.testLimit, data.test.count) : data.test.count;
     const result = evaluate(model, data.test.images.subarray(0, n * px), data.test.labels, n, px);
-    const report = classificationReport(data.test.labels.subarray(0, n), result.predictions, classes);
-    writeFileAtomic(
-      join(config.outDir, 'evaluation.json'),
-      `${JSON.stringify({ accuracy: result.accuracy, loss: result.loss, dataset: where, report }, null, 2)}\n`,
-    );
-    return { accuracy: result.accuracy, loss: result.loss, report, modelFile, dataset: where };
+    return scored(config.outDir, result, data.test.labels.subarray(0, n), classes, modelFile, where);
   } finally {
     saved.dispose();
   }
 }
 
+/** The report of an evaluation, written to `evaluation.json` and returned. */
+function scored(
+  outDir: string,
+  result: Evaluation,
+  labels: Uint8Array,
+  classes: number,
+  modelFile: string,
+  where: string,
+) {
+  const report = classificationReport(labels, result.predictions, classes);
+  writeFileAtomic(
+    join(outDir, 'evaluation.json'),
+    `${JSON.stringify({ accuracy: result.accuracy, loss: result.loss, dataset: where, report }, null, 2)}\n`,
+  );
+  return { accuracy: result.accuracy, loss: result.loss, report, modelFile, dataset: where };
+}
+
+/**
+ * A model of feature rows: on another CSV file (`csv`, every row a test row, standardised by the
+ * model's own statistics), or on its own test set, made again from its run's checkpoint (the same
+ * file and split) and checked against the hash the model keeps.
+ */
+async function evaluateFeatureModel(saved: SavedModel, config: TrainConfig, input: TrainConfigInput) {
+  const { model, metadata, modelFile } = saved;
+  const features = metadata.features as NonNullable<typeof metadata.features>;
+  const classes = model.widths[model.widths.length - 1];
+  if (input.dataDir !== undefined)
+    throw new DatasetMismatchError(
+      `the model in ${config.outDir} takes rows of ${features.names.length} features, not images: evaluate it on a CSV file (--data, --label)`,
+    );
+  if (input.csv !== undefined) {
+    const label = input.label ?? features.label;
+    if (label === undefined)
+      throw new ConfigError('label', 'is needed with {csv}: the column that holds the classes');
+    const table = await readCsvTable(input.csv, {
+      label,
+      classNames: classNamesOf({ classes, classNames: metadata.classNames }),
+      featureNames: features.names,
+    });
+    const n = config.testLimit ? Math.min(config.testLimit, table.count) : table.count;
+    const x = standardize(table.x.subarray(0, n * table.features), features);
+    const result = evaluateFeatures(model, x, table.labels, n, table.features);
+    return scored(config.outDir, result, table.labels.subarray(0, n), classes, modelFile, input.csv);
+  }
+  const trained = trainedConfig(config.outDir);
+  if (!trained?.csv)
+    throw new DatasetMismatchError(
+      `the model in ${config.outDir} was trained on in-memory rows (or its checkpoint is gone): give a CSV file to evaluate it on (--data, --label)`,
+    );
+  const { data, dataset } = await loadTabularData(
+    { ...trained, testLimit: config.testLimit || trained.testLimit, evaluateTest: true },
+    undefined,
+    { bytes: Number.POSITIVE_INFINITY, why: '' },
+  );
+  if (metadata.dataset && dataset.sha256 !== metadata.dataset.sha256)
+    throw new DatasetMismatchError(
+      `the data in ${dataset.source} changed since the model in ${config.outDir} was trained on it; give --data to evaluate on another file on purpose`,
+    );
+  const result = evaluateFeatures(model, data.test.x, data.test.labels, data.test.count, data.test.features);
+  const where = trained.testCsv ?? `the test split of ${trained.csv}`;
+  return scored(config.outDir, result, data.test.labels, classes, modelFile, where);
+}
+
 /** For models saved before they recorded their dataset: the run's checkpoint knows it. */
 function trainedDataDir(outDir: string): string | undefined {
+  return trainedConfig(outDir)?.dataDir;
+}
+
+/** The config of the run in `outDir`, from its checkpoint (undefined without one). */
+function trainedConfig(outDir: string): TrainConfig | undefined {
   try {
-    return readCheckpoint(checkpointPath(outDir)).state.config.dataDir;
+    return resolveConfig(readCheckpoint(checkpointPath(outDir)).state.config);
   } catch {
     return undefined;
   }

@@ -33,6 +33,7 @@ export {
   TRAIN_OPTION_INFO,
 } from './options.js';
 export { type ImagePrediction, predictImages } from './predictImages.js';
+export { predictCsv, predictFeatureRows, type RowPrediction } from './predictRows.js';
 export { PRESETS, type PresetName } from './presets.js';
 export { loadSavedModel, type SavedModel } from './savedModel.js';
 export {

@@ -50,6 +50,7 @@ function option<S extends z.ZodType>(schema: S, info: OptionInfo): { schema: S; 
 const GROWTH_STRATEGIES = ['net2net', 'zero-outgoing'] as const;
 const LR_SCHEDULES = ['step', 'cosine', 'one-cycle'] as const;
 const BACKENDS = ['cpu', 'gpu', 'auto'] as const;
+const MONITORS = ['dev-accuracy', 'dev-loss'] as const;
 
 /**
  * Every training option, declared once: its schema (validation and default) and what the command
@@ -232,9 +233,21 @@ export const TRAIN_OPTIONS = {
     value: 'integer',
   }),
   /** Early stopping: the smallest dev-accuracy gain that counts as one. */
+  /**
+   * What early stopping and the best weights follow: dev accuracy (images' default), or dev loss
+   * (tabular data's: on a few hundred dev rows accuracy moves in coarse steps, the loss does not).
+   */
+  monitor: option(z.enum(MONITORS).default('dev-accuracy'), {
+    flag: '--monitor <m>',
+    help: 'what early stopping and the kept best weights follow',
+    value: 'choice',
+    choices: MONITORS,
+    defaultShown: 'dev-accuracy; dev-loss for {csv} data',
+    fixedOnResume: true,
+  }),
   minDelta: option(z.number().min(0).default(0), {
     flag: '--min-delta <d>',
-    help: 'early stopping: the smallest dev-accuracy gain that counts',
+    help: 'early stopping: the smallest gain of the {monitor} that counts',
     value: 'number',
   }),
   backend: option(z.enum(BACKENDS).default('auto'), {

@@ -224,9 +224,12 @@ function checkSameData(config: TrainConfig, checkpoint: Checkpoint | null, datas
  */
 export type RunData = (Omit<ImageDataset, 'train'> & { train: CroppedImages }) | TabularRunData;
 
-/** dataDir as an absolute path, so a run can be continued or evaluated from any directory. */
-function absoluteDataDir<T extends { dataDir?: string }>(config: T): T {
-  return config.dataDir === undefined ? config : { ...config, dataDir: resolve(config.dataDir) };
+/** Data paths as absolute ones, so a run can be continued or evaluated from any directory. */
+function absoluteDataDir<T extends { dataDir?: string; csv?: string; testCsv?: string }>(config: T): T {
+  const out = { ...config };
+  for (const key of ['dataDir', 'csv', 'testCsv'] as const)
+    if (typeof out[key] === 'string') out[key] = resolve(out[key] as string) as T[typeof key];
+  return out;
 }
 
 /**
@@ -336,7 +339,7 @@ function prepareRun(
     data,
     memory: resources.memory,
     modelMetadata: {
-      ...inputMetadata(data),
+      ...inputMetadata(data, config),
       classes: session.model.widths[session.model.widths.length - 1],
       dataset,
       ...(data.classNames ? { classNames: data.classNames } : {}),
@@ -375,12 +378,16 @@ function prepareRun(
 }
 
 /** What a saved model says of its input: an image size, or its features and their standardisation. */
-function inputMetadata(data: RunData) {
+function inputMetadata(data: RunData, config: TrainConfig) {
   if (!isFeatureRows(data.train)) return { input: { rows: data.train.rows, cols: data.train.cols } };
   const { standardization } = data as TabularRunData;
   return {
     input: { rows: 1, cols: data.train.features },
-    features: { names: data.train.featureNames, ...standardization },
+    features: {
+      names: data.train.featureNames,
+      ...standardization,
+      ...(config.label !== undefined ? { label: config.label } : {}),
+    },
   };
 }
 

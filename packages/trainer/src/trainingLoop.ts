@@ -165,7 +165,7 @@ export class TrainingLoop {
     this.stopper = new EarlyStopping({
       patience: config.patience || Number.POSITIVE_INFINITY,
       minDelta: config.minDelta,
-      mode: 'max',
+      mode: config.monitor === 'dev-loss' ? 'min' : 'max',
     });
     if (resumeFrom) this.stopper.setState(resumeFrom.earlyStopping);
     this.epoch = resumeFrom?.epoch ?? 0;
@@ -271,7 +271,8 @@ export class TrainingLoop {
       learningRate: lr,
     });
     this.history.push(record);
-    const decision = this.stopper.update(e, dev.accuracy);
+    const byLoss = config.monitor === 'dev-loss';
+    const decision = this.stopper.update(e, byLoss ? dev.loss : dev.accuracy);
     // Into the previous best's buffer: a fresh 1.6 MB one an epoch fragmented the malloc heap.
     if (decision.improved)
       this.bestModel = saveModel(session.model, this.modelMetadata, {
@@ -283,7 +284,7 @@ export class TrainingLoop {
     hooks.onEpoch?.(record);
     if (!decision.stop) return null;
     hooks.onMessage?.(
-      `early stopping: dev accuracy has not improved for ${config.patience} epochs (best ${(decision.best * 100).toFixed(2)}% at epoch ${decision.bestEpoch})`,
+      `early stopping: dev ${byLoss ? 'loss' : 'accuracy'} has not improved for ${config.patience} epochs (best ${byLoss ? decision.best.toFixed(4) : `${(decision.best * 100).toFixed(2)}%`} at epoch ${decision.bestEpoch})`,
     );
     return { interrupted: false, stoppedEarly: true };
   }

@@ -19,8 +19,9 @@ export const EXPORT_FILES: Record<ExportFormat, string[]> = {
 
 /**
  * Exports the model a run saved (`outDir/model.sprout`) into the directory `to`. Every format
- * takes the image's pixels scaled to [0, 1] (`[batch, 784]` for MNIST) and outputs class
- * probabilities. With `int8`, Dense kernels are quantized to int8 per output unit (symmetric
+ * takes the image's pixels scaled to [0, 1] (`[batch, 784]` for MNIST) — or, for a model of
+ * feature rows, the raw features (it standardises them first, as training did) — and outputs
+ * class probabilities. With `int8`, Dense kernels are quantized to int8 per output unit (symmetric
  * scales) — the same quantization in every format, so a Sprout int8 file, its ONNX form and its
  * TF.js form compute with the same weights. Files already in `to` are refused unless `overwrite`;
  * each file is written atomically; the run's own model is never replaced.
@@ -54,11 +55,14 @@ export async function exportSaved(options: {
   const saved = await loadSavedModel(outDir, { backend: 'cpu', threads: false });
   try {
     const layers = denseStack(saved.model, int8);
+    // A model of feature rows takes raw features: its standardisation goes into the export.
+    const features = saved.metadata.features;
+    const standardize = features ? { standardize: { mean: features.mean, std: features.std } } : {};
     let contents: Uint8Array[];
     if (format === 'tfjs') {
-      const { modelJson, weights } = toTfjs(layers, `Sprout ${SPROUT_VERSION}`);
+      const { modelJson, weights } = toTfjs(layers, `Sprout ${SPROUT_VERSION}`, standardize);
       contents = [new TextEncoder().encode(modelJson), weights];
-    } else if (format === 'onnx') contents = [await toOnnx(layers, SPROUT_VERSION)];
+    } else if (format === 'onnx') contents = [await toOnnx(layers, SPROUT_VERSION, standardize)];
     else contents = [saveModel(saved.model, saved.metadata, { int8 })];
     try {
       mkdirSync(to, { recursive: true });
