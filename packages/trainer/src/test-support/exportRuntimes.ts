@@ -27,7 +27,10 @@ export async function tfjsProbabilities(dir: string, x: Float32Array, count: num
 export async function onnxProbabilities(file: string, x: Float32Array, count: number): Promise<Float32Array> {
   const ort = await import('onnxruntime-web');
   const session = await ort.InferenceSession.create(readFileSync(file));
-  const out = await session.run({ pixels: new ort.Tensor('float32', x, [count, x.length / count]) });
+  // The graph's one input: `pixels` for images, `features` for feature rows.
+  const out = await session.run({
+    [session.inputNames[0]]: new ort.Tensor('float32', x, [count, x.length / count]),
+  });
   const values = Float32Array.from(out.probabilities.data as Float32Array);
   await session.release();
   return values;

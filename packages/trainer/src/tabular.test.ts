@@ -1,0 +1,140 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { featureProbabilities, readModelFile } from '@sprout/layers';
+import { createBackend } from '@sprout/tensor';
+import { describe, expect, it } from 'vitest';
+import { checkpointPath } from './checkpoint.js';
+import { DatasetMismatchError } from './errors.js';
+import { evaluateSaved } from './evaluateSaved.js';
+import { exportSaved } from './export/exportSaved.js';
+import { predictCsv, predictFeatureRows } from './predictRows.js';
+import { loadSavedModel } from './savedModel.js';
+import type { TabularData } from './tabularData.js';
+import { argmax, maxAbsDiff, onnxProbabilities, tfjsProbabilities } from './test-support/exportRuntimes.js';
+import { train } from './trainer.js';
+
+/**
+ * Three classes told apart only by features on wildly different scales: a price in the millions,
+ * a ratio in thousandths, plus a noise column. Unstandardised, the price swamps the rest.
+ */
+function blobs(count: number, seed: number): { x: number[][]; y: string[] } {
+  let s = seed;
+  const random = () => {
+    s = (s * 16807) % 2147483647;
+    return s / 2147483647;
+  };
+  const x: number[][] = [];
+  const y: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const c = i % 3;
+    x.push([
+      2e6 + (c === 1 ? 4e5 : 0) + random() * 3e5,
+      0.001 + (c === 2 ? 0.004 : 0) + random() * 0.003,
+      random(),
+    ]);
+    y.push(['low', 'mid', 'high'][c]);
+  }
+  return { x, y };
+}
+
+const quiet = { report: false, backend: 'cpu' as const, threads: 1 };
+const testRows = blobs(300, 99);
+const data: TabularData = {
+  train: blobs(600, 7),
+  test: testRows,
+  featureNames: ['price', 'ratio', 'noise'],
+};
+
+describe('train() on your own arrays', () => {
+  it('learns features on wildly different scales; the model keeps their standardisation and class names', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'sprout-tabular-'));
+    const result = await train({ ...quiet, outDir, epochs: 30 }, { data });
+    expect(result.testAccuracy).toBeGreaterThan(0.95);
+    const { metadata } = readModelFile(
+      (await createBackend({ backend: 'cpu', threads: false })).backend,
+      readFileSync(join(outDir, 'model.sprout')),
+    );
+    expect(metadata.classNames).toEqual(['high', 'low', 'mid']);
+    expect(metadata.features?.names).toEqual(['price', 'ratio', 'noise']);
+    expect(metadata.features?.mean[0]).toBeGreaterThan(1e6);
+    // predict on raw rows: standardised as in training.
+    const saved = await loadSavedModel(outDir, 'cpu');
+    const predicted = predictFeatureRows(saved, testRows.x);
+    saved.dispose();
+    const right = predicted.filter((p, i) => p.name === testRows.y[i]).length;
+    expect(right / 300).toBeCloseTo(result.testAccuracy as number, 10);
+  });
+
+  it('continued after an interruption, ends with the same weights as a run straight through', async () => {
+    const straight = mkdtempSync(join(tmpdir(), 'sprout-tabular-'));
+    const halves = mkdtempSync(join(tmpdir(), 'sprout-tabular-'));
+    // The cosine schedule spans 6 epochs in both (else it would span each call's epochs).
+    const config = { ...quiet, epochs: 6, patience: 0, scheduleEpochs: 6 };
+    await train({ ...config, outDir: straight }, { data });
+    await train({ ...config, outDir: halves, epochs: 3 }, { data });
+    await train({ ...config, outDir: halves }, { data, resume: true });
+    expect(readFileSync(join(halves, 'model.sprout'))).toEqual(readFileSync(join(straight, 'model.sprout')));
+    // Other rows are not the same run's.
+    const changed = {
+      ...data,
+      train: { ...data.train, x: (data.train.x as number[][]).map((r) => [r[0] + 1, r[1], r[2]]) },
+    };
+    await expect(
+      train({ ...config, outDir: halves, epochs: 8 }, { data: changed, resume: true }),
+    ).rejects.toThrow(DatasetMismatchError);
+    expect(readFileSync(checkpointPath(halves)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('a CSV run', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sprout-csv-run-'));
+  const write = (name: string, rows: { x: number[][]; y: string[] }) => {
+    const file = join(dir, name);
+    writeFileSync(
+      file,
+      `price,ratio,noise,kind\n${rows.x.map((r, i) => `${r.join(',')},${rows.y[i]}`).join('\n')}\n`,
+    );
+    return file;
+  };
+  const csv = write('train.csv', blobs(600, 7));
+  const testCsv = write('test.csv', blobs(300, 99));
+
+  it('evaluates on its own test file again, predicts CSV rows, and exports models that take raw features', async () => {
+    const outDir = join(dir, 'run');
+    const result = await train({ ...quiet, outDir, csv, label: 'kind', testCsv, epochs: 30 });
+    expect(result.testAccuracy).toBeGreaterThan(0.95);
+    const again = await evaluateSaved({ outDir, backend: 'cpu' });
+    expect(again.accuracy).toBe(result.testAccuracy);
+    expect(again.dataset).toBe(testCsv);
+    const rows = await predictCsv({ outDir, file: testCsv, backend: 'cpu' });
+    expect(rows[0].line).toBe(2);
+    const saved = await loadSavedModel(outDir, 'cpu');
+    const raw = Float32Array.from(blobs(300, 99).x.flat());
+    const sprout = predictProbabilities(saved, raw);
+    saved.dispose();
+    for (const int8 of [false, true]) {
+      const to = (format: string) => join(outDir, `${format}-${int8}`);
+      await exportSaved({ outDir, format: 'tfjs', to: to('tfjs'), int8 });
+      await exportSaved({ outDir, format: 'onnx', to: to('onnx'), int8 });
+      for (const runtime of [
+        await tfjsProbabilities(to('tfjs'), raw, 300),
+        await onnxProbabilities(join(to('onnx'), 'model.onnx'), raw, 300),
+      ]) {
+        if (!int8) expect(maxAbsDiff(runtime, sprout)).toBeLessThan(1e-4);
+        const agree = argmax(runtime, 3).filter((c, i) => c === argmax(sprout, 3)[i]).length;
+        expect(agree).toBeGreaterThanOrEqual(int8 ? 294 : 300);
+      }
+    }
+  });
+});
+
+/** Probabilities of raw rows through the saved model (standardised by its statistics). */
+function predictProbabilities(
+  saved: Awaited<ReturnType<typeof loadSavedModel>>,
+  raw: Float32Array,
+): Float32Array {
+  const { mean, std } = saved.metadata.features as { mean: number[]; std: number[] };
+  const x = raw.map((v, i) => (v - mean[i % 3]) / std[i % 3]);
+  return featureProbabilities(saved.model, x, raw.length / 3, 3);
+}
