@@ -134,7 +134,7 @@ it('every training option with a flag in the registry is a flag here, in --help 
   // An option moved onto the command line is one registry entry: --min-delta.
   expect(configOf(['--min-delta', '0.001']).minDelta).toBe(0.001);
   expect(help.replace(/\s+/g, ' ')).toContain(
-    '--min-delta <d> early stopping: the smallest dev-accuracy gain that counts (default: 0)',
+    '--min-delta <d> early stopping: the smallest gain of the --monitor that counts (default: 0)',
   );
 });
 

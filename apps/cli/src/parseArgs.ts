@@ -205,7 +205,7 @@ Commands (sprout <command> --help for each):
 export function buildProgram(): Command {
   const program = newProgram(
     'sprout',
-    'Train a growing MLP on MNIST (bundled) from chance to 98%+ test accuracy.',
+    'Train a growing MLP on MNIST (bundled) from chance to 98%+ test accuracy, or on your own CSV rows (--data FILE.csv --label COLUMN).',
   );
   program.usage('[train] [options]').addHelpText('after', COMMANDS_HELP);
   for (const name of FLAGGED) {

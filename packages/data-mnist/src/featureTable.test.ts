@@ -5,7 +5,14 @@ import { fitStandardization, standardize } from './standardize.js';
 
 describe('featureTable', () => {
   it('takes rows or one flat array, ids or names', () => {
-    const rows = featureTable({ x: [[1, 2], [3, 4], [5, 6]], y: [0, 1, 0] });
+    const rows = featureTable({
+      x: [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      y: [0, 1, 0],
+    });
     const flat = featureTable({ x: Float64Array.of(1, 2, 3, 4, 5, 6), y: ['b', 'a', 'b'] }, { features: 2 });
     expect(Array.from(rows.x)).toEqual(Array.from(flat.x));
     expect(rows.classNames).toBeUndefined();
@@ -16,9 +23,15 @@ describe('featureTable', () => {
   });
 
   it('names the row and feature of a value that is not finite, and other misfits', () => {
-    expect(() => featureTable({ x: [[1, 2], [3, Number.NaN]], y: [0, 1] })).toThrow(
-      /arrays: row 1, feature 1 is NaN: every feature must be a finite number/,
-    );
+    expect(() =>
+      featureTable({
+        x: [
+          [1, 2],
+          [3, Number.NaN],
+        ],
+        y: [0, 1],
+      }),
+    ).toThrow(/arrays: row 1, feature 1 is NaN: every feature must be a finite number/);
     expect(() => featureTable({ x: [[1, 2], [3]], y: [0, 1] })).toThrow(/row 1 has 1 values, expected 2/);
     expect(() => featureTable({ x: [1, 2, 3], y: [0, 1] })).toThrow(/give features/);
     expect(() => featureTable({ x: [1, 2, 3], y: [0, 1] }, { features: 2 })).toThrow(/not a multiple of 2/);
@@ -45,13 +58,18 @@ describe('standardize', () => {
 });
 
 describe('FeatureBatches', () => {
-  const table = { x: Float32Array.from({ length: 14 }, (_, i) => i), labels: Uint8Array.of(0, 1, 2, 3, 4, 5, 6), features: 2 };
+  const table = {
+    x: Float32Array.from({ length: 14 }, (_, i) => i),
+    labels: Uint8Array.of(0, 1, 2, 3, 4, 5, 6),
+    features: 2,
+  };
   const index = Int32Array.of(0, 1, 2, 3, 4, 5, 6);
   it('covers every row once an epoch, the same order for the same seed and epoch', () => {
     // Batches are views of reused buffers: read each before the next.
     const order = (seed: number, epoch: number) => {
       const seen: number[] = [];
-      for (const b of new FeatureBatches(table, index, { batchSize: 3, seed }).epoch(epoch)) seen.push(...b.labels);
+      for (const b of new FeatureBatches(table, index, { batchSize: 3, seed }).epoch(epoch))
+        seen.push(...b.labels);
       return seen;
     };
     expect([...order(1, 1)].sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);

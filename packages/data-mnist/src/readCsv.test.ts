@@ -47,21 +47,46 @@ describe('readCsvTable', () => {
 
   // Each bad file: one message naming the file and where in it, and what was expected.
   const bad: [string, string, Record<string, unknown>, RegExp][] = [
-    ['a non-numeric value', 'a,b,k\n1,2,x\n3,oops,y\n', {}, /:? line 3, column 2 \(b\) is "oops": expected a finite number/],
+    [
+      'a non-numeric value',
+      'a,b,k\n1,2,x\n3,oops,y\n',
+      {},
+      /:? line 3, column 2 \(b\) is "oops": expected a finite number/,
+    ],
     ['an empty value', 'a,b,k\n1,,x\n3,4,y\n', {}, /line 2, column 2 \(b\) is empty/],
     ['NaN', 'a,b,k\n1,NaN,x\n3,4,y\n', {}, /line 2, column 2 \(b\) is "NaN"/],
     ['Infinity', 'a,b,k\nInfinity,1,x\n3,4,y\n', {}, /line 2, column 1 \(a\) is "Infinity"/],
     ['a ragged row', 'a,b,k\n1,2,x\n3,y\n', {}, /line 3 has 2 fields, the header 3/],
-    ['a missing label column', 'a,b,c\n1,2,3\n', {}, /no column "k" for the labels; the header has "a", "b", "c"/],
+    [
+      'a missing label column',
+      'a,b,c\n1,2,3\n',
+      {},
+      /no column "k" for the labels; the header has "a", "b", "c"/,
+    ],
     ['an empty file', '', {}, /empty: expected a header row/],
     ['a header only', 'a,b,k\n', {}, /a header but no rows/],
     ['a single class', 'a,k\n1,x\n2,x\n', {}, /every label is "x": a classifier needs at least two classes/],
     ['an empty label', 'a,k\n1,x\n2,\n', {}, /line 3, column 2 \(k\): the label is empty/],
     ['a duplicate column', 'a,a,k\n1,2,x\n', {}, /the header names "a" twice/],
     ['an unclosed quote', 'a,k\n"1,x\n', {}, /not valid CSV/],
-    ['more rows than fit', 'a,k\n1,x\n2,y\n3,x\n', { maxBytes: 2 * 76, maxBytesWhy: 'in the test budget' }, /more rows than fit in the test budget: 2 rows of 1 features fit \(stopped reading at line 4\)/],
-    ['an unseen test class', 'a,k\n1,z\n', { classNames: ['x', 'y'] }, /line 2: the label is "z", a class the training data does not have \("x", "y"\)/],
-    ['other columns than training', 'a,c,k\n1,2,x\n', { featureNames: ['a', 'b'] }, /its columns differ from the training data's: missing "b"; not in training "c"/],
+    [
+      'more rows than fit',
+      'a,k\n1,x\n2,y\n3,x\n',
+      { maxBytes: 2 * 76, maxBytesWhy: 'in the test budget' },
+      /more rows than fit in the test budget: 2 rows of 1 features fit \(stopped reading at line 4\)/,
+    ],
+    [
+      'an unseen test class',
+      'a,k\n1,z\n',
+      { classNames: ['x', 'y'] },
+      /line 2: the label is "z", a class the training data does not have \("x", "y"\)/,
+    ],
+    [
+      'other columns than training',
+      'a,c,k\n1,2,x\n',
+      { featureNames: ['a', 'b'] },
+      /its columns differ from the training data's: missing "b"; not in training "c"/,
+    ],
   ];
   it.each(bad)('%s is one line naming the file and where', async (_, text, options, message) => {
     const file = csv(text);

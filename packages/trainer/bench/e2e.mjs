@@ -343,11 +343,11 @@ const table = lines.join('\n');
 console.log(table);
 const root = join(here, '..', '..', '..');
 // The presets' accuracy table (`pnpm bench:presets`) and the GPU host's figures (measured there by
-// scripts/device/measure-cores-and-gpu.sh) live in the same file: keep them.
+// scripts/device/measure-cores-and-gpu.sh) and the tabular one (bench:tabular) live in the same file: keep them.
 const kept = (() => {
   try {
     const text = readFileSync(join(root, 'BENCHMARKS.md'), 'utf8');
-    const sections = ['device', 'presets'].map(
+    const sections = ['device', 'presets', 'tabular'].map(
       (name) => new RegExp(`<!-- ${name}:start -->[\\s\\S]*?<!-- ${name}:end -->`).exec(text)?.[0],
     );
     return sections.filter(Boolean).join('\n\n') || undefined;

@@ -242,7 +242,7 @@ export const TRAIN_OPTIONS = {
     help: 'what early stopping and the kept best weights follow',
     value: 'choice',
     choices: MONITORS,
-    defaultShown: 'dev-accuracy; dev-loss for {csv} data',
+    defaultShown: 'dev-accuracy; dev-loss on {csv} rows',
     fixedOnResume: true,
   }),
   minDelta: option(z.number().min(0).default(0), {
@@ -278,6 +278,7 @@ export const TRAIN_OPTIONS = {
     flag: '--data <file.csv>',
     help: 'a CSV file of your own data: a header row, numeric feature columns and the {label} column',
     value: 'text',
+    defaultShown: 'none: images',
     fixedOnResume: true,
   }),
   /** The column of `csv` (and `testCsv`) that holds each row's class: numbers or names. */
@@ -285,6 +286,7 @@ export const TRAIN_OPTIONS = {
     flag: '--label <column>',
     help: 'the column of {csv} holding the classes (numbers or names)',
     value: 'text',
+    defaultShown: 'none',
     fixedOnResume: true,
   }),
   /** A CSV test file with the same columns as `csv` (default: a seeded, stratified 20% of it). */
