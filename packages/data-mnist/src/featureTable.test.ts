@@ -77,7 +77,9 @@ describe('FeatureBatches', () => {
     expect(order(1, 2)).not.toEqual(order(1, 1));
     const first = new FeatureBatches(table, index, { batchSize: 7, seed: 1 }).epoch(1).next().value;
     // Each row's features travel with its label.
-    first?.labels.forEach((k, i) => expect([first.x[2 * i], first.x[2 * i + 1]]).toEqual([2 * k, 2 * k + 1]));
+    const pairs = Array.from(first?.labels ?? [], (k, i) => [first?.x[2 * i], first?.x[2 * i + 1], k]);
+    expect(pairs).toHaveLength(7);
+    for (const [a, b, k] of pairs) expect([a, b]).toEqual([2 * (k as number), 2 * (k as number) + 1]);
     expect(gatherRows(table, Int32Array.of(6, 0)).x).toEqual(Float32Array.of(12, 13, 0, 1));
   });
 });
