@@ -321,6 +321,21 @@ async function run() {
     }
   });
 
+  it("the npm guide's ten lines on your own arrays run as written, as ESM and as CommonJS", () => {
+    const guide = readFileSync(join(root, 'apps/docs/guides/use-from-npm.md'), 'utf8');
+    const code = /```js\n\/\/ own-arrays\.mjs[^\n]*\n([\s\S]*?)```/.exec(guide)?.[1] ?? '';
+    expect(code.trim().split('\n').length).toBeLessThanOrEqual(10);
+    const cjs = code.replace(/^import \{ (.+) \} from '(.+)';$/gm, "const { $1 } = require('$2');");
+    expect(cjs).not.toMatch(/^import /m);
+    writeFileSync(join(project.dir, 'own-arrays.mjs'), code);
+    writeFileSync(join(project.dir, 'own-arrays.cjs'), cjs);
+    for (const file of ['own-arrays.mjs', 'own-arrays.cjs']) {
+      const out = node(project.dir, file);
+      expect(Number(/^test accuracy ([\d.]+)$/m.exec(out)?.[1]), out).toBeGreaterThan(0.9);
+      expect(out).toContain("[ 'inside', 'outside' ]");
+    }
+  });
+
   it('runs the same loop without files (@sprout/trainer/core) on images in memory, from ESM and CJS', () => {
     const { esm, cjs } = bothFormats(
       project.dir,
@@ -394,6 +409,45 @@ async function run() {
     expect(esm.backend).toBe('cpu');
     expect(esm.gpuSkipped).toMatch(/^gpu\.js not installed \(npm install gpu\.js/);
     expect(esm.accuracy).toBeGreaterThan(0.5); // chance is 0.1
+  });
+
+  it('sprout train --data FILE.csv, then predict its rows, from the installed bin', () => {
+    // Two classes on scales 1000× apart, the label a name, quoted fields and CRLF.
+    const rows = Array.from({ length: 300 }, (_, i) => {
+      const inside = i % 2 === 0;
+      return `${((inside ? 0 : 500) + (i % 97) * 4).toFixed(1)},"${((i % 13) / 1000).toFixed(4)}",${inside ? 'low' : 'high'}`;
+    });
+    writeFileSync(join(project.dir, 'rows.csv'), `size,ratio,kind\r\n${rows.join('\r\n')}\r\n`);
+    const run = spawnSync(
+      sprout,
+      [
+        'train',
+        '--data',
+        'rows.csv',
+        '--label',
+        'kind',
+        '--out',
+        'run-csv',
+        '--backend',
+        'cpu',
+        '--no-report',
+        '--json',
+      ],
+      {
+        cwd: project.dir,
+        encoding: 'utf8',
+        env: userEnv,
+      },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).testAccuracy).toBeGreaterThan(0.95);
+    writeFileSync(join(project.dir, 'new.csv'), 'ratio,size\n0.001,10\n0.001,880\n');
+    const predicted = execFileSync(sprout, ['predict', '--out', 'run-csv', 'new.csv'], {
+      cwd: project.dir,
+      encoding: 'utf8',
+      env: userEnv,
+    });
+    expect(predicted).toMatch(/^new\.csv:2: low .*\nnew\.csv:3: high /);
   });
 
   it('sprout --version, and --json | jq', () => {
