@@ -14,6 +14,12 @@ export interface DenseSpec {
 
 /** The model's Dense layers in order, ready to write; the last one's output is the logits. */
 export function denseStack(model: Sequential, int8: boolean): DenseSpec[] {
+  // Only what the writers know how to write: anything else would be dropped from the export.
+  const other = model.layers.find((l) => !['dense', 'relu', 'dropout'].includes(String(l.config().kind)));
+  if (other)
+    throw new Error(
+      `cannot export a ${String(other.config().kind)} layer: the exporters write Dense and ReLU layers`,
+    );
   const names = new Set<string>();
   return model.denseLayers.map((layer, i) => {
     const config = layer.config();

@@ -1,4 +1,4 @@
-import { createMlp, loadModel, probabilities, saveModel } from '@sprout/layers';
+import { createMlp, Dense, loadModel, probabilities, Sequential, Sigmoid, saveModel } from '@sprout/layers';
 import { createCpuBackend, Random } from '@sprout/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { denseStack } from './denseStack.js';
@@ -49,4 +49,10 @@ it('int8 exports are about a quarter of the float ones', async () => {
   const [float, int8] = [denseStack(model, false), denseStack(model, true)];
   expect(toTfjs(int8, 't').weights.length / toTfjs(float, 't').weights.length).toBeLessThan(0.3);
   expect((await toOnnx(int8, 't')).length / (await toOnnx(float, 't')).length).toBeLessThan(0.3);
+});
+
+it('refuses a layer the writers cannot write, rather than dropping it', () => {
+  const rng = new Random(1);
+  const model = new Sequential([new Dense(backend, 3, 4, rng), new Sigmoid(), new Dense(backend, 4, 2, rng)]);
+  expect(() => denseStack(model, false)).toThrow(/cannot export a sigmoid layer/);
 });

@@ -1,8 +1,12 @@
 import { createCpuBackend, fromArray, Random, SparseRows, type Tensor } from '@sprout/tensor';
 import { expect, it } from 'vitest';
 import { createMlp } from './createMlp.js';
+import { Dense } from './dense.js';
+import { Sigmoid, Tanh } from './elementwiseActivation.js';
 import type { LayerInput } from './layer.js';
-import type { Sequential } from './sequential.js';
+import { MeanSquaredError } from './meanSquaredError.js';
+import { loadModel, saveModel } from './modelFile.js';
+import { Sequential } from './sequential.js';
 import { SoftmaxCrossEntropy } from './softmaxCrossEntropyLoss.js';
 
 const backend = createCpuBackend();
@@ -134,4 +138,57 @@ it('gradients through dropout (the same masks replayed) match finite differences
     [5, 9],
   );
   expect(gradientCheck(model, x, [0, 1, 2, 3, 0], { before: () => rng.setState(saved) })).toBeLessThan(2e-2);
+});
+
+it('Sigmoid and Tanh layers and the mean squared error: gradients match finite differences, on awkward shapes', () => {
+  for (const Activation of [Sigmoid, Tanh]) {
+    for (const [inputs, hidden, outputs, rows] of [
+      [7, 5, 1, 4],
+      [1, 7, 3, 1],
+      [13, 2, 2, 7],
+    ]) {
+      const rng = new Random(5);
+      const model = new Sequential([
+        new Dense(backend, inputs, hidden, rng, { name: 'hidden0' }),
+        new Activation(),
+        new Dense(backend, hidden, outputs, rng, { name: 'output' }),
+      ]);
+      const x = fromArray(
+        backend,
+        Array.from({ length: rows * inputs }, () => rng.uniform(-2, 2)),
+        [rows, inputs],
+      );
+      const targets = Array.from({ length: rows * outputs }, () => rng.uniform(-1, 1));
+      const mse = new MeanSquaredError();
+      model.zeroGrad();
+      model.backward(mse.compute(model.forward(x), targets).grad);
+      const eps = 1e-3;
+      let worst = 0;
+      for (const p of model.parameters()) {
+        const grad = p.grad.toArray();
+        const values = p.value.toArray();
+        for (let i = 0; i < values.length; i++) {
+          const at = (delta: number) => {
+            const v = values.slice();
+            v[i] += delta;
+            p.value.set(v);
+            return mse.value(model.forward(x), targets);
+          };
+          const numeric = (at(eps) - at(-eps)) / (2 * eps);
+          p.value.set(values);
+          worst = Math.max(
+            worst,
+            Math.abs(numeric - grad[i]) / Math.max(1e-2, Math.abs(numeric) + Math.abs(grad[i])),
+          );
+        }
+      }
+      expect(worst, `${Activation.name} ${inputs}-${hidden}-${outputs} × ${rows}`).toBeLessThan(1e-2);
+      // Values against the formula, and a saved model reads them back.
+      const h = new Activation().forward(fromArray(backend, [-30, -1, 0, 0.5, 30], [1, 5])).toArray();
+      const f = Activation === Sigmoid ? (v: number) => 1 / (1 + Math.exp(-v)) : Math.tanh;
+      expect(Array.from(h)).toEqual([-30, -1, 0, 0.5, 30].map((v) => Math.fround(f(v))));
+      const again = loadModel(backend, saveModel(model));
+      expect(again.forward(x).toArray()).toEqual(model.forward(x).toArray());
+    }
+  }
 });

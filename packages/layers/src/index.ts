@@ -1,9 +1,11 @@
 export { createMlp, withDropout } from './createMlp.js';
 export { Dense, type DenseOptions } from './dense.js';
 export { Dropout } from './dropout.js';
+export { Sigmoid, Tanh } from './elementwiseActivation.js';
 export { type Evaluation, evaluate, evaluateFeatures, featureBatch } from './evaluate.js';
 export { type GrowOptions, type GrowthStrategy, grow, type ParameterGrowth } from './grow.js';
 export type { Layer, LayerInput } from './layer.js';
+export { MeanSquaredError } from './meanSquaredError.js';
 export {
   loadModel,
   MODEL_FORMAT_VERSION,

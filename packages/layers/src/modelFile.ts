@@ -3,6 +3,7 @@ import type { Backend } from '@sprout/tensor';
 import { Random } from '@sprout/tensor';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
+import { Sigmoid, Tanh } from './elementwiseActivation.js';
 import type { Layer } from './layer.js';
 import { dequantizeInt8, quantizeInt8 } from './quantize.js';
 import { ReLU } from './relu.js';
@@ -197,6 +198,8 @@ export function readModelFile(
   const rng = new Random(0);
   const layers: Layer[] = header.layers.map((c) => {
     if (c.kind === 'relu') return new ReLU();
+    if (c.kind === 'sigmoid') return new Sigmoid();
+    if (c.kind === 'tanh') return new Tanh();
     if (c.kind === 'dense') {
       return new Dense(backend, Number(c.inFeatures), Number(c.outFeatures), rng, {
         name: String(c.name),
