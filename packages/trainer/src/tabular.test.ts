@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { featureProbabilities, readModelFile } from '@sprout/layers';
-import { createBackend } from '@sprout/tensor';
+import { createBackend, createGpuBackend } from '@sprout/tensor';
 import { describe, expect, it } from 'vitest';
 import { checkpointPath } from './checkpoint.js';
 import { DatasetMismatchError } from './errors.js';
@@ -85,6 +85,29 @@ describe('train() on your own arrays', () => {
     ).rejects.toThrow(DatasetMismatchError);
     expect(readFileSync(checkpointPath(halves)).length).toBeGreaterThan(0);
   });
+});
+
+// The gpu backend where it runs here (Mesa's software GL under a display).
+const gpu = await createGpuBackend({ allowSoftwareGl: true }).catch(() => null);
+gpu?.dispose();
+
+it.runIf(gpu)('trains rows on the gpu backend as on the cpu (dense batches, labels as arrays)', async () => {
+  const run = async (backend: 'cpu' | 'gpu') =>
+    train(
+      {
+        report: false,
+        backend,
+        threads: 1,
+        epochs: 10,
+        patience: 0,
+        outDir: mkdtempSync(join(tmpdir(), 'sprout-tabular-')),
+      },
+      { data },
+    );
+  const [cpu, onGpu] = [await run('cpu'), await run('gpu')];
+  expect(onGpu.backend).toMatch(/^gpu/);
+  expect(onGpu.testAccuracy).toBeGreaterThan(0.95);
+  expect(Math.abs((onGpu.testAccuracy as number) - (cpu.testAccuracy as number))).toBeLessThan(0.02);
 });
 
 describe('a CSV run', () => {
