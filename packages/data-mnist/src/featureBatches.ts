@@ -24,7 +24,7 @@ export class FeatureBatches {
   private order: Int32Array;
 
   constructor(
-    readonly table: Pick<FeatureTable, 'x' | 'labels' | 'features'>,
+    readonly table: { x: Float32Array | Float64Array; labels: Uint8Array; features: number },
     readonly indices: Int32Array,
     readonly options: { batchSize: number | (() => number); seed?: number },
   ) {
@@ -59,12 +59,15 @@ export class FeatureBatches {
 }
 
 /** The rows at `index` of a table, one after another. */
-export function gatherRows(
-  table: Pick<FeatureTable, 'x' | 'labels' | 'features'>,
+export function gatherRows<X extends Float32Array | Float64Array>(
+  table: { x: X; labels: Uint8Array; features: number },
   index: Int32Array,
-): { x: Float32Array; labels: Uint8Array; count: number } {
+): { x: X; labels: Uint8Array; count: number } {
   const f = table.features;
-  const x = new Float32Array(index.length * f);
+  // The same precision as the table's: rows still to be standardised stay float64.
+  const x = (
+    table.x instanceof Float64Array ? new Float64Array(index.length * f) : new Float32Array(index.length * f)
+  ) as X;
   const labels = new Uint8Array(index.length);
   index.forEach((k, i) => {
     x.set(table.x.subarray(k * f, (k + 1) * f), i * f);

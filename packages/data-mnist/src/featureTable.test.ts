@@ -37,6 +37,20 @@ describe('featureTable', () => {
     expect(() => featureTable({ x: [1, 2, 3], y: [0, 1] }, { features: 2 })).toThrow(/not a multiple of 2/);
     expect(() => featureTable({ x: [[1], [2]], y: [0] })).toThrow(/x has 2 rows but y has 1 labels/);
     expect(() => featureTable({ x: [[1], [2]], y: [3, 3] })).toThrow(/at least two classes/);
+    // A missing value is not a 0, nor a class called "null".
+    expect(() =>
+      featureTable({
+        x: [
+          [1, 2],
+          [3, null as unknown as number],
+        ],
+        y: [0, 1],
+      }),
+    ).toThrow(/row 1, feature 1 is null: every feature must be a finite number/);
+    expect(() => featureTable({ x: [[1], [2], [3]], y: [0, 1, null as unknown as number] })).toThrow(
+      /label 2 is null: a class is a number \(0, 1, …\) or a non-empty name/,
+    );
+    expect(() => featureTable({ x: [[1], [2]], y: ['a', ''] })).toThrow(/label 1 is "": a class is/);
     expect(() => featureTable({ x: [[1]], y: ['z'] }, { classNames: ['x', 'y'] })).toThrow(
       /label 0 is "z", a class the training data does not have/,
     );

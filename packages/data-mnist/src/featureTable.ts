@@ -6,8 +6,11 @@ import { DatasetError } from './errors.js';
  */
 export interface FeatureTable {
   readonly kind: 'features';
-  /** `count × features` floats, row after row. */
-  x: Float32Array;
+  /**
+   * `count × features` values, row after row: as read (float64, from a file or arrays) until
+   * standardised, when they become the float32 a model takes.
+   */
+  x: Float32Array | Float64Array;
   labels: Uint8Array;
   count: number;
   features: number;
@@ -87,7 +90,7 @@ function packRows(
   x: FeatureRowsInput,
   declared: number | undefined,
   source: string,
-): { values: Float32Array; count: number; features: number } {
+): { values: Float64Array; count: number; features: number } {
   const rows = x as ArrayLike<unknown>;
   const nested = rows.length > 0 && typeof rows[0] === 'object' && rows[0] !== null;
   if (!nested) {
@@ -98,28 +101,47 @@ function packRows(
       throw new DatasetError(
         `${source}: x has ${flat.length} values, not a multiple of ${declared} features`,
       );
-    const values = Float32Array.from(flat);
-    checkFinite(values, declared, source);
+    const values = new Float64Array(flat.length);
+    for (let i = 0; i < flat.length; i++) values[i] = numberOrNaN(flat[i]);
+    checkFinite(values, declared, source, flat);
     return { values, count: flat.length / declared, features: declared };
   }
   const list = x as ArrayLike<ArrayLike<number>>;
   const features = declared ?? list[0].length;
-  const values = new Float32Array(list.length * features);
+  const values = new Float64Array(list.length * features);
   for (let r = 0; r < list.length; r++) {
     const row = list[r];
+    if (!row || typeof row !== 'object')
+      throw new DatasetError(`${source}: row ${r} is ${JSON.stringify(row)}, not an array of numbers`);
     if (row.length !== features)
       throw new DatasetError(`${source}: row ${r} has ${row.length} values, expected ${features}`);
-    for (let c = 0; c < features; c++) values[r * features + c] = row[c];
+    for (let c = 0; c < features; c++) values[r * features + c] = numberOrNaN(row[c]);
   }
-  checkFinite(values, features, source);
+  checkFinite(values, features, source, null, list);
   return { values, count: list.length, features };
 }
 
-function checkFinite(values: Float32Array, features: number, source: string): void {
+/** A number stays itself; anything else (null, a string, undefined) is not a value: NaN. */
+function numberOrNaN(v: unknown): number {
+  return typeof v === 'number' ? v : Number.NaN;
+}
+
+/** Every value a finite number; else an error naming the row and feature, and what was there. */
+function checkFinite(
+  values: Float64Array,
+  features: number,
+  source: string,
+  flat: ArrayLike<unknown> | null,
+  rows?: ArrayLike<ArrayLike<unknown>>,
+): void {
   for (let i = 0; i < values.length; i++) {
     if (Number.isFinite(values[i])) continue;
+    const [r, c] = [Math.floor(i / features), i % features];
+    const given = flat ? flat[i] : rows?.[r][c];
+    const shown =
+      typeof given === 'number' ? String(given) : given === undefined ? 'undefined' : JSON.stringify(given);
     throw new DatasetError(
-      `${source}: row ${Math.floor(i / features)}, feature ${i % features} is ${values[i]}: every feature must be a finite number`,
+      `${source}: row ${r}, feature ${c} is ${shown}: every feature must be a finite number`,
     );
   }
 }
@@ -136,6 +158,13 @@ export function classIds(
   where: (row: number) => string = (row) => `label ${row}`,
 ): { labels: Uint8Array; names: string[]; identity: boolean } {
   const labels = new Uint8Array(raw.length);
+  raw.forEach((value, row) => {
+    const ok = typeof value === 'number' ? Number.isFinite(value) : typeof value === 'string' && value !== '';
+    if (!ok)
+      throw new DatasetError(
+        `${source}: ${where(row)} is ${value === undefined ? 'undefined' : JSON.stringify(value)}: a class is a number (0, 1, …) or a non-empty name`,
+      );
+  });
   if (known) {
     const index = new Map(known.map((name, i) => [name, i]));
     raw.forEach((value, row) => {

@@ -98,6 +98,12 @@ describe('readCsvTable', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 
+  it('keeps values beyond float32 (read in float64), and skips a blank label column where none is needed', async () => {
+    const rows = await readCsvRows(csv('t,k\n1e39,\n1700000001,\n'), { label: 'k' });
+    expect(Array.from(rows.x)).toEqual([1e39, 1700000001]);
+    expect(rows.labels).toBeNull();
+  });
+
   it('a missing file or a directory says so', async () => {
     await expect(readCsvRows(join(dir, 'nope.csv'))).rejects.toThrow(/cannot read .*nope\.csv: no such file/);
     const sub = join(dir, 'sub.csv');

@@ -7,7 +7,7 @@ import { readFailure } from './readFailure.js';
 
 /** Options of {@link readCsvRows}. */
 export interface CsvRowsOptions {
-  /** The label column's name: it must be there (`required`) or is skipped if it is. */
+  /** The label column's name: it must be there (`labelRequired`), else it is skipped where it is. */
   label?: string;
   labelRequired?: boolean;
   /**
@@ -34,7 +34,8 @@ export const CSV_BYTES_PER_ROW = 64;
 
 /** A CSV file's feature rows, and its label column's raw values where it has one. */
 export interface CsvRows {
-  x: Float32Array;
+  /** The values as read (float64: standardise before narrowing to float32). */
+  x: Float64Array;
   count: number;
   features: number;
   featureNames: string[];
@@ -66,7 +67,7 @@ export async function readCsvRows(file: string, options: CsvRowsOptions = {}): P
   let take: Int32Array = new Int32Array(0);
   let labelAt = -1;
   let features = 0;
-  let x = new Float32Array(1024);
+  let x = new Float64Array(1024);
   let lines = new Int32Array(64);
   const labels: string[] = [];
   let count = 0;
@@ -93,7 +94,7 @@ export async function readCsvRows(file: string, options: CsvRowsOptions = {}): P
           `${file}: more rows than fit ${options.maxBytesWhy ?? 'in memory'}: ${maxRows.toLocaleString('en-US')} rows of ${features} features fit (stopped reading at line ${line})`,
         );
       if ((count + 1) * features > x.length) {
-        const grown = new Float32Array(Math.max(x.length * 2, (count + 1) * features));
+        const grown = new Float64Array(Math.max(x.length * 2, (count + 1) * features));
         grown.set(x);
         x = grown;
       }
@@ -106,7 +107,7 @@ export async function readCsvRows(file: string, options: CsvRowsOptions = {}): P
         const column = take[f];
         x[count * features + f] = numberAt(file, line, column, header[column], record[column]);
       }
-      if (labelAt >= 0) {
+      if (labelAt >= 0 && options.labelRequired) {
         if (record[labelAt] === '')
           throw new DatasetError(
             `${file}: line ${line}, column ${labelAt + 1} (${header[labelAt]}): the label is empty`,
@@ -133,7 +134,7 @@ export async function readCsvRows(file: string, options: CsvRowsOptions = {}): P
     count,
     features,
     featureNames,
-    labels: labelAt >= 0 ? labels : null,
+    labels: labelAt >= 0 && options.labelRequired ? labels : null,
     lines: lines.slice(0, count),
   };
 }

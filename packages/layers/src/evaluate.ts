@@ -87,8 +87,12 @@ function evaluateBatches(
     for (let start = 0; start < count; start += batchSize) {
       const n = Math.min(batchSize, count - start);
       const x = load(start, n);
-      const logits = model.forward(x);
-      if (!(x instanceof SparseRows)) x.dispose();
+      let logits: Tensor;
+      try {
+        logits = model.forward(x);
+      } finally {
+        if (!(x instanceof SparseRows)) x.dispose();
+      }
       const batchLabels = Array.prototype.slice.call(labels, start, start + n) as number[];
       total += loss.value(logits, batchLabels) * n;
       const pred = argmaxRows(logits);

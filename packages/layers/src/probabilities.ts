@@ -1,4 +1,4 @@
-import { SparseRows, softmax } from '@sprout/tensor';
+import { SparseRows, softmax, type Tensor } from '@sprout/tensor';
 import { featureBatch } from './evaluate.js';
 import type { LayerInput } from './layer.js';
 import type { Sequential } from './sequential.js';
@@ -62,8 +62,12 @@ function probabilityBatches(
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     const x = load(start, n);
-    const p = softmax(model.forward(x));
-    if (!(x instanceof SparseRows)) x.dispose();
+    let p: Tensor;
+    try {
+      p = softmax(model.forward(x));
+    } finally {
+      if (!(x instanceof SparseRows)) x.dispose();
+    }
     out.set(p.toArray(), start * classes);
     p.dispose();
   }

@@ -37,7 +37,7 @@ export async function evaluateSaved(input: TrainConfigInput = {}): Promise<{
   try {
     const { model, metadata, modelFile } = saved;
     if (metadata.features) return await evaluateFeatureModel(saved, config, input);
-    if (input.csv !== undefined)
+    if (input.csv !== undefined || input.testCsv !== undefined)
       throw new DatasetMismatchError(
         `the model in ${config.outDir} takes images, not CSV rows: evaluate it on IDX files (--data-dir)`,
       );
@@ -110,11 +110,13 @@ async function evaluateFeatureModel(saved: SavedModel, config: TrainConfig, inpu
     throw new DatasetMismatchError(
       `the model in ${config.outDir} takes rows of ${features.names.length} features, not images: evaluate it on a CSV file (--data, --label)`,
     );
-  if (input.csv !== undefined) {
+  // Another file: --test (or --data) names it; every row is a test row.
+  const file = input.testCsv ?? input.csv;
+  if (file !== undefined) {
     const label = input.label ?? features.label;
     if (label === undefined)
       throw new ConfigError('label', 'is needed with {csv}: the column that holds the classes');
-    const table = await readCsvTable(input.csv, {
+    const table = await readCsvTable(file, {
       label,
       classNames: classNamesOf({ classes, classNames: metadata.classNames }),
       featureNames: features.names,
@@ -122,8 +124,9 @@ async function evaluateFeatureModel(saved: SavedModel, config: TrainConfig, inpu
     const n = config.testLimit ? Math.min(config.testLimit, table.count) : table.count;
     const x = standardize(table.x.subarray(0, n * table.features), features);
     const result = evaluateFeatures(model, x, table.labels, n, table.features);
-    return scored(config.outDir, result, table.labels.subarray(0, n), classes, modelFile, input.csv);
+    return scored(config.outDir, result, table.labels.subarray(0, n), classes, modelFile, file);
   }
+  if (input.label !== undefined) throw new ConfigError('label', 'applies to a {csv} file to evaluate on');
   const trained = trainedConfig(config.outDir);
   if (!trained?.csv)
     throw new DatasetMismatchError(

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { decodeImage, ImageFormatError, normalizeDigit } from '@sprout/data-mnist';
 import { probabilities } from '@sprout/layers';
 import type { BackendChoice } from '@sprout/tensor';
+import { DatasetMismatchError } from './errors.js';
 import { fsErrorMessage } from './runFiles.js';
 import { loadSavedModel } from './savedModel.js';
 
@@ -36,6 +37,10 @@ export async function predictImages(options: {
   const { outDir, files, top = 1, backend = 'auto', threads } = options;
   const saved = await loadSavedModel(outDir, { backend, threads });
   try {
+    if (saved.metadata.features)
+      throw new DatasetMismatchError(
+        `${saved.modelFile} takes rows of ${saved.metadata.features.names.length} features, not images: give it CSV files`,
+      );
     const [pixels, classes] = [saved.model.widths[0], saved.model.widths[saved.model.widths.length - 1]];
     const input = saved.metadata.input ?? { rows: Math.sqrt(pixels), cols: Math.sqrt(pixels) };
     if (input.rows !== input.cols || !Number.isInteger(input.rows))

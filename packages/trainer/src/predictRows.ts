@@ -59,7 +59,7 @@ export function predictFeatureRows(saved: SavedModel, x: FeatureRowsInput): RowP
 
 function predictStandardised(
   saved: SavedModel,
-  raw: Float32Array,
+  raw: Float32Array | Float64Array,
   count: number,
   classes: number,
   lineOf: (row: number) => number,

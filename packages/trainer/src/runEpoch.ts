@@ -1,7 +1,7 @@
 import type { AugmentBatch, ImageSet } from '@sprout/data-mnist';
 import { Batches, FeatureBatches } from '@sprout/data-mnist/browser';
 import { type LayerInput, SoftmaxCrossEntropy } from '@sprout/layers';
-import { type Backend, CpuBackend, fromArray, LossSums, SparseRows } from '@sprout/tensor';
+import { type Backend, CpuBackend, fromArray, LossSums, SparseRows, type Tensor } from '@sprout/tensor';
 import type { TrainConfig } from './configTypes.js';
 import { TrainingDivergedError } from './errors.js';
 import type { TrainHooks } from './events.js';
@@ -91,7 +91,7 @@ export async function runEpoch(args: {
     args.skip > 0 ? args.sums.seen : 0,
   );
   const batches = epochBatches(train, trainIndex, config, backend, () => micro.next());
-  let dense: LayerInput | null = null;
+  let dense: Tensor | null = null;
   const estimatedBatches = Math.ceil(trainIndex.length / config.batchSize);
   const sums = { ...args.sums };
   let started = performance.now() - sums.seconds * 1000;
@@ -142,8 +142,14 @@ export async function runEpoch(args: {
       let input: LayerInput = x;
       if ('images' in batch) x.set(batch.images, batch.size, batch.pixels, 1 / 255, batch.labels);
       else {
-        dense?.dispose();
-        input = dense = fromArray(backend, batch.x, [batch.size, batch.x.length / batch.size]);
+        // One tensor for the epoch's batches, made again only when the batch size changes.
+        const features = batch.x.length / batch.size;
+        if (dense?.rows === batch.size) dense.set(batch.x);
+        else {
+          dense?.dispose();
+          dense = fromArray(backend, batch.x, [batch.size, features]);
+        }
+        input = dense;
       }
       const grad = loss.step(model.forward(input), input === x ? x : batch.labels, lossSums, 1 / micro.steps);
       // Read before the step reaches the weights where reading is free.

@@ -8,6 +8,7 @@ import { checkpointPath } from './checkpoint.js';
 import { DatasetMismatchError } from './errors.js';
 import { evaluateSaved } from './evaluateSaved.js';
 import { exportSaved } from './export/exportSaved.js';
+import { predictImages } from './predictImages.js';
 import { predictCsv, predictFeatureRows } from './predictRows.js';
 import { loadSavedModel } from './savedModel.js';
 import type { TabularData } from './tabularData.js';
@@ -84,6 +85,22 @@ describe('train() on your own arrays', () => {
       train({ ...config, outDir: halves, epochs: 8 }, { data: changed, resume: true }),
     ).rejects.toThrow(DatasetMismatchError);
     expect(readFileSync(checkpointPath(halves)).length).toBeGreaterThan(0);
+    // Without the rows, it says to pass them (not that MNIST changed).
+    await expect(train({ ...config, outDir: halves, epochs: 8 }, { resume: true })).rejects.toThrow(
+      /data: this run trained on in-memory rows: pass the same data to continue it/,
+    );
+  });
+
+  it('refuses test rows with other columns, and images given to a model of rows', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'sprout-tabular-'));
+    const wide = { x: testRows.x.map((r) => [...r, 0]), y: testRows.y };
+    await expect(train({ ...quiet, outDir }, { data: { ...data, test: wide } })).rejects.toThrow(
+      /data\.test: row 0 has 4 values, expected 3/,
+    );
+    await train({ ...quiet, outDir, epochs: 2 }, { data, overwrite: true });
+    await expect(predictImages({ outDir, files: ['seven.png'], backend: 'cpu' })).rejects.toThrow(
+      /takes rows of 3 features, not images: give it CSV files/,
+    );
   });
 });
 
@@ -132,6 +149,12 @@ describe('a CSV run', () => {
     expect(again.dataset).toBe(testCsv);
     const rows = await predictCsv({ outDir, file: testCsv, backend: 'cpu' });
     expect(rows[0].line).toBe(2);
+    // Rows to classify may keep an empty label column.
+    const blank = join(dir, 'blank.csv');
+    writeFileSync(blank, 'price,ratio,noise,kind\n2000000,0.001,0.5,\n');
+    expect((await predictCsv({ outDir, file: blank, backend: 'cpu' }))[0].name).toBe('low');
+    // --test names another file to score.
+    expect((await evaluateSaved({ outDir, backend: 'cpu', testCsv: csv })).dataset).toBe(csv);
     const saved = await loadSavedModel(outDir, 'cpu');
     const raw = Float32Array.from(blobs(300, 99).x.flat());
     const sprout = predictProbabilities(saved, raw);

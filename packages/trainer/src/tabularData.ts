@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import {
+  CSV_BYTES_PER_ROW,
+  CSV_BYTES_PER_VALUE,
   classNamesOf,
   type FeatureRowsInput,
   type FeatureTable,
@@ -41,7 +43,8 @@ export interface TabularData {
 
 /** A run's tabular data: standardised rows, the test set, and what the model must keep. */
 export interface TabularRunData {
-  train: FeatureTable;
+  /** Standardised: float32, as the model takes them. */
+  train: FeatureTable & { x: Float32Array };
   test: FeatureRows;
   classes: number;
   classNames?: string[];
@@ -89,8 +92,14 @@ export async function loadTabularData(
   if (arrays) {
     const shape = { features: arrays.features, featureNames: arrays.featureNames };
     train = featureTable(arrays.train, { ...shape, source: 'data.train' });
+    // The test rows must have the training rows' columns: checked, not taken from their own length.
     test = arrays.test
-      ? featureTable(arrays.test, { ...shape, classNames: classNamesOf(train), source: 'data.test' })
+      ? featureTable(arrays.test, {
+          features: train.features,
+          featureNames: train.featureNames,
+          classNames: classNamesOf(train),
+          source: 'data.test',
+        })
       : null;
   } else {
     const csv = config.csv as string;
@@ -98,12 +107,15 @@ export async function loadTabularData(
       throw new ConfigError('label', 'is needed with {csv}: the column that holds the classes');
     const limits = { maxBytes: budget.bytes, maxBytesWhy: budget.why };
     train = await readCsvTable(csv, { label: config.label, ...limits });
+    // The two files share the budget: the test file gets what the training rows left.
+    const used = train.count * (train.features * CSV_BYTES_PER_VALUE + CSV_BYTES_PER_ROW);
     test = config.testCsv
       ? await readCsvTable(config.testCsv, {
           label: config.label,
           classNames: classNamesOf(train),
           featureNames: train.featureNames,
-          ...limits,
+          maxBytes: Math.max(0, budget.bytes - used),
+          maxBytesWhy: budget.why,
         })
       : null;
   }
@@ -113,8 +125,8 @@ export async function loadTabularData(
     const held = Math.round(train.count * TEST_SHARE);
     if (held < 1 || held >= train.count)
       throw new ConfigError(
-        config.csv ? 'csv' : 'devSize',
-        `has ${train.count} rows: too few to hold out a test split (give a test set)`,
+        config.csv ? 'csv' : 'data',
+        `${config.csv ? 'has' : 'data.train has'} ${train.count} rows: too few to hold out a test split (give a test set)`,
       );
     const split = stratifiedSplit(train.labels, held, config.seed);
     testNote = `test set: a stratified ${TEST_SHARE * 100}% of ${train.source} (${held} of ${train.count} rows, by seed ${config.seed}); the other ${train.count - held} train`;
@@ -139,7 +151,7 @@ export async function loadTabularData(
 
 /** The rows at `index`, in the order of the file (a split keeps rows in their order). */
 function subset(table: FeatureTable, index: Int32Array): FeatureTable {
-  return { ...table, ...gatherRows(table, Int32Array.from(index).sort()) };
+  return { ...table, ...gatherRows<Float32Array | Float64Array>(table, Int32Array.from(index).sort()) };
 }
 
 /** The first `n` rows (0: all, unless `none`). */

@@ -146,7 +146,8 @@ export async function train(input: TrainConfigInput = {}, options: TrainOptions 
 /** Options left out take {@link TABULAR_DEFAULTS} on tabular data. */
 function withTabularDefaults(input: TrainConfigInput): TrainConfigInput {
   const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-  const hidden = given.hidden ?? (given.initialHidden ? undefined : TABULAR_DEFAULTS.hidden);
+  // Initial widths alone: those widths, not grown (MNIST's default of 512 would not suit rows).
+  const hidden = given.hidden ?? given.initialHidden ?? TABULAR_DEFAULTS.hidden;
   return { ...TABULAR_DEFAULTS, hidden: hidden as number[] | undefined, ...given };
 }
 
@@ -200,6 +201,8 @@ async function loadRunData(
     checkDevSize(config, loaded.data.train.count);
     return loaded;
   }
+  if (checkpoint?.state.dataset?.source === 'arrays')
+    throw new ConfigError('data', 'this run trained on in-memory rows: pass the same data to continue it');
   const full = await loadDataset({ dir: config.dataDir, classes: config.classes });
   const dataset = datasetIdentity(full, config.dataDir);
   checkSameData(config, checkpoint, dataset);

@@ -68,7 +68,13 @@ export async function writeRunOutputs(args: {
   const { session, backend, config, data, history, memory } = args;
   const out = config.outDir;
   const trained = history.filter((h) => h.epoch > 0);
-  const bestDev = trained.reduce((best, h) => Math.max(best, h.devAccuracy), 0);
+  // The dev accuracy of the weights kept: the best epoch by what early stopping followed.
+  const byLoss = config.monitor === 'dev-loss';
+  const kept = trained.reduce<EpochRecord | null>(
+    (best, h) => (!best || (byLoss ? h.devLoss < best.devLoss : h.devAccuracy > best.devAccuracy) ? h : best),
+    null,
+  );
+  const bestDev = kept?.devAccuracy ?? 0;
   const model: Sequential = args.bestModel ? loadModel(backend, args.bestModel, 'best model') : session.model;
   const test = config.evaluateTest ? evaluateExamples(model, data.test, model.widths[0]) : null;
   const report = test ? classificationReport(data.test.labels, test.predictions, data.classes) : null;
