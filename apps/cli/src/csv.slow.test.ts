@@ -68,6 +68,45 @@ describe('sprout train --data FILE.csv', () => {
     expect(exported.status, exported.stderr).toBe(0);
   });
 
+  it('--task regression: trains a number, predicts numbers, evaluates with R², MAE and MSE', () => {
+    // price = 1000·rooms + area/10 + noise, with the header's label last.
+    const lines = Array.from({ length: 300 }, (_, i) => {
+      const rooms = 1 + (i % 5);
+      const area = 50 + ((i * 37) % 200);
+      return `${rooms},${area},${(1000 * rooms + area / 10 + ((i * 13) % 7) - 3).toFixed(2)}`;
+    });
+    const data = file('houses.csv', `rooms,area,price\n${lines.join('\n')}\n`);
+    const run = sprout([
+      'train',
+      '--data',
+      data,
+      '--label',
+      'price',
+      '--task',
+      'regression',
+      '--out',
+      'houses',
+      '--backend',
+      'cpu',
+      '--json',
+    ]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/test set: a random 20% of .*houses\.csv \(60 of 300 rows/);
+    const summary = JSON.parse(run.stdout);
+    expect(summary.testAccuracy).toBeNull();
+    expect(summary.testRegression.r2).toBeGreaterThan(0.99);
+    const fresh = file('new-houses.csv', 'area,rooms\n100,3\n');
+    const predicted = sprout(['predict', '--out', 'houses', fresh]);
+    expect(predicted.status, predicted.stderr).toBe(0);
+    const value = Number(/new-houses\.csv:2: ([\d.]+)$/.exec(predicted.stdout.trim())?.[1]);
+    expect(Math.abs(value - 3010)).toBeLessThan(150);
+    const evaluated = sprout(['evaluate', '--out', 'houses']);
+    expect(evaluated.stderr + evaluated.stdout).toMatch(/test R² 0\.99\d+, MAE [\d.]+, MSE [\d.]+/);
+    const exported = sprout(['export', '--out', 'houses', '--format', 'tfjs', '--to', 'houses-tfjs']);
+    expect(exported.status).toBe(1);
+    expect(exported.stderr).toMatch(/is a regression model: its tfjs export is not written yet/);
+  });
+
   const good = rows(40, 5);
   const ok = `${header}\n${good.join('\n')}\n`;
   const add =
@@ -158,6 +197,20 @@ describe('sprout train --data FILE.csv', () => {
       add('--augment'),
       2,
       /--augment: warps images: it does not apply to feature rows/,
+    ],
+    [
+      'a regression target that is not a number',
+      { 'd.csv': ok },
+      add('--task', 'regression'),
+      1,
+      /d\.csv: line 2, the label column \(kind\) is "[a-z]+": a regression target must be a finite number/,
+    ],
+    [
+      '--task regression on images',
+      {},
+      (args) => [...drop('--label')(drop('--data')(args)), '--task', 'regression'],
+      2,
+      /--task: regression applies to rows of features \(--data or in-memory data\), not images/,
     ],
   ];
   it.each(cases)('%s: one line, its exit code, nothing written', (name, files, change, code, message) => {

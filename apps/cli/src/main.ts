@@ -73,15 +73,22 @@ async function runEvaluate(request: TrainRequest): Promise<number> {
   const log = humanLog(request.json);
   try {
     const r = await evaluateSaved(request.config);
+    if (r.regression) {
+      log(`evaluated ${r.modelFile} on ${r.dataset}: test ${regressionLine(r.regression)}`);
+      if (request.json)
+        process.stdout.write(`${JSON.stringify({ test: r.regression, modelFile: r.modelFile })}\n`);
+      return EXIT.ok;
+    }
+    const report = r.report as NonNullable<typeof r.report>;
     log(
       `evaluated ${r.modelFile} on ${r.dataset}: test accuracy ${(r.accuracy * 100).toFixed(2)}%, loss ${r.loss.toFixed(4)}`,
     );
     log(
-      `macro F1 ${(r.report.macro.f1 * 100).toFixed(2)}%, weighted F1 ${(r.report.weighted.f1 * 100).toFixed(2)}%`,
+      `macro F1 ${(report.macro.f1 * 100).toFixed(2)}%, weighted F1 ${(report.weighted.f1 * 100).toFixed(2)}%`,
     );
     if (request.json)
       process.stdout.write(
-        `${JSON.stringify({ testAccuracy: r.accuracy, testLoss: r.loss, macroF1: r.report.macro.f1, modelFile: r.modelFile })}\n`,
+        `${JSON.stringify({ testAccuracy: r.accuracy, testLoss: r.loss, macroF1: report.macro.f1, modelFile: r.modelFile })}\n`,
       );
     return EXIT.ok;
   } catch (error) {
@@ -150,10 +157,14 @@ async function runTraining(request: TrainRequest): Promise<number> {
     log(
       result.interrupted && !result.modelSaved
         ? `interrupted before the first epoch ended: checkpoint saved, no model yet; --continue-training goes on → ${result.outDir}`
-        : `${result.interrupted ? 'interrupted' : 'done'}: ${result.testAccuracy === null ? 'test set not evaluated' : `test accuracy ${(result.testAccuracy * 100).toFixed(2)}%`} after ${result.epochs} epochs in ${result.wallSeconds.toFixed(1)}s` +
+        : `${result.interrupted ? 'interrupted' : 'done'}: ${result.testRegression ? `test ${regressionLine(result.testRegression)}` : result.testAccuracy === null ? 'test set not evaluated' : `test accuracy ${(result.testAccuracy * 100).toFixed(2)}%`} after ${result.epochs} epochs in ${result.wallSeconds.toFixed(1)}s` +
             `${result.secondsTo98 === null ? '' : ` (98% at ${result.secondsTo98.toFixed(1)}s)`}, peak RSS ${result.peakRssMB.toFixed(0)} MB → ${result.outDir}`,
     );
-    if (request.json) printResult(Object.fromEntries(JSON_FIELDS.map((k) => [k, result[k]])));
+    if (request.json)
+      printResult({
+        ...Object.fromEntries(JSON_FIELDS.map((k) => [k, result[k]])),
+        ...(result.testRegression ? { testRegression: result.testRegression } : {}),
+      });
     return result.interrupted ? EXIT[stopSignal ?? 'SIGINT'] : EXIT.ok;
   } catch (error) {
     hooks.stopBar();
@@ -267,6 +278,12 @@ async function runTool(request: PredictRequest | ExportRequest): Promise<number>
   }
 }
 
+/** A regression's test metrics on one line. */
+function regressionLine(m: { mse: number; mae: number; r2: number }): string {
+  const g = (v: number) => Number(v.toPrecision(4));
+  return `R² ${m.r2.toFixed(4)}, MAE ${g(m.mae)}, MSE ${g(m.mse)}`;
+}
+
 /** `sprout predict rows.csv`: a line for each row (its line in the file, class, probability). */
 async function predictCsvFiles(request: PredictRequest, log: (line: string) => void): Promise<number> {
   const images = request.files.filter((f) => !f.toLowerCase().endsWith('.csv'));
@@ -276,7 +293,11 @@ async function predictCsvFiles(request: PredictRequest, log: (line: string) => v
   for (const file of request.files) {
     const rows = await predictCsv({ outDir: request.outDir, file, threads: request.threads });
     for (const r of rows) {
-      log(`${file}:${r.line}: ${r.name} (${percent(r.probability)})`);
+      log(
+        r.value === undefined
+          ? `${file}:${r.line}: ${r.name} (${percent(r.probability)})`
+          : `${file}:${r.line}: ${Number(r.value.toPrecision(6))}`,
+      );
       all.push({ file, ...r });
     }
   }

@@ -18,6 +18,9 @@ export function progressHooks(options: {
   let barEpoch = -1;
   let lastPlainQuarter = -1;
   let current: BatchProgress | null = null;
+  // A regression's "accuracy" is R² (no train accuracy); feature rows are rows, not images.
+  let regression = false;
+  let unit = 'images';
   const stopBar = () => {
     bar?.stop();
     bar = null;
@@ -25,12 +28,14 @@ export function progressHooks(options: {
   return {
     stopBar,
     onStart(info) {
+      regression = info.config.task === 'regression';
+      unit = info.config.csv !== undefined || info.config.task === 'regression' ? 'rows' : 'images';
       if (options.quiet) return;
       options.log(info.backendReport);
       const augmentation = `augmentation ${info.config.augment ? 'on' : 'off'}`;
       options.log(
         info.resumedFromEpoch === null
-          ? `training on ${info.trainSize} images, ${augmentation} → ${info.config.outDir}`
+          ? `training on ${info.trainSize} ${unit}, ${augmentation} → ${info.config.outDir}`
           : `continuing from epoch ${info.resumedFromEpoch}, ${augmentation} → ${info.config.outDir}`,
       );
     },
@@ -56,7 +61,7 @@ export function progressHooks(options: {
         if (quarter !== lastPlainQuarter && quarter > 0 && quarter < 4) {
           lastPlainQuarter = quarter;
           options.log(
-            `  epoch ${p.epoch} ${quarter * 25}%: ${Math.round(p.samplesPerSecond).toLocaleString('en-US')} samples/s, loss ${p.loss.toFixed(4)}, acc ${pct(p.accuracy)}`,
+            `  epoch ${p.epoch} ${quarter * 25}%: ${Math.round(p.samplesPerSecond).toLocaleString('en-US')} samples/s, loss ${p.loss.toFixed(4)}${regression ? '' : `, acc ${pct(p.accuracy)}`}`,
           );
         }
       }
@@ -66,9 +71,11 @@ export function progressHooks(options: {
       lastPlainQuarter = -1;
       if (options.quiet) return;
       options.log(
-        r.epoch === 0
-          ? `epoch 0 (untrained): dev ${pct(r.devAccuracy)}, test ${pct(r.testAccuracy)}`
-          : `epoch ${r.epoch}: train loss ${r.trainLoss?.toFixed(4)} acc ${pct(r.trainAccuracy)} | dev loss ${r.devLoss.toFixed(4)} acc ${pct(r.devAccuracy)} | test ${pct(r.testAccuracy)} | lr ${r.learningRate.toExponential(1)} | width ${(r.hiddenSizes ?? [r.hiddenSize]).join('-')} | ${r.seconds.toFixed(1)}s, ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} samples/s | ${r.rssMB.toFixed(0)} MB | ${r.elapsed.toFixed(1)}s total`,
+        regression
+          ? `epoch ${r.epoch}${r.epoch === 0 ? ' (untrained)' : `: train loss ${r.trainLoss?.toFixed(4)}`} | dev loss ${r.devLoss.toFixed(4)} R² ${r.devAccuracy.toFixed(4)} | test R² ${r.testAccuracy === null ? '—' : r.testAccuracy.toFixed(4)}`
+          : r.epoch === 0
+            ? `epoch 0 (untrained): dev ${pct(r.devAccuracy)}, test ${pct(r.testAccuracy)}`
+            : `epoch ${r.epoch}: train loss ${r.trainLoss?.toFixed(4)} acc ${pct(r.trainAccuracy)} | dev loss ${r.devLoss.toFixed(4)} acc ${pct(r.devAccuracy)} | test ${pct(r.testAccuracy)} | lr ${r.learningRate.toExponential(1)} | width ${(r.hiddenSizes ?? [r.hiddenSize]).join('-')} | ${r.seconds.toFixed(1)}s, ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} samples/s | ${r.rssMB.toFixed(0)} MB | ${r.elapsed.toFixed(1)}s total`,
       );
     },
     onMessage(line) {

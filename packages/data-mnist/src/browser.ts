@@ -13,6 +13,7 @@ export {
   type FeatureTableOptions,
   featureTable,
   MAX_CLASSES,
+  regressionTargets,
 } from './featureTable.js';
 export { type LabeledImages, labeledImages } from './labeledImages.js';
 export { type NormalizeDigitOptions, normalizeDigit } from './normalizeDigit.js';

@@ -5,6 +5,8 @@ import { mixSeed, seededRandom, shuffleInPlace } from './seededRandom.js';
 export interface FeatureBatch {
   x: Float32Array;
   labels: Uint8Array;
+  /** Regression: the rows' targets (when the table has them). */
+  targets: Float32Array | null;
   size: number;
 }
 
@@ -21,10 +23,16 @@ export interface FeatureBatch {
 export class FeatureBatches {
   private x = new Float32Array(0);
   private labels = new Uint8Array(0);
+  private targets = new Float32Array(0);
   private order: Int32Array;
 
   constructor(
-    readonly table: { x: Float32Array | Float64Array; labels: Uint8Array; features: number },
+    readonly table: {
+      x: Float32Array | Float64Array;
+      labels: Uint8Array;
+      features: number;
+      targets?: ArrayLike<number>;
+    },
     readonly indices: Int32Array,
     readonly options: { batchSize: number | (() => number); seed?: number },
   ) {
@@ -46,13 +54,20 @@ export class FeatureBatches {
       if (this.labels.length < size) {
         this.x = new Float32Array(size * features);
         this.labels = new Uint8Array(size);
+        this.targets = new Float32Array(this.table.targets ? size : 0);
       }
       for (let i = 0; i < size; i++) {
         const k = this.order[start + i];
         this.x.set(this.table.x.subarray(k * features, (k + 1) * features), i * features);
         this.labels[i] = this.table.labels[k];
+        if (this.table.targets) this.targets[i] = this.table.targets[k];
       }
-      yield { x: this.x.subarray(0, size * features), labels: this.labels.subarray(0, size), size };
+      yield {
+        x: this.x.subarray(0, size * features),
+        labels: this.labels.subarray(0, size),
+        targets: this.table.targets ? this.targets.subarray(0, size) : null,
+        size,
+      };
       start += size;
     }
   }
@@ -60,9 +75,9 @@ export class FeatureBatches {
 
 /** The rows at `index` of a table, one after another. */
 export function gatherRows<X extends Float32Array | Float64Array>(
-  table: { x: X; labels: Uint8Array; features: number },
+  table: { x: X; labels: Uint8Array; features: number; targets?: Float32Array | Float64Array },
   index: Int32Array,
-): { x: X; labels: Uint8Array; count: number } {
+): { x: X; labels: Uint8Array; count: number; targets?: Float64Array } {
   const f = table.features;
   // The same precision as the table's: rows still to be standardised stay float64.
   const x = (
@@ -73,5 +88,11 @@ export function gatherRows<X extends Float32Array | Float64Array>(
     x.set(table.x.subarray(k * f, (k + 1) * f), i * f);
     labels[i] = table.labels[k];
   });
-  return { x, labels, count: index.length };
+  const { targets } = table;
+  return {
+    x,
+    labels,
+    count: index.length,
+    ...(targets ? { targets: Float64Array.from(index, (k) => targets[k]) } : {}),
+  };
 }

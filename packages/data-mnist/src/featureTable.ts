@@ -20,6 +20,11 @@ export interface FeatureTable {
   featureNames: string[];
   /** The class names in id order, when the labels were names (or numbers that are not 0..k−1). */
   classNames?: string[];
+  /**
+   * Regression: each row's number to predict (then `labels` are all 0 and `classes` is 1, so that
+   * splits and batches treat every row alike).
+   */
+  targets?: Float64Array;
   /** Where the rows came from: a file, or "arrays". */
   source: string;
 }
@@ -43,6 +48,8 @@ export interface FeatureTableOptions {
   classNames?: string[];
   /** What the data is called in errors (default "arrays"). */
   source?: string;
+  /** `y` holds numbers to predict (regression), not classes. */
+  regression?: boolean;
 }
 
 /**
@@ -68,6 +75,23 @@ export function featureTable(
   const featureNames = options.featureNames ?? Array.from({ length: features }, (_, i) => `x${i}`);
   if (featureNames.length !== features)
     throw new DatasetError(`${source}: ${featureNames.length} feature names for ${features} features`);
+  if (options.regression) {
+    const targets = regressionTargets(
+      Array.from(data.y as ArrayLike<unknown>),
+      (row) => `${source}: y[${row}]`,
+    );
+    return {
+      kind: 'features',
+      x: values,
+      labels: new Uint8Array(count),
+      count,
+      features,
+      classes: 1,
+      featureNames,
+      targets,
+      source,
+    };
+  }
   const { labels, names, identity } = classIds(
     Array.from(data.y as ArrayLike<number | string>),
     options.classNames,
@@ -206,4 +230,21 @@ function listed(names: string[]): string {
 /** A table's class names, `"0"`, `"1"`, … where its labels were the ids themselves. */
 export function classNamesOf(table: Pick<FeatureTable, 'classes' | 'classNames'>): string[] {
   return table.classNames ?? Array.from({ length: table.classes }, (_, i) => String(i));
+}
+
+/**
+ * A regression's targets: every one a finite number (a numeric string too, as a CSV holds them);
+ * `where(row)` starts the error naming the one that is not.
+ */
+export function regressionTargets(raw: unknown[], where: (row: number) => string): Float64Array {
+  const targets = new Float64Array(raw.length);
+  raw.forEach((v, row) => {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+    if (!Number.isFinite(n))
+      throw new DatasetError(
+        `${where(row)} is ${v === undefined ? 'undefined' : JSON.stringify(v)}: a regression target must be a finite number`,
+      );
+    targets[row] = n;
+  });
+  return targets;
 }

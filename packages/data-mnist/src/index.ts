@@ -26,6 +26,7 @@ export {
   type FeatureTableOptions,
   featureTable,
   MAX_CLASSES,
+  regressionTargets,
 } from './featureTable.js';
 export { labeledImages } from './labeledImages.js';
 export { loadDataset } from './loadDataset.js';

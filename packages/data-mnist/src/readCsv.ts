@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import { DatasetError } from './errors.js';
-import { classIds, type FeatureTable } from './featureTable.js';
+import { classIds, type FeatureTable, regressionTargets } from './featureTable.js';
 import { readFailure } from './readFailure.js';
 
 /** Options of {@link readCsvRows}. */
@@ -193,6 +193,8 @@ export interface CsvTableOptions extends Omit<CsvRowsOptions, 'label' | 'labelRe
   label: string;
   /** The classes a test file's labels must come from: the training table's `classNamesOf`. */
   classNames?: string[];
+  /** The label column holds numbers to predict (regression), not classes. */
+  regression?: boolean;
 }
 
 /**
@@ -208,6 +210,23 @@ export interface CsvTableOptions extends Omit<CsvRowsOptions, 'label' | 'labelRe
 export async function readCsvTable(file: string, options: CsvTableOptions): Promise<FeatureTable> {
   const rows = await readCsvRows(file, { ...options, labelRequired: true });
   const raw = rows.labels as string[];
+  if (options.regression) {
+    const targets = regressionTargets(
+      raw,
+      (row) => `${file}: line ${rows.lines[row]}, the label column (${options.label})`,
+    );
+    return {
+      kind: 'features',
+      x: rows.x,
+      labels: new Uint8Array(rows.count),
+      count: rows.count,
+      features: rows.features,
+      classes: 1,
+      featureNames: rows.featureNames,
+      targets,
+      source: file,
+    };
+  }
   const { labels, names, identity } = classIds(
     raw,
     options.classNames,

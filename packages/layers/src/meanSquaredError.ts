@@ -15,8 +15,11 @@ import { fromArray, type Tensor } from '@sprout/tensor';
 export class MeanSquaredError {
   private grad: Tensor | null = null;
 
-  /** The loss and its gradient (a tensor this object owns and reuses: do not dispose it). */
-  compute(predictions: Tensor, targets: ArrayLike<number>): { value: number; grad: Tensor } {
+  /**
+   * The loss and its gradient (a tensor this object owns and reuses: do not dispose it);
+   * `gradScale` multiplies the gradient (1/k for k accumulated micro-batches).
+   */
+  compute(predictions: Tensor, targets: ArrayLike<number>, gradScale = 1): { value: number; grad: Tensor } {
     const p = predictions.toArray();
     if (targets.length !== p.length)
       throw new RangeError(`MeanSquaredError: ${p.length} predictions but ${targets.length} targets`);
@@ -25,7 +28,7 @@ export class MeanSquaredError {
     for (let i = 0; i < p.length; i++) {
       const d = p[i] - targets[i];
       sum += d * d;
-      g[i] = (2 * d) / p.length;
+      g[i] = (gradScale * 2 * d) / p.length;
     }
     if (this.grad && this.grad.rows === predictions.rows && this.grad.cols === predictions.cols)
       this.grad.set(g);

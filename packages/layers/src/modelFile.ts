@@ -39,6 +39,11 @@ export interface ModelMetadata {
    * that predict, evaluation and exports take raw features.
    */
   features?: { names: string[]; mean: number[]; std: number[]; label?: string };
+  /**
+   * A regression model: its one output is the standardised target, `value = output·std + mean`
+   * (statistics of the training targets).
+   */
+  target?: { mean: number; std: number };
 }
 
 /** Where a parameter is: offsets in floats (v1, v2) or in bytes from the data's start (v3). */

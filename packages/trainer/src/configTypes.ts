@@ -40,6 +40,8 @@ export interface TrainConfigInput {
   dataDir?: string | undefined;
   /** A CSV file of the user's own data (header row; numeric features and the `label` column). */
   csv?: string | undefined;
+  /** What the label holds: classes (default) or, for `regression`, numbers to predict. */
+  task?: 'classification' | 'regression';
   /** The column of `csv` holding the classes. */
   label?: string | undefined;
   /** A CSV test file (default: a seeded, stratified 20% of `csv`). */

@@ -5,10 +5,13 @@ import { checkpointPath, readCheckpoint } from './checkpoint.js';
 import { resolveConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { dataDirOf, datasetIdentity } from './datasetIdentity.js';
 import { ConfigError, DatasetMismatchError } from './errors.js';
+import { evaluateExamples, type RegressionEvaluation } from './examples.js';
+import type { RegressionMetrics } from './history.js';
 import { type ClassificationReport, classificationReport } from './metrics.js';
 import { writeFileAtomic } from './runFiles.js';
 import { loadSavedModel, type SavedModel } from './savedModel.js';
 import { loadTabularData } from './tabularData.js';
+import { regressionMetrics } from './writeRunOutputs.js';
 
 /** IDX labels are bytes. */
 const MAX_CLASSES = 256;
@@ -26,9 +29,14 @@ const MAX_CLASSES = 256;
  * ```
  */
 export async function evaluateSaved(input: TrainConfigInput = {}): Promise<{
+  /** Test accuracy (a regression model: R²). */
   accuracy: number;
+  /** Test loss (a regression model: the mean squared error in the target's units). */
   loss: number;
-  report: ClassificationReport;
+  /** Per-class metrics; null for a regression model. */
+  report: ClassificationReport | null;
+  /** A regression model's MSE, MAE and R² on the test rows. */
+  regression?: RegressionMetrics;
   modelFile: string;
   dataset: string;
 }> {
@@ -120,9 +128,15 @@ async function evaluateFeatureModel(saved: SavedModel, config: TrainConfig, inpu
       label,
       classNames: classNamesOf({ classes, classNames: metadata.classNames }),
       featureNames: features.names,
+      regression: metadata.target !== undefined,
     });
     const n = config.testLimit ? Math.min(config.testLimit, table.count) : table.count;
     const x = standardize(table.x.subarray(0, n * table.features), features);
+    if (metadata.target && table.targets) {
+      const { mean, std } = metadata.target;
+      const targets = Float64Array.from(table.targets.subarray(0, n), (v) => (v - mean) / std);
+      return scoredRegression(saved, config.outDir, { x, targets, count: n, features: table.features }, file);
+    }
     const result = evaluateFeatures(model, x, table.labels, n, table.features);
     return scored(config.outDir, result, table.labels.subarray(0, n), classes, modelFile, file);
   }
@@ -141,9 +155,42 @@ async function evaluateFeatureModel(saved: SavedModel, config: TrainConfig, inpu
     throw new DatasetMismatchError(
       `the data in ${dataset.source} changed since the model in ${config.outDir} was trained on it; give --data to evaluate on another file on purpose`,
     );
-  const result = evaluateFeatures(model, data.test.x, data.test.labels, data.test.count, data.test.features);
   const where = trained.testCsv ?? `the test split of ${trained.csv}`;
+  if (metadata.target && data.test.targets)
+    return scoredRegression(saved, config.outDir, { ...data.test, targets: data.test.targets }, where);
+  const result = evaluateFeatures(model, data.test.x, data.test.labels, data.test.count, data.test.features);
   return scored(config.outDir, result, data.test.labels, classes, modelFile, where);
+}
+
+/**
+ * A regression model's test metrics (in the target's units) on standardised rows and targets,
+ * written to `evaluation.json`. `accuracy` is R² and `report` null there.
+ */
+function scoredRegression(
+  saved: SavedModel,
+  outDir: string,
+  rows: { x: Float32Array; targets: Float64Array; count: number; features: number },
+  where: string,
+) {
+  const target = saved.metadata.target as { mean: number; std: number };
+  const evaluation = evaluateExamples(
+    saved.model,
+    { kind: 'features', labels: new Uint8Array(rows.count), ...rows },
+    rows.features,
+  ) as RegressionEvaluation;
+  const regression = regressionMetrics(evaluation, rows.targets, target);
+  writeFileAtomic(
+    join(outDir, 'evaluation.json'),
+    `${JSON.stringify({ dataset: where, regression }, null, 2)}\n`,
+  );
+  return {
+    accuracy: regression.r2,
+    loss: regression.mse,
+    report: null,
+    regression,
+    modelFile: saved.modelFile,
+    dataset: where,
+  };
 }
 
 /** For models saved before they recorded their dataset: the run's checkpoint knows it. */

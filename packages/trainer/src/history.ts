@@ -24,9 +24,21 @@ export interface EpochRecord {
 }
 
 /** What a run produced. */
+/** How well a regression predicts: mean squared and absolute errors and R². */
+export interface RegressionMetrics {
+  mse: number;
+  mae: number;
+  r2: number;
+}
+
 export interface TrainResult {
-  /** The best weights' test accuracy; null in a run with `evaluateTest: false`. */
+  /**
+   * The best weights' test accuracy; null in a run with `evaluateTest: false` and in a regression
+   * (see `testRegression`).
+   */
   testAccuracy: number | null;
+  /** A regression's test metrics, in the target's own units (R² has none). */
+  testRegression?: RegressionMetrics;
   bestDevAccuracy: number;
   epochs: number;
   wallSeconds: number;

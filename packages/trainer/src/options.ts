@@ -51,6 +51,7 @@ const GROWTH_STRATEGIES = ['net2net', 'zero-outgoing'] as const;
 const LR_SCHEDULES = ['step', 'cosine', 'one-cycle'] as const;
 const BACKENDS = ['cpu', 'gpu', 'auto'] as const;
 const MONITORS = ['dev-accuracy', 'dev-loss'] as const;
+const TASKS = ['classification', 'regression'] as const;
 
 /**
  * Every training option, declared once: its schema (validation and default) and what the command
@@ -279,6 +280,18 @@ export const TRAIN_OPTIONS = {
     help: 'a CSV file of your own data: a header row, numeric feature columns and the {label} column',
     value: 'text',
     defaultShown: 'none: images',
+    fixedOnResume: true,
+  }),
+  /**
+   * What the label column holds: classes (a softmax over them, cross-entropy, accuracy) or, for
+   * `regression`, a number to predict (one linear output, mean squared error, R² / MAE / MSE).
+   * Regression applies to rows of features (`csv` or in-memory data).
+   */
+  task: option(z.enum(TASKS).default('classification'), {
+    flag: '--task <t>',
+    help: 'classification (the label is a class) | regression (the label is a number to predict; --data rows)',
+    value: 'choice',
+    choices: TASKS,
     fixedOnResume: true,
   }),
   /** The column of `csv` (and `testCsv`) that holds each row's class: numbers or names. */

@@ -8,10 +8,13 @@ import {
 import { featureProbabilities, type ModelMetadata } from '@sprout/layers';
 import type { BackendChoice } from '@sprout/tensor';
 import { DatasetMismatchError } from './errors.js';
+import { predictValues } from './examples.js';
 import { loadSavedModel, type SavedModel } from './savedModel.js';
 
-/** One row's most likely class. */
+/** One row's most likely class (or, from a regression model, its predicted `value`). */
 export interface RowPrediction {
+  /** A regression model's prediction, in the target's units (then `class` is 0 and `name` the number). */
+  value?: number;
   /** The class id and, when the model has them, its name. */
   class: number;
   name: string;
@@ -66,6 +69,14 @@ function predictStandardised(
 ): RowPrediction[] {
   const features = featuresOf(saved);
   const x = standardize(raw, features);
+  const { target } = saved.metadata;
+  if (target) {
+    const values = predictValues(saved.model, x, count, features.names.length);
+    return Array.from(values, (v, row) => {
+      const value = v * target.std + target.mean;
+      return { class: 0, name: String(value), probability: 1, value, line: lineOf(row) };
+    });
+  }
   const p = featureProbabilities(saved.model, x, count, features.names.length);
   const names = classNamesOf({ classes, classNames: saved.metadata.classNames });
   return Array.from({ length: count }, (_, row) => {

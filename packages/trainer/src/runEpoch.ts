@@ -1,6 +1,6 @@
 import type { AugmentBatch, ImageSet } from '@sprout/data-mnist';
 import { Batches, FeatureBatches } from '@sprout/data-mnist/browser';
-import { type LayerInput, SoftmaxCrossEntropy } from '@sprout/layers';
+import { type LayerInput, MeanSquaredError, SoftmaxCrossEntropy } from '@sprout/layers';
 import { type Backend, CpuBackend, fromArray, LossSums, SparseRows, type Tensor } from '@sprout/tensor';
 import type { TrainConfig } from './configTypes.js';
 import { TrainingDivergedError } from './errors.js';
@@ -78,6 +78,7 @@ export async function runEpoch(args: {
   const backend = model.denseLayers[0].backend;
   const x = new SparseRows(backend);
   const loss = new SoftmaxCrossEntropy({ labelSmoothing: config.labelSmoothing });
+  const squaredError = new MeanSquaredError();
   // The batches' cross-entropy and hits, summed where the logits are; a GPU is read only every
   // READ_LOSS_EVERY_MS, so its steps queue up without a wait (a divergence shows that much later).
   const lossSums = new LossSums(backend);
@@ -116,14 +117,14 @@ export async function runEpoch(args: {
   let lastRead = lastYield;
   // Adds what the sums hold to this epoch's; a loss that is not finite stops the run here, with
   // the last checkpoint (the previous epoch's) kept.
+  const diverged = (value: number, where = `batch ${done + 1}`) =>
+    new TrainingDivergedError(
+      `training diverged in epoch ${epoch}, ${where}: the loss is ${value}; try a lower --learning-rate (now ${config.learningRate})`,
+    );
   const readLoss = () => {
     const read = lossSums.read();
-    if (!Number.isFinite(read.loss)) {
-      const where = deferReads ? `by batch ${done}` : `batch ${done + 1}`;
-      throw new TrainingDivergedError(
-        `training diverged in epoch ${epoch}, ${where}: the loss is ${read.loss}; try a lower --learning-rate (now ${config.learningRate})`,
-      );
-    }
+    if (!Number.isFinite(read.loss))
+      throw diverged(read.loss, deferReads ? `by batch ${done}` : `batch ${done + 1}`);
     // The reported train loss is the plain cross-entropy (without label smoothing's term), so
     // that it compares with the dev loss.
     sums.loss += read.loss;
@@ -151,7 +152,15 @@ export async function runEpoch(args: {
         }
         input = dense;
       }
-      const grad = loss.step(model.forward(input), input === x ? x : batch.labels, lossSums, 1 / micro.steps);
+      let grad: Tensor;
+      if ('targets' in batch && batch.targets) {
+        // Regression: the mean squared error, on the host (its loss is read at once, no hits).
+        const step = squaredError.compute(model.forward(input), batch.targets, 1 / micro.steps);
+        if (!Number.isFinite(step.value)) throw diverged(step.value);
+        sums.loss += step.value * batch.size;
+        grad = step.grad;
+      } else
+        grad = loss.step(model.forward(input), input === x ? x : batch.labels, lossSums, 1 / micro.steps);
       // Read before the step reaches the weights where reading is free.
       if (!deferReads) readLoss();
       model.backward(grad, { accumulate: micro.pending > 0 });
@@ -201,6 +210,7 @@ export async function runEpoch(args: {
     x.dispose();
     dense?.dispose();
     loss.dispose();
+    squaredError.dispose();
     lossSums.dispose();
   }
   sums.seconds = (performance.now() - started) / 1000;
@@ -210,7 +220,7 @@ export async function runEpoch(args: {
 /** A batch of either kind: images with their pixel count, or feature rows. */
 type EpochBatch =
   | { images: Uint8Array; labels: Uint8Array; size: number; pixels: number }
-  | { x: Float32Array; labels: Uint8Array; size: number };
+  | { x: Float32Array; labels: Uint8Array; targets: Float32Array | null; size: number };
 
 /**
  * An epoch's batches: shuffled by seed and epoch, augmented as the config says (images only),

@@ -184,3 +184,52 @@ function predictProbabilities(
   const x = raw.map((v, i) => (v - mean[i % 3]) / std[i % 3]);
   return featureProbabilities(saved.model, x, raw.length / 3, 3);
 }
+
+describe('regression on your own rows', () => {
+  /** y = 3·a − 2·(b / 1000) + noise, features on scales 1000× apart. */
+  function linear(count: number, seed: number) {
+    let s = seed;
+    const random = () => {
+      s = (s * 16807) % 2147483647;
+      return s / 2147483647;
+    };
+    const x: number[][] = [];
+    const y: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const [a, b] = [random() * 2 - 1, random() * 2000 - 1000];
+      x.push([a, b]);
+      y.push(100 + 3 * a - 2 * (b / 1000) + (random() - 0.5) * 0.05);
+    }
+    return { x, y };
+  }
+
+  it('learns a number from rows: R² on the test rows, predictions in the target units, no class export', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'sprout-regression-'));
+    const test = linear(200, 5);
+    const result = await train(
+      { ...quiet, outDir, task: 'regression', epochs: 60 },
+      { data: { train: linear(800, 3), test } },
+    );
+    expect(result.testAccuracy).toBeNull();
+    expect(result.testRegression?.r2).toBeGreaterThan(0.98);
+    expect(result.testRegression?.mae).toBeLessThan(0.2);
+    const saved = await loadSavedModel(outDir, 'cpu');
+    const predicted = predictFeatureRows(saved, test.x.slice(0, 20));
+    saved.dispose();
+    for (const [i, p] of predicted.entries())
+      expect(Math.abs((p.value as number) - test.y[i])).toBeLessThan(0.5);
+    await expect(exportSaved({ outDir, format: 'onnx', to: join(outDir, 'onnx') })).rejects.toThrow(
+      /is a regression model: its onnx export is not written yet/,
+    );
+    // A class label is not a number: named, not trained as NaN.
+    await expect(
+      train(
+        { ...quiet, outDir: join(outDir, 'bad'), task: 'regression' },
+        { data: { train: { x: [[1], [2]], y: ['a', 'b'] } } },
+      ),
+    ).rejects.toThrow(/data\.train: y\[0\] is "a": a regression target must be a finite number/);
+    await expect(train({ ...quiet, outDir: join(outDir, 'images'), task: 'regression' })).rejects.toThrow(
+      /task: regression applies to rows of features/,
+    );
+  });
+});

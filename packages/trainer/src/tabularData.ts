@@ -49,6 +49,8 @@ export interface TabularRunData {
   classes: number;
   classNames?: string[];
   standardization: Standardization;
+  /** Regression: the training targets' mean and standard deviation (the targets here are standardised). */
+  target?: { mean: number; std: number };
   /** How the test set was chosen (a split is said at the start of the run). */
   testNote: string | null;
 }
@@ -89,8 +91,9 @@ export async function loadTabularData(
 ): Promise<{ data: TabularRunData; dataset: DatasetIdentity }> {
   let train: FeatureTable;
   let test: FeatureTable | null;
+  const regression = config.task === 'regression';
   if (arrays) {
-    const shape = { features: arrays.features, featureNames: arrays.featureNames };
+    const shape = { features: arrays.features, featureNames: arrays.featureNames, regression };
     train = featureTable(arrays.train, { ...shape, source: 'data.train' });
     // The test rows must have the training rows' columns: checked, not taken from their own length.
     test = arrays.test
@@ -99,6 +102,7 @@ export async function loadTabularData(
           featureNames: train.featureNames,
           classNames: classNamesOf(train),
           source: 'data.test',
+          regression,
         })
       : null;
   } else {
@@ -106,7 +110,7 @@ export async function loadTabularData(
     if (config.label === undefined)
       throw new ConfigError('label', 'is needed with {csv}: the column that holds the classes');
     const limits = { maxBytes: budget.bytes, maxBytesWhy: budget.why };
-    train = await readCsvTable(csv, { label: config.label, ...limits });
+    train = await readCsvTable(csv, { label: config.label, regression, ...limits });
     // The two files share the budget: the test file gets what the training rows left.
     const used = train.count * (train.features * CSV_BYTES_PER_VALUE + CSV_BYTES_PER_ROW);
     test = config.testCsv
@@ -114,6 +118,7 @@ export async function loadTabularData(
           label: config.label,
           classNames: classNamesOf(train),
           featureNames: train.featureNames,
+          regression,
           maxBytes: Math.max(0, budget.bytes - used),
           maxBytesWhy: budget.why,
         })
@@ -129,24 +134,36 @@ export async function loadTabularData(
         `${config.csv ? 'has' : 'data.train has'} ${train.count} rows: too few to hold out a test split (give a test set)`,
       );
     const split = stratifiedSplit(train.labels, held, config.seed);
-    testNote = `test set: a stratified ${TEST_SHARE * 100}% of ${train.source} (${held} of ${train.count} rows, by seed ${config.seed}); the other ${train.count - held} train`;
+    testNote = `test set: a ${regression ? 'random' : 'stratified'} ${TEST_SHARE * 100}% of ${train.source} (${held} of ${train.count} rows, by seed ${config.seed}); the other ${train.count - held} train`;
     test = subset(train, split.dev);
     train = subset(train, split.train);
   }
   train = firstRows(train, config.trainLimit);
   test = config.evaluateTest ? firstRows(test, config.testLimit) : firstRows(test, 0, true);
   const standardization = fitStandardization(train.x, train.count, train.features);
+  // Regression targets are standardised too (by the training rows'), so one learning rate suits
+  // prices and ratios alike; predictions are mapped back.
+  const target = train.targets ? scalarStats(train.targets) : undefined;
+  const standardTargets = (t: Float64Array | undefined) =>
+    t && target ? { targets: Float64Array.from(t, (v) => (v - target.mean) / target.std) } : {};
   return {
     data: {
-      train: { ...train, x: standardize(train.x, standardization) },
-      test: { ...test, x: standardize(test.x, standardization) },
+      train: { ...train, x: standardize(train.x, standardization), ...standardTargets(train.targets) },
+      test: { ...test, x: standardize(test.x, standardization), ...standardTargets(test.targets) },
       classes: train.classes,
+      ...(target ? { target } : {}),
       ...(train.classNames ? { classNames: train.classNames } : {}),
       standardization,
       testNote,
     },
     dataset,
   };
+}
+
+/** Mean and standard deviation of numbers (std 1 for a constant). */
+function scalarStats(values: Float64Array): { mean: number; std: number } {
+  const { mean, std } = fitStandardization(values, values.length, 1);
+  return { mean: mean[0], std: std[0] };
 }
 
 /** The rows at `index`, in the order of the file (a split keeps rows in their order). */
@@ -162,6 +179,7 @@ function firstRows(table: FeatureTable, n: number, none = false): FeatureTable {
     ...table,
     x: table.x.subarray(0, count * table.features),
     labels: table.labels.subarray(0, count),
+    ...(table.targets ? { targets: table.targets.subarray(0, count) } : {}),
     count,
   };
 }
@@ -177,6 +195,8 @@ function tabularIdentity(train: FeatureTable, test: FeatureTable | null, source:
     hash.update(`${set.count}x${set.features};${JSON.stringify([set.featureNames, classNamesOf(set)])}`);
     hash.update(new Uint8Array(set.x.buffer, set.x.byteOffset, set.x.byteLength));
     hash.update(set.labels);
+    if (set.targets)
+      hash.update(new Uint8Array(set.targets.buffer, set.targets.byteOffset, set.targets.byteLength));
   }
   return { source, sha256: hash.digest('hex') };
 }

@@ -126,7 +126,10 @@ export async function train(input: TrainConfigInput = {}, options: TrainOptions 
       await releaseMemory();
       await writeReport(reportJob);
       options.hooks?.onMessage?.(`report: ${join(config.outDir, 'report.html')}`);
-    }
+    } else if (config.report && config.task === 'regression' && !result.interrupted)
+      options.hooks?.onMessage?.(
+        `no report.html for a regression run (yet): its test MSE, MAE and R² are in ${join(config.outDir, 'metrics.json')}`,
+      );
     // The replaced run goes only once this one has finished; interrupted, both are kept.
     if (!result.interrupted) discardReplacedRun(config.outDir);
     else if (replacing)
@@ -181,6 +184,11 @@ function checkDataOptions(
   }
   if (tabular && input.augment)
     throw new ConfigError('augment', 'warps images: it does not apply to feature rows');
+  if (!tabular && config.task === 'regression')
+    throw new ConfigError(
+      'task',
+      'regression applies to rows of features ({csv} or in-memory data), not images',
+    );
 }
 
 /** The run's data: loaded, checked against a resumed checkpoint, limited as the config asks. */
@@ -383,9 +391,10 @@ function prepareRun(
 /** What a saved model says of its input: an image size, or its features and their standardisation. */
 function inputMetadata(data: RunData, config: TrainConfig) {
   if (!isFeatureRows(data.train)) return { input: { rows: data.train.rows, cols: data.train.cols } };
-  const { standardization } = data as TabularRunData;
+  const { standardization, target } = data as TabularRunData;
   return {
     input: { rows: 1, cols: data.train.features },
+    ...(target ? { target } : {}),
     features: {
       names: data.train.featureNames,
       ...standardization,

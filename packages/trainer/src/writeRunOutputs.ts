@@ -4,8 +4,8 @@ import { loadModel, type ModelMetadata, type Sequential, saveModel } from '@spro
 import type { MemoryWatch } from '@sprout/memwatch';
 import type { Backend } from '@sprout/tensor';
 import type { TrainConfig } from './config.js';
-import { evaluateExamples, type FeatureRows, isFeatureRows } from './examples.js';
-import type { EpochRecord, TrainResult } from './history.js';
+import { evaluateExamples, type FeatureRows, isFeatureRows, type RegressionEvaluation } from './examples.js';
+import type { EpochRecord, RegressionMetrics, TrainResult } from './history.js';
 import { type ClassificationReport, classificationReport } from './metrics.js';
 import { collectGarbage } from './releaseMemory.js';
 import {
@@ -77,10 +77,17 @@ export async function writeRunOutputs(args: {
   const bestDev = kept?.devAccuracy ?? 0;
   const model: Sequential = args.bestModel ? loadModel(backend, args.bestModel, 'best model') : session.model;
   const test = config.evaluateTest ? evaluateExamples(model, data.test, model.widths[0]) : null;
-  const report = test ? classificationReport(data.test.labels, test.predictions, data.classes) : null;
+  const regression = args.modelMetadata.target;
+  const testRegression =
+    test && regression && isFeatureRows(data.test) && data.test.targets
+      ? regressionMetrics(test as RegressionEvaluation, data.test.targets, regression)
+      : undefined;
+  const report =
+    test && !regression ? classificationReport(data.test.labels, test.predictions, data.classes) : null;
   const reached = history.find((h) => h.testAccuracy !== null && h.testAccuracy >= 0.98);
   const result: TrainResult = {
-    testAccuracy: test?.accuracy ?? null,
+    testAccuracy: regression ? null : (test?.accuracy ?? null),
+    ...(testRegression ? { testRegression } : {}),
     bestDevAccuracy: bestDev,
     epochs: history[history.length - 1]?.epoch ?? 0,
     wallSeconds: args.wallSeconds,
@@ -106,6 +113,7 @@ export async function writeRunOutputs(args: {
   writeFileAtomic(join(out, 'memory.json'), JSON.stringify(memory.toJSON()));
   writeFileAtomic(join(out, 'memory.csv'), memory.toCSV());
   const reportJob =
+    // A regression has no classes to report on: its metrics are in metrics.json (see below).
     config.report && !args.interrupted && test && report
       ? {
           ...reportJobOf(out, result, report, history, memory, data, test.predictions, args.backendReport),
@@ -116,6 +124,22 @@ export async function writeRunOutputs(args: {
       : null;
   if (model !== session.model) model.dispose();
   return { result, reportJob };
+}
+
+/** A regression's test metrics in the target's units, from standardised predictions and targets. */
+export function regressionMetrics(
+  evaluation: RegressionEvaluation,
+  targets: ArrayLike<number>,
+  target: { mean: number; std: number },
+): RegressionMetrics {
+  let absolute = 0;
+  for (let i = 0; i < evaluation.values.length; i++) absolute += Math.abs(evaluation.values[i] - targets[i]);
+  const n = Math.max(1, evaluation.values.length);
+  return {
+    mse: evaluation.loss * target.std ** 2,
+    mae: (absolute / n) * target.std,
+    r2: evaluation.accuracy,
+  };
 }
 
 /** The test set (images or feature rows) and classes of a run. */

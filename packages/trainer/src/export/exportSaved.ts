@@ -54,6 +54,10 @@ export async function exportSaved(options: {
   // Only the weights are read: no kernel thread to start.
   const saved = await loadSavedModel(outDir, { backend: 'cpu', threads: false });
   try {
+    if (saved.metadata.target && format !== 'sprout')
+      throw new RunFileError(
+        `${saved.modelFile} is a regression model: its ${format} export is not written yet (the exports end in class probabilities); --format sprout copies it`,
+      );
     const layers = denseStack(saved.model, int8);
     // A model of feature rows takes raw features: its standardisation goes into the export.
     const features = saved.metadata.features;
