@@ -1,6 +1,6 @@
 import type { DenseSpec } from './denseStack.js';
 import { ONNX_SCHEMA } from './onnxSchema.js';
-import type { InputStandardization } from './tfjsModel.js';
+import type { InputStandardization, TargetScale } from './tfjsModel.js';
 
 /** ONNX opset the exported graph uses (Gemm, Relu, Softmax on the last axis, per-axis DequantizeLinear). */
 export const ONNX_OPSET = 13;
@@ -15,6 +15,8 @@ export const ONNX_INPUT = 'pixels';
 /** The input's name in a model of feature rows (one exported with `standardize`). */
 export const ONNX_FEATURES_INPUT = 'features';
 export const ONNX_OUTPUT = 'probabilities';
+/** The output's name in a regression model (one exported with `target`). */
+export const ONNX_VALUE_OUTPUT = 'value';
 
 /**
  * Writes Dense layers as an ONNX model (opset 13), encoded by protobufjs from the ONNX schema
@@ -28,7 +30,7 @@ export const ONNX_OUTPUT = 'probabilities';
 export async function toOnnx(
   layers: DenseSpec[],
   producerVersion: string,
-  options: { standardize?: InputStandardization } = {},
+  options: { standardize?: InputStandardization; target?: TargetScale } = {},
 ): Promise<Uint8Array> {
   const protobuf = await import('protobufjs/light.js');
   const root = (protobuf.Root ?? protobuf.default.Root).fromJSON(ONNX_SCHEMA);
@@ -97,7 +99,17 @@ export async function toOnnx(
       x = `${layer.name}.relu`;
     }
   });
-  nodes.push(node('Softmax', [x], [ONNX_OUTPUT], { axis: -1 }));
+  const { target } = options;
+  const output = target ? ONNX_VALUE_OUTPUT : ONNX_OUTPUT;
+  if (target) {
+    // A regression: the linear output mapped back to the target's units, value = y·std + mean.
+    initializer.push(
+      tensor('target.std', [1], FLOAT, Float32Array.of(target.std)),
+      tensor('target.mean', [1], FLOAT, Float32Array.of(target.mean)),
+    );
+    nodes.push(node('Mul', [x, 'target.std'], ['target.scaled']));
+    nodes.push(node('Add', ['target.scaled', 'target.mean'], [ONNX_VALUE_OUTPUT]));
+  } else nodes.push(node('Softmax', [x], [ONNX_OUTPUT], { axis: -1 }));
   const model = {
     irVersion: IR_VERSION,
     producerName: 'sprout',
@@ -108,7 +120,7 @@ export async function toOnnx(
       node: nodes,
       initializer,
       input: [valueInfo(input, layers[0].inputs)],
-      output: [valueInfo(ONNX_OUTPUT, layers[layers.length - 1].units)],
+      output: [valueInfo(output, layers[layers.length - 1].units)],
     },
   };
   // A schema/field mismatch is a bug here, not the user's: say so rather than write a bad file.

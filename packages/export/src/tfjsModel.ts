@@ -19,6 +19,12 @@ export interface InputStandardization {
   std: ArrayLike<number>;
 }
 
+/** A regression model's output in the target's units: `value = output·std + mean`. */
+export interface TargetScale {
+  mean: number;
+  std: number;
+}
+
 /** The file `model.json` points to for the weights. */
 export const TFJS_WEIGHTS_FILE = 'weights.bin';
 
@@ -37,7 +43,7 @@ export const TFJS_WEIGHTS_FILE = 'weights.bin';
 export function toTfjs(
   layers: DenseSpec[],
   generatedBy: string,
-  options: { standardize?: InputStandardization } = {},
+  options: { standardize?: InputStandardization; target?: TargetScale } = {},
 ): TfjsModel {
   const config: Record<string, unknown>[] = [];
   const specs: WeightSpec[] = [];
@@ -61,7 +67,7 @@ export function toTfjs(
   }
   layers.forEach((layer, i) => {
     const last = i === layers.length - 1;
-    const activation = last ? 'softmax' : layer.relu ? 'relu' : 'linear';
+    const activation = last ? (options.target ? 'linear' : 'softmax') : layer.relu ? 'relu' : 'linear';
     const inputShape = i === 0 && !standardize ? { batch_input_shape: [null, layer.inputs] } : {};
     const shape = { kernel: [layer.inputs, layer.units], units: [layer.units] };
     if (!layer.int8) {
@@ -95,6 +101,19 @@ export function toTfjs(
       chunks.push(floats(values));
     }
   });
+  if (options.target) {
+    // A regression: the linear output back in the target's units, as an affine map.
+    config.push(affine('target', {}));
+    for (const [weight, value] of [
+      ['gamma', options.target.std],
+      ['beta', options.target.mean],
+      ['moving_mean', 0],
+      ['moving_variance', 1],
+    ] as const) {
+      specs.push({ name: `target/${weight}`, shape: [1], dtype: 'float32' });
+      chunks.push(floats(Float32Array.of(value)));
+    }
+  }
   const weights = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const c of chunks) {

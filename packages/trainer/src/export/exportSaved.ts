@@ -21,7 +21,8 @@ export const EXPORT_FILES: Record<ExportFormat, string[]> = {
  * Exports the model a run saved (`outDir/model.sprout`) into the directory `to`. Every format
  * takes the image's pixels scaled to [0, 1] (`[batch, 784]` for MNIST) — or, for a model of
  * feature rows, the raw features (it standardises them first, as training did) — and outputs
- * class probabilities. With `int8`, Dense kernels are quantized to int8 per output unit (symmetric
+ * class probabilities (a regression model: its prediction, in the target's units; ONNX output
+ * `value`). With `int8`, Dense kernels are quantized to int8 per output unit (symmetric
  * scales) — the same quantization in every format, so a Sprout int8 file, its ONNX form and its
  * TF.js form compute with the same weights. Files already in `to` are refused unless `overwrite`;
  * each file is written atomically; the run's own model is never replaced.
@@ -54,14 +55,15 @@ export async function exportSaved(options: {
   // Only the weights are read: no kernel thread to start.
   const saved = await loadSavedModel(outDir, { backend: 'cpu', threads: false });
   try {
-    if (saved.metadata.target && format !== 'sprout')
-      throw new RunFileError(
-        `${saved.modelFile} is a regression model: its ${format} export is not written yet (the exports end in class probabilities); --format sprout copies it`,
-      );
     const layers = denseStack(saved.model, int8);
     // A model of feature rows takes raw features: its standardisation goes into the export.
     const features = saved.metadata.features;
-    const standardize = features ? { standardize: { mean: features.mean, std: features.std } } : {};
+    const { target } = saved.metadata;
+    const standardize = {
+      ...(features ? { standardize: { mean: features.mean, std: features.std } } : {}),
+      // A regression model's one output, back in the target's units.
+      ...(target ? { target } : {}),
+    };
     let contents: Uint8Array[];
     if (format === 'tfjs') {
       const { modelJson, weights } = toTfjs(layers, `Sprout ${SPROUT_VERSION}`, standardize);

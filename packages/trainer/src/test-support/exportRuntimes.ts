@@ -31,7 +31,7 @@ export async function onnxProbabilities(file: string, x: Float32Array, count: nu
   const out = await session.run({
     [session.inputNames[0]]: new ort.Tensor('float32', x, [count, x.length / count]),
   });
-  const values = Float32Array.from(out.probabilities.data as Float32Array);
+  const values = Float32Array.from(out[session.outputNames[0]].data as Float32Array);
   await session.release();
   return values;
 }
