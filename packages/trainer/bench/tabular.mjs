@@ -27,6 +27,7 @@ if (!has) {
 
 /** Per seed: the peers' JSON (the split is the seed's too, so Sprout trains on each seed's files). */
 const runs = [];
+const regressionRuns = [];
 for (const seed of SEEDS) {
   const out = mkdtempSync(join(tmpdir(), 'sprout-tabular-bench-'));
   const peers = spawnSync(
@@ -55,6 +56,28 @@ for (const seed of SEEDS) {
     runs.push({ seed, ...set, sprout, openblas: result.openblas });
     console.log(
       `${set.name} seed ${seed}: sprout ${pct(sprout.accuracy)} (${sprout.epochs} epochs, ${sprout.seconds.toFixed(1)} s), MLPClassifier ${pct(set.sklearn.accuracy)}, NumPy MLP ${pct(set.numpy.accuracy)}`,
+    );
+  }
+  for (const set of result.regressions) {
+    const started = performance.now();
+    const r = await train({
+      csv: set.train_csv,
+      testCsv: set.test_csv,
+      label: 'label',
+      task: 'regression',
+      outDir: join(out, set.name, 'run'),
+      seed,
+      report: false,
+      backend: 'cpu',
+    });
+    const sprout = {
+      r2: r.testRegression.r2,
+      seconds: (performance.now() - started) / 1000,
+      epochs: r.epochs,
+    };
+    regressionRuns.push({ seed, ...set, sprout });
+    console.log(
+      `${set.name} seed ${seed}: sprout R² ${sprout.r2.toFixed(3)} (${sprout.epochs} epochs), MLPRegressor ${set.sklearn.r2.toFixed(3)}, LinearRegression ${set.linear.r2.toFixed(3)}`,
     );
   }
 }

@@ -6,7 +6,13 @@ as CSV for Sprout, then trained and scored here on exactly those files by two pe
   * numpy:    standardise with the train mean/std, 128 ReLU units (He init), softmax
               cross-entropy, Adam 0.001, minibatch 32, 200 epochs, float64
 
-    python3 tabular_peers.py OUT_DIR [--seed 42] [--only iris,wine]
+  and one regression set (diabetes; a random 80/20 split, the target in `label`), scored by R²:
+
+  * sklearn:  TransformedTargetRegressor(make_pipeline(StandardScaler(), MLPRegressor(random_state=SEED,
+              max_iter=2000)), transformer=StandardScaler())
+  * linear:   LinearRegression (the baseline an MLP must beat)
+
+    python3 tabular_peers.py OUT_DIR [--seed 42] [--only iris,wine,diabetes]
 
 Writes OUT_DIR/<name>/train.csv and test.csv (header: feature columns, then `label`, the class
 name; raw feature values). Prints one JSON line: the OpenBLAS kernel and thread count, and per
@@ -25,10 +31,12 @@ import traceback
 import warnings
 
 import numpy as np
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
+from sklearn.linear_model import LinearRegression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -155,6 +163,49 @@ def sklearn_mlp(x, y, xt, yt, seed):
     return float(model.score(xt, yt)), seconds
 
 
+REGRESSIONS = {"diabetes": load_diabetes}
+
+
+def run_regression(name, out_dir, seed):
+    """A regression set: random 80/20 split written as CSV (target column `label`), scored by R²."""
+    bunch = REGRESSIONS[name]()
+    x = np.asarray(bunch.data, dtype=np.float64)
+    y = np.asarray(bunch.target, dtype=np.float64)
+    columns = sanitise(bunch.feature_names)
+    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.2, random_state=seed)
+    folder = os.path.join(out_dir, name)
+    os.makedirs(folder, exist_ok=True)
+    train_csv, test_csv = os.path.join(folder, "train.csv"), os.path.join(folder, "test.csv")
+    write_csv(train_csv, columns, x_tr, [repr(float(v)) for v in y_tr])
+    write_csv(test_csv, columns, x_te, [repr(float(v)) for v in y_te])
+    results = {}
+    for key, model in (
+        (
+            "sklearn",
+            TransformedTargetRegressor(
+                regressor=make_pipeline(StandardScaler(), MLPRegressor(random_state=seed, max_iter=2000)),
+                transformer=StandardScaler(),
+            ),
+        ),
+        ("linear", LinearRegression()),
+    ):
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(x_tr, y_tr)
+        seconds = time.perf_counter() - t0
+        results[key] = {"r2": float(model.score(x_te, y_te)), "seconds": seconds}
+    return {
+        "name": name,
+        "train_rows": len(y_tr),
+        "test_rows": len(y_te),
+        "features": len(columns),
+        "train_csv": train_csv,
+        "test_csv": test_csv,
+        **results,
+    }
+
+
 def run(name, out_dir, seed):
     x, labels, columns, classes = load(name)
     x_tr, x_te, l_tr, l_te = train_test_split(x, labels, test_size=0.2, stratify=labels, random_state=seed)
@@ -188,15 +239,17 @@ def main():
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--only", default=None, help="comma-separated subset of " + ",".join(LOADERS))
     args = parser.parse_args()
-    names = list(LOADERS)
+    names = list(LOADERS) + list(REGRESSIONS)
     if args.only:
         names = [n.strip() for n in args.only.split(",") if n.strip()]
-        unknown = [n for n in names if n not in LOADERS]
+        known = list(LOADERS) + list(REGRESSIONS)
+        unknown = [n for n in names if n not in known]
         if unknown:
-            raise ValueError(f"unknown data set(s) {', '.join(unknown)}; choose from {', '.join(LOADERS)}")
+            raise ValueError(f"unknown data set(s) {', '.join(unknown)}; choose from {', '.join(known)}")
     out_dir = os.path.abspath(args.out_dir)
-    datasets = [run(name, out_dir, args.seed) for name in names]
-    print(json.dumps({"openblas": openblas_info(), "datasets": datasets}))
+    datasets = [run(name, out_dir, args.seed) for name in names if name in LOADERS]
+    regressions = [run_regression(name, out_dir, args.seed) for name in names if name in REGRESSIONS]
+    print(json.dumps({"openblas": openblas_info(), "datasets": datasets, "regressions": regressions}))
 
 
 if __name__ == "__main__":
