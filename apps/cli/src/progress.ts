@@ -48,7 +48,13 @@ export function progressHooks(options: {
           bar = new SingleBar({
             stream: options.stream,
             // Read the width on every redraw: the terminal may be resized mid-run.
-            format: () => (current ? progressLine(current, options.stream.columns || 80) : ''),
+            format: () =>
+              current
+                ? progressLine(
+                    regression ? { ...current, accuracy: undefined } : current,
+                    options.stream.columns || 80,
+                  )
+                : '',
             hideCursor: true,
             clearOnComplete: true,
           });

@@ -49,3 +49,25 @@ describe('progressLine', () => {
     expect(line).toMatch(/\[░+\]/);
   });
 });
+
+it('a regression has no accuracy to show: the field is left out', () => {
+  const line = progressLine(
+    {
+      epoch: 1,
+      epochs: 5,
+      batch: 3,
+      batches: 10,
+      loss: 0.25,
+      accuracy: undefined,
+      learningRate: 0.002,
+      hiddenSize: 128,
+      hiddenSizes: [128],
+      rssMB: 80,
+      etaSeconds: 1,
+      samplesPerSecond: 1000,
+    },
+    200,
+  );
+  expect(line).toContain('loss 0.2500');
+  expect(line).not.toContain('acc');
+});

@@ -6,8 +6,8 @@ export interface ProgressValues {
   batches: number;
   samplesPerSecond: number;
   loss: number;
-  /** Running training accuracy, or null before the first measurement. */
-  accuracy: number | null;
+  /** Running training accuracy, or null before the first measurement; undefined: none (a regression). */
+  accuracy?: number | null;
   learningRate: number;
   hiddenSize: number;
   /** Every hidden layer's width (one layer: [hiddenSize]). */
@@ -35,7 +35,9 @@ export function progressLine(v: ProgressValues, columns: number): string {
   const fields: { rank: number; text: string }[] = [
     { rank: 3, text: `${Math.round(v.samplesPerSecond).toLocaleString('en-US')} samples/s` },
     { rank: 0, text: `loss ${v.loss.toFixed(4)}` },
-    { rank: 1, text: `acc ${v.accuracy === null ? '—' : `${(v.accuracy * 100).toFixed(2)}%`}` },
+    ...(v.accuracy === undefined
+      ? []
+      : [{ rank: 1, text: `acc ${v.accuracy === null ? '—' : `${(v.accuracy * 100).toFixed(2)}%`}` }]),
     { rank: 4, text: `lr ${v.learningRate.toExponential(1)}` },
     { rank: 5, text: `width ${(v.hiddenSizes ?? [v.hiddenSize]).join('-')}` },
     { rank: 6, text: `${v.rssMB.toFixed(0)} MB` },
