@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,13 @@ describe('sprout train --data FILE.csv', () => {
     ]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/test set: a random 20% of .*houses\.csv \(60 of 300 rows/);
+    // Its report: the cost, schedule, width and memory plots and R², MAE, MSE; no accuracy or classes.
+    const html = readFileSync(join(root, 'houses', 'report.html'), 'utf8');
+    expect(html).toMatch(/test R²<\/td><td><b>0\.99\d+<\/b>/);
+    expect(html).toContain('test MAE');
+    expect(html).not.toContain('Per-class metrics');
+    expect(existsSync(join(root, 'houses', 'cost.svg'))).toBe(true);
+    expect(existsSync(join(root, 'houses', 'accuracy.svg'))).toBe(false);
     const summary = JSON.parse(run.stdout);
     expect(summary.testAccuracy).toBeNull();
     expect(summary.testRegression.r2).toBeGreaterThan(0.99);

@@ -126,10 +126,7 @@ export async function train(input: TrainConfigInput = {}, options: TrainOptions 
       await releaseMemory();
       await writeReport(reportJob);
       options.hooks?.onMessage?.(`report: ${join(config.outDir, 'report.html')}`);
-    } else if (config.report && config.task === 'regression' && !result.interrupted)
-      options.hooks?.onMessage?.(
-        `no report.html for a regression run (yet): its test MSE, MAE and R² are in ${join(config.outDir, 'metrics.json')}`,
-      );
+    }
     // The replaced run goes only once this one has finished; interrupted, both are kept.
     if (!result.interrupted) discardReplacedRun(config.outDir);
     else if (replacing)

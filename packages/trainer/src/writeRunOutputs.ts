@@ -28,7 +28,10 @@ import type { Session } from './session.js';
 export interface ReportJob {
   out: string;
   result: TrainResult;
-  report: ClassificationReport;
+  /** Per-class metrics; null for a regression (see `regression`). */
+  report: ClassificationReport | null;
+  /** A regression's test R², MAE and MSE. */
+  regression?: RegressionMetrics;
   history: EpochRecord[];
   memorySamples: { seconds: number; rssMB: number; heapMB: number; phase: string }[];
   /** The digits shown (copies: 30 misclassified, then 30 right). */
@@ -113,13 +116,13 @@ export async function writeRunOutputs(args: {
   writeFileAtomic(join(out, 'memory.json'), JSON.stringify(memory.toJSON()));
   writeFileAtomic(join(out, 'memory.csv'), memory.toCSV());
   const reportJob =
-    // A regression has no classes to report on: its metrics are in metrics.json (see below).
-    config.report && !args.interrupted && test && report
+    config.report && !args.interrupted && test && (report || testRegression)
       ? {
           ...reportJobOf(out, result, report, history, memory, data, test.predictions, args.backendReport),
           config,
           dataset: args.modelMetadata.dataset,
           classNames: data.classNames,
+          ...(testRegression ? { regression: testRegression } : {}),
         }
       : null;
   if (model !== session.model) model.dispose();
@@ -148,7 +151,7 @@ type OutputData = Pick<ImageDataset, 'classes' | 'classNames'> & { test: ImageDa
 function reportJobOf(
   out: string,
   result: TrainResult,
-  report: ClassificationReport,
+  report: ClassificationReport | null,
   history: EpochRecord[],
   memory: MemoryWatch,
   data: OutputData,
@@ -217,14 +220,22 @@ export async function writeReport(r: ReportJob): Promise<void> {
   const { out } = r;
   const samples = r.memorySamples;
   // Typed by CHART_NAMES: a plot written here is one that --overwrite knows to set aside.
+  // A regression has no accuracy or classes: its charts are the cost, schedule, width and memory.
+  const { report } = r;
   const specs: readonly (readonly [ChartName, string, VegaLiteSpec])[] = [
     ['cost', 'Cost curves', costChart(r.history)],
-    ['accuracy', 'Accuracy', accuracyChart(r.history)],
-    ['accuracy-zoom', 'Accuracy (zoom)', accuracyZoomChart(r.history)],
+    ...(report
+      ? ([
+          ['accuracy', 'Accuracy', accuracyChart(r.history)],
+          ['accuracy-zoom', 'Accuracy (zoom)', accuracyZoomChart(r.history)],
+        ] as const)
+      : []),
     ['learning-rate', 'Learning rate', learningRateChart(r.history)],
     ['hidden-width', 'Hidden width', widthChart(r.history)],
     ['memory', 'Memory', memoryChart(samples)],
-    ['confusion-matrix', 'Confusion matrix', confusionChart(r.report, r.classNames)],
+    ...(report
+      ? ([['confusion-matrix', 'Confusion matrix', confusionChart(report, r.classNames)]] as const)
+      : []),
   ];
   const charts: { title: string; svg: string }[] = [];
   for (const [name, title, spec] of specs) {
@@ -248,6 +259,7 @@ export async function writeReport(r: ReportJob): Promise<void> {
       config: r.config,
       dataset: r.dataset,
       classNames: r.classNames,
+      regression: r.regression,
     }),
   );
 }
