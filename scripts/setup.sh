@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 say() { printf 'sprout-setup: %s\n' "$*"; }
 PNPM_VERSION=10.34.9
 APT_PACKAGES=(build-essential python3 python-is-python3 pkg-config libx11-dev libxext-dev libxi-dev
-  libglu1-mesa-dev libgl1-mesa-dri xvfb xauth chromium)
+  libglu1-mesa-dev libgl1-mesa-dri xvfb xauth chromium redis-server)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

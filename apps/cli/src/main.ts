@@ -7,12 +7,9 @@ import {
   MemoryLimitExceededError,
   predictCsv,
   predictImages,
-  runTrialWorker,
-  summaryTable,
-  TUNE_STATE_FILE,
   train,
-  tune,
 } from '@sprout/trainer';
+import { summaryTable, TUNE_STATE_FILE, tune } from '@sprout/tune';
 import { CommanderError } from 'commander';
 import {
   type ExportRequest,
@@ -50,8 +47,6 @@ const JSON_FIELDS = [
  * so it can be tested; errors become one line on stderr.
  */
 export async function main(argv: string[]): Promise<number> {
-  // A tune's worker process (started by `sprout tune` itself, not by people).
-  if (argv[0] === TRIAL_WORKER) return runTrialWorker();
   let request: ReturnType<typeof parseArgs>;
   try {
     request = parseArgs(argv);
@@ -182,9 +177,6 @@ function humanLog(json: boolean): (line: string) => void {
   return (line) => (json ? process.stderr : process.stdout).write(`${line}\n`);
 }
 
-/** The hidden command a tune's worker processes run. */
-const TRIAL_WORKER = '__tune-trial';
-
 /** `sprout tune`: Ctrl-C stops the trials with checkpoints; the same command continues. */
 async function runTune(request: TuneRequest): Promise<number> {
   const log = humanLog(request.json);
@@ -201,9 +193,6 @@ async function runTune(request: TuneRequest): Promise<number> {
       outDir: request.outDir,
       workers: request.workers,
       threads: request.threads,
-      // This very script, as a worker (process.argv[1] is the sprout being run).
-      workerScript: process.argv[1],
-      workerArgs: [TRIAL_WORKER],
       onMessage: (line) => process.stderr.write(`${line}\n`),
       shouldStop: () => stop !== null,
     });

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import {
   type OptionValue,
   PRESETS,
-  readSearchSpace,
   resolveConfig,
   TRAIN_OPTION_INFO,
   type TrainOptionName,
 } from '@sprout/trainer';
+import { readSearchSpace } from '@sprout/tune';
 import { expect, it } from 'vitest';
 import { buildProgram, parseArgs } from './parseArgs.js';
 

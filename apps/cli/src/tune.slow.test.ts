@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TuneState } from '@sprout/trainer';
+import type { TuneState } from '@sprout/tune';
 import { expect, it } from 'vitest';
 
 // `sprout tune` end to end through the built binary and its worker processes, on a small slice of

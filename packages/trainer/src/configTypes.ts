@@ -95,30 +95,6 @@ export type TrainConfig = Flat<
 /** One object type instead of an intersection (as tooltips and type checks see it). */
 type Flat<T> = { [K in keyof T]: T[K] };
 
-/** How one option of a search space is drawn. */
-export type Distribution =
-  | { choice: (number | string | boolean | number[])[] }
-  | { uniform: [number, number] }
-  | { log: [number, number] }
-  | { int: [number, number] };
-
-/**
- * A search space file (JSON): fixed `base` options, the `search` distributions (any training
- * option), how many `trials` to sample, and the successive-halving budget: trials run
- * `minEpochs`, the best 1/`reduction` go on to `minEpochs·reduction`, … up to `maxEpochs`.
- */
-export interface SearchSpace {
-  $comment?: string | undefined;
-  base: Record<string, unknown>;
-  search: Record<string, Distribution>;
-  trials: number;
-  minEpochs: number;
-  maxEpochs: number;
-  reduction: number;
-  /** Seeds the sampling of configurations (training runs use the base `seed`). */
-  seed: number;
-}
-
 /** True when A and B are the same type (for compile-time checks). */
 export type SameType<A, B> =
   (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

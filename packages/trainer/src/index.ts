@@ -9,7 +9,6 @@ export {
   resolveThreadCount,
 } from '@sprout/tensor';
 export { CHECKPOINT_VERSION, type CheckpointState, checkpointPath, readCheckpoint } from './checkpoint.js';
-export type { Distribution, SearchSpace } from './configTypes.js';
 // The file-system-free loop and what it takes (`@sprout/trainer/core`), all of it here too.
 export * from './core.js';
 export { BUNDLED_MNIST, type DatasetIdentity } from './datasetIdentity.js';
@@ -43,11 +42,5 @@ export {
   TEST_SHARE,
 } from './tabularData.js';
 export { type TrainOptions, train } from './trainer.js';
-export { Asha, type AshaJob, type AshaOptions, type RungResult, rungEpochs } from './tune/asha.js';
-export { parseSearchSpace, readSearchSpace, sampleConfigurations } from './tune/searchSpace.js';
-export { runTrialWorker, type TrialJob, type TrialMessage } from './tune/trialWorker.js';
-export { type TuneOptions, type TuneResult, tune } from './tune/tune.js';
-export { summaryTable } from './tune/tuneReport.js';
-export { type TrialRecord, TUNE_STATE_FILE, type TuneState } from './tune/tuneState.js';
 export { isUsageError } from './usageError.js';
 export { SPROUT_VERSION } from './version.js';

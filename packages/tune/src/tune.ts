@@ -1,13 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { availableCores } from '@sprout/tensor';
-import { checkpointPath } from '../checkpoint.js';
-import { ConfigError, RunDirectoryError } from '../errors.js';
-import { evaluateSaved } from '../evaluateSaved.js';
-import type { EpochRecord } from '../history.js';
-import { ensureDirectory } from '../runFiles.js';
-import { acquireRunLock, runLockHolder } from '../runLock.js';
+import { ConfigError, type EpochRecord, evaluateSaved, RunDirectoryError } from '@sprout/trainer';
+import { acquireRunLock, checkpointPath, ensureDirectory, runLockHolder } from '@sprout/trainer/internals';
 import { Asha, type AshaJob } from './asha.js';
 import { readSearchSpace, type SearchSpace, sampleConfigurations, trialConfig } from './searchSpace.js';
 import type { TrialJob, TrialMessage } from './trialWorker.js';
@@ -36,10 +33,10 @@ export interface TuneOptions {
    */
   threads?: 'auto' | number;
   /**
-   * The script a worker process runs, with `workerArgs`: it must call {@link runTrialWorker}
-   * (the CLI passes itself with `__tune-trial`).
+   * The script a worker process runs, with `workerArgs`: it must call {@link runTrialWorker}.
+   * Default: this package's own `dist/trialProcess.js` (`.cjs` from CommonJS).
    */
-  workerScript: string;
+  workerScript?: string;
   workerArgs?: string[];
   onMessage?: (line: string) => void;
   /** Asked often; true stops the workers (each saves a checkpoint) and returns. */
@@ -273,7 +270,7 @@ class Search {
   /** A worker process with its stderr's last 2,000 characters kept (and send/spawn errors added). */
   private fork(): { child: ChildProcess; stderr: (add?: string) => string } {
     const { workerScript, workerArgs } = this.args.options;
-    const child = fork(workerScript, workerArgs ?? [], {
+    const child = fork(workerScript ?? trialProcessScript(), workerArgs ?? [], {
       env: { ...process.env, SPROUT_THREADS: String(this.threadsPerTrial) },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
@@ -344,6 +341,13 @@ class Search {
     this.args.say(why);
     for (const child of this.live.values()) child.kill('SIGTERM');
   }
+}
+
+/** The built trial entry beside this module (from the sources, as in this package's tests: dist's). */
+function trialProcessScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) return join(dirname(here), '..', 'dist', 'trialProcess.js');
+  return join(dirname(here), here.endsWith('.cjs') ? 'trialProcess.cjs' : 'trialProcess.js');
 }
 
 function trialDir(outDir: string, trial: number): string {

@@ -64,3 +64,58 @@ it('restores from recorded results and claimed jobs (a resumed tune) and goes on
   again.claim({ trial: 1, rung: 0, epochs: 1 });
   expect(again.next()).toEqual(fresh.next());
 });
+
+/** Runs a search with `workers` jobs at once, finishing them in an order drawn from `seed`. */
+function simulate(promotion: 'asynchronous' | 'synchronous', workers: number, seed: number) {
+  const asha = new Asha({ trials: 9, minEpochs: 1, maxEpochs: 9, reduction: 3, promotion });
+  // Scores change with the rung, so a trial that leads at rung 0 need not lead at rung 1.
+  const score = (trial: number, rung: number) => ((trial * 7 + rung * 4) % 9) / 10;
+  let state = seed;
+  const random = () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+  const running: { trial: number; rung: number; epochs: number }[] = [];
+  const promoted: string[] = [];
+  while (true) {
+    while (running.length < workers) {
+      const job = asha.next();
+      if (!job) break;
+      if (job.rung > 0) promoted.push(`${job.trial}@${job.rung}`);
+      running.push(job);
+    }
+    if (running.length === 0) break;
+    const [job] = running.splice(Math.floor(random() * running.length), 1);
+    asha.record(job.trial, { rung: job.rung, epochs: job.epochs, score: score(job.trial, job.rung) });
+  }
+  expect(asha.finished).toBe(true);
+  return { best: asha.best(), promoted: promoted.sort() };
+}
+
+it('synchronous promotion chooses the same for any number of workers and any finishing order', () => {
+  const one = simulate('synchronous', 1, 1);
+  expect(one.promoted).toHaveLength(4); // 3 to rung 1, 1 to rung 2
+  for (const workers of [2, 3, 9])
+    for (const seed of [1, 2, 3, 4, 5]) expect(simulate('synchronous', workers, seed)).toEqual(one);
+});
+
+it('asynchronous promotion can depend on the finishing order (why synchronous exists)', () => {
+  const outcomes = new Set<string>();
+  for (const workers of [1, 3, 9])
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8])
+      outcomes.add(JSON.stringify(simulate('asynchronous', workers, seed)));
+  expect(outcomes.size).toBeGreaterThan(1);
+});
+
+it('synchronous promotion waits (null) while a trial of the rung is still running', () => {
+  const asha = new Asha({ trials: 3, minEpochs: 1, maxEpochs: 3, reduction: 3, promotion: 'synchronous' });
+  const jobs = [asha.next(), asha.next(), asha.next()];
+  expect(jobs.map((j) => j?.rung)).toEqual([0, 0, 0]);
+  asha.record(0, { rung: 0, epochs: 1, score: 0.9 });
+  asha.record(1, { rung: 0, epochs: 1, score: 0.5 });
+  // ASHA would promote trial 0 now; synchronous waits for trial 2.
+  expect(asha.next()).toBeNull();
+  asha.record(2, { rung: 0, epochs: 1, score: 0.95 });
+  expect(asha.next()).toEqual({ trial: 2, rung: 1, epochs: 3 });
+  expect(asha.next()).toBeNull();
+});

@@ -1,14 +1,19 @@
 /**
- * Asynchronous successive halving (ASHA, Li et al. 2020): whenever a worker is free, promote a
- * trial that is in the top 1/η of its rung and not yet promoted (highest rung first), else start
- * a new trial at the lowest rung. Bad trials stop after `minEpochs`; only the best reach
- * `maxEpochs`. Pure bookkeeping: the caller runs the jobs and reports their scores.
+ * Successive halving's bookkeeping. Asynchronous (ASHA, Li et al. 2020, the default): whenever a
+ * worker is free, promote a trial that is in the top 1/η of its rung and not yet promoted
+ * (highest rung first), else start a new trial at the lowest rung. Synchronous (the paper's
+ * synchronous successive halving): a rung's top 1/η are promoted only once every trial of the
+ * rung has reported, so what is promoted depends on the scores alone, never on timing. Either
+ * way bad trials stop after `minEpochs` and only the best reach `maxEpochs`. Pure bookkeeping:
+ * the caller runs the jobs and reports their scores.
  */
 export interface AshaOptions {
   trials: number;
   minEpochs: number;
   maxEpochs: number;
   reduction: number;
+  /** `asynchronous` when left out. */
+  promotion?: 'asynchronous' | 'synchronous';
 }
 
 /** One finished rung of a trial. */
@@ -78,6 +83,10 @@ export class Asha {
   }
 
   private pick(): AshaJob | null {
+    return this.options.promotion === 'synchronous' ? this.pickSynchronous() : this.pickAsynchronous();
+  }
+
+  private pickAsynchronous(): AshaJob | null {
     for (let k = this.rungs.length - 2; k >= 0; k--) {
       const done = this.atRung(k);
       const top = done.slice(0, Math.floor(done.length / this.options.reduction));
@@ -85,6 +94,25 @@ export class Asha {
       if (promote) return { trial: promote.trial, rung: k + 1, epochs: this.rungs[k + 1] };
     }
     if (this.started < this.options.trials) return { trial: this.started, rung: 0, epochs: this.rungs[0] };
+    return null;
+  }
+
+  /**
+   * Every trial first; then, rung by rung, once all trials that entered a rung have finished it,
+   * its top 1/η (by score, ties to the earlier trial) go on to the next.
+   */
+  private pickSynchronous(): AshaJob | null {
+    if (this.started < this.options.trials) return { trial: this.started, rung: 0, epochs: this.rungs[0] };
+    let entered = this.options.trials;
+    for (let k = 0; k < this.rungs.length - 1; k++) {
+      const done = this.atRung(k);
+      // Some trial of rung k is still running: nothing above it can be decided yet.
+      if (done.length < entered) return null;
+      const top = done.slice(0, Math.floor(done.length / this.options.reduction));
+      const promote = top.find((t) => !this.busy.has(t.trial) && this.results[t.trial].length === k + 1);
+      if (promote) return { trial: promote.trial, rung: k + 1, epochs: this.rungs[k + 1] };
+      entered = top.length;
+    }
     return null;
   }
 

@@ -1,7 +1,5 @@
 import { join } from 'node:path';
-import type { VegaLiteSpec } from '../report/charts.js';
-import { renderChart } from '../report/render.js';
-import { writeFileAtomic } from '../runFiles.js';
+import { renderChart, type VegaLiteSpec, writeFileAtomic } from '@sprout/trainer/internals';
 import type { TuneState } from './tuneState.js';
 
 const pct = (v: number | undefined) => (v === undefined ? '' : `${(v * 100).toFixed(2)}%`);

@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveConfig } from '@sprout/trainer/internals';
 import { expect, it } from 'vitest';
-import { resolveConfig } from '../config.js';
 import { parseSearchSpace, readSearchSpace, sampleConfigurations, trialConfig } from './searchSpace.js';
 
 const space = {

@@ -1,7 +1,10 @@
-import type { TrainConfigInput } from '../config.js';
-import { TrainingDivergedError } from '../errors.js';
-import type { EpochRecord, TrainResult } from '../history.js';
-import { train } from '../trainer.js';
+import {
+  type EpochRecord,
+  type TrainConfigInput,
+  TrainingDivergedError,
+  type TrainResult,
+  train,
+} from '@sprout/trainer';
 
 /** What the tuner sends a worker process: one trial's options, and whether to continue it. */
 export interface TrialJob {

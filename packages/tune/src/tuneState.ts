@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../errors.js';
-import type { EpochRecord } from '../history.js';
-import { fsErrorMessage, writeFileAtomic } from '../runFiles.js';
+import { ConfigError, type EpochRecord } from '@sprout/trainer';
+import { fsErrorMessage, writeFileAtomic } from '@sprout/trainer/internals';
 import type { AshaJob, RungResult } from './asha.js';
-import type { SearchSpace } from './searchSpace.js';
+import type { SearchSpace } from './spaceTypes.js';
 
 /** One epoch of a trial's curve. */
 export interface CurvePoint {
@@ -68,6 +67,8 @@ export function readTuneState(dir: string): TuneState | null {
   try {
     const state = JSON.parse(text) as TuneState;
     if (state.version !== 1) throw new Error(`version ${state.version}`);
+    // Tunes started before promotion could be chosen were asynchronous.
+    state.space.promotion ??= 'asynchronous';
     return state;
   } catch (error) {
     throw new ConfigError(

@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Random } from '@sprout/tensor';
+import { ConfigError, optionsWhere, type TrainConfigInput } from '@sprout/trainer';
+import { fsErrorMessage, resolveConfig, type SameType, trainConfigSchema } from '@sprout/trainer/internals';
 import { z } from 'zod';
-import { resolveConfig, type TrainConfigInput, trainConfigSchema } from '../config.js';
-import type { Distribution, SameType, SearchSpace } from '../configTypes.js';
+import type { Distribution, SearchSpace } from './spaceTypes.js';
 
 export type { Distribution, SearchSpace };
-
-import { ConfigError } from '../errors.js';
-import { optionsWhere } from '../options.js';
-import { fsErrorMessage } from '../runFiles.js';
 
 /** How one option is drawn. */
 const distribution = z.union(
@@ -47,6 +44,7 @@ const searchSpaceSchema = z
     reduction: z.number().int().min(2).max(16).default(3),
     /** Seeds the sampling of configurations (training runs use the base `seed`). */
     seed: z.number().int().min(0).default(0),
+    promotion: z.enum(['asynchronous', 'synchronous']).default('asynchronous'),
   })
   .strict()
   .refine((s) => s.maxEpochs >= s.minEpochs, { path: ['maxEpochs'], message: 'must be at least minEpochs' });

@@ -1,0 +1,3 @@
+import { sproutTestConfig } from '../../vitest.shared.js';
+
+export default sproutTestConfig(import.meta.dirname);
