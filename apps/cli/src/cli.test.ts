@@ -206,6 +206,36 @@ describe('sprout CLI', () => {
     expect(flagWins.status).toBe(0);
   });
 
+  it('on a small CSV file trains on every row, says so, and shows no dev figures', () => {
+    const out = outDir();
+    const rows = Array.from(
+      { length: 60 },
+      (_, i) => `${i % 2 ? 1 + (i % 7) / 7 : -1 - (i % 5) / 5},${(i % 11) / 11},${i % 2}`,
+    );
+    const csv = join(out, 'small.csv');
+    writeFileSync(csv, `a,b,y\n${rows.join('\n')}\n`);
+    const r = run([
+      'train',
+      '--data',
+      csv,
+      '--label',
+      'y',
+      '--out',
+      join(out, 'run'),
+      '--backend',
+      'cpu',
+      '--no-report',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      "48 training rows: too few to hold out a dev split worth choosing on; every row trains (up to 200 epochs) and early stopping follows the training loss, as scikit-learn's MLPClassifier does (--monitor dev-loss holds one out)",
+    );
+    expect(r.stdout).toMatch(/training on 48 rows/);
+    expect(r.stdout).toMatch(/epoch 0 \(untrained\): dev —, test/);
+    expect(r.stdout).toMatch(/epoch 1: train loss [\d.]+ acc [\d.]+% \| dev — \| test/);
+    expect(r.stdout).not.toMatch(/NaN|null/);
+  });
+
   it('documents every flag with its default in --help', () => {
     const r = run(['--help']);
     expect(r.status).toBe(0);

@@ -44,9 +44,11 @@ const quick = ['--epochs', '15', '--backend', 'cpu', '--no-report'];
 
 describe('sprout train --data FILE.csv', () => {
   it('trains, says its test split, predicts rows and evaluates on another file', () => {
-    // The tabular defaults: up to 100 epochs, early stopping on the dev loss.
+    // The tabular defaults on fewer than 1,000 training rows: every row trains (no dev split), up to
+    // 200 epochs, early stopping on the training loss.
     const run = sprout(['train', '--data', train, '--label', 'kind', '--out', 'run', '--backend', 'cpu']);
     expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/360 training rows: too few to hold out a dev split .*\(up to 200 epochs\)/);
     expect(run.stdout + run.stderr).toMatch(
       /test set: a stratified 20% of .*train\.csv \(90 of 450 rows, by seed 42\)/,
     );
@@ -96,11 +98,14 @@ describe('sprout train --data FILE.csv', () => {
     const html = readFileSync(join(root, 'houses', 'report.html'), 'utf8');
     expect(html).toMatch(/test R²<\/td><td><b>0\.99\d+<\/b>/);
     expect(html).toContain('test MAE');
+    // 240 training rows: no dev split, so no dev R².
+    expect(html).not.toContain('best dev');
     expect(html).not.toContain('Per-class metrics');
     expect(existsSync(join(root, 'houses', 'cost.svg'))).toBe(true);
     expect(existsSync(join(root, 'houses', 'accuracy.svg'))).toBe(false);
     const summary = JSON.parse(run.stdout);
     expect(summary.testAccuracy).toBeNull();
+    expect(summary.bestDevAccuracy).toBeNull();
     expect(summary.testRegression.r2).toBeGreaterThan(0.99);
     const fresh = file('new-houses.csv', 'area,rooms\n100,3\n');
     const predicted = sprout(['predict', '--out', 'houses', fresh]);

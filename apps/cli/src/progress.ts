@@ -76,12 +76,15 @@ export function progressHooks(options: {
       stopBar();
       lastPlainQuarter = -1;
       if (options.quiet) return;
+      // A run without a dev split (--monitor train-loss) has no dev figures: `dev —`.
+      const dev = (figures: (loss: number, accuracy: number) => string) =>
+        r.devLoss === null || r.devAccuracy === null ? 'dev —' : figures(r.devLoss, r.devAccuracy);
       options.log(
         regression
-          ? `epoch ${r.epoch}${r.epoch === 0 ? ' (untrained)' : `: train loss ${r.trainLoss?.toFixed(4)}`} | dev loss ${r.devLoss.toFixed(4)} R² ${r.devAccuracy.toFixed(4)} | test R² ${r.testAccuracy === null ? '—' : r.testAccuracy.toFixed(4)}`
+          ? `epoch ${r.epoch}${r.epoch === 0 ? ' (untrained)' : `: train loss ${r.trainLoss?.toFixed(4)}`} | ${dev((loss, r2) => `dev loss ${loss.toFixed(4)} R² ${r2.toFixed(4)}`)} | test R² ${r.testAccuracy === null ? '—' : r.testAccuracy.toFixed(4)}`
           : r.epoch === 0
-            ? `epoch 0 (untrained): dev ${pct(r.devAccuracy)}, test ${pct(r.testAccuracy)}`
-            : `epoch ${r.epoch}: train loss ${r.trainLoss?.toFixed(4)} acc ${pct(r.trainAccuracy)} | dev loss ${r.devLoss.toFixed(4)} acc ${pct(r.devAccuracy)} | test ${pct(r.testAccuracy)} | lr ${r.learningRate.toExponential(1)} | width ${(r.hiddenSizes ?? [r.hiddenSize]).join('-')} | ${r.seconds.toFixed(1)}s, ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} samples/s | ${r.rssMB.toFixed(0)} MB | ${r.elapsed.toFixed(1)}s total`,
+            ? `epoch 0 (untrained): ${dev((_, accuracy) => `dev ${pct(accuracy)}`)}, test ${pct(r.testAccuracy)}`
+            : `epoch ${r.epoch}: train loss ${r.trainLoss?.toFixed(4)} acc ${pct(r.trainAccuracy)} | ${dev((loss, accuracy) => `dev loss ${loss.toFixed(4)} acc ${pct(accuracy)}`)} | test ${pct(r.testAccuracy)} | lr ${r.learningRate.toExponential(1)} | width ${(r.hiddenSizes ?? [r.hiddenSize]).join('-')} | ${r.seconds.toFixed(1)}s, ${Math.round(r.samplesPerSecond).toLocaleString('en-US')} samples/s | ${r.rssMB.toFixed(0)} MB | ${r.elapsed.toFixed(1)}s total`,
       );
     },
     onMessage(line) {

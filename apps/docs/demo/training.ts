@@ -94,7 +94,8 @@ export class DemoTraining {
             type: 'epoch',
             epoch: r.epoch,
             trainLoss: r.trainLoss ?? Number.NaN,
-            devAccuracy: r.devAccuracy,
+            // The demo's MNIST run always holds out a dev split; NaN would show a missing one.
+            devAccuracy: r.devAccuracy ?? Number.NaN,
             testAccuracy: r.testAccuracy ?? Number.NaN,
             width: r.hiddenSize,
             samplesPerSecond: r.samplesPerSecond,

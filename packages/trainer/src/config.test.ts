@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { classificationReport } from './metrics.js';
+import { flagOf } from './options.js';
 
 it("fills in the defaults: the original NumPy script's, with a faster schedule", () => {
   const c = resolveConfig({});
@@ -82,4 +83,29 @@ it('augments the bundled digits by default, not a dataDir dataset', () => {
   expect(resolveConfig({ dataDir: '/data/fashion' }).augment).toBe(false);
   expect(resolveConfig({ dataDir: '/data/fashion', augment: true }).augment).toBe(true);
   expect(resolveConfig({ augment: false }).augment).toBe(false);
+});
+
+it('monitor train-loss holds out no dev split: a dev size with it, or none with a dev monitor, is an error', () => {
+  expect(resolveConfig({ monitor: 'train-loss' }).devSize).toBeUndefined();
+  // What a run records (and a continued run reads back) is consistent.
+  expect(resolveConfig({ monitor: 'train-loss', devSize: 0 }).devSize).toBe(0);
+  const both = () => resolveConfig({ monitor: 'train-loss', devSize: 50 });
+  expect(both).toThrow(ConfigError);
+  expect(both).toThrow(
+    /^devSize: cannot go with monitor train-loss, which holds out no dev split: give one of them$/,
+  );
+  expect(() => resolveConfig({ devSize: 0 })).toThrow(
+    /^devSize: is 0, but monitor dev-accuracy follows a dev split: give 1 or more, or monitor train-loss$/,
+  );
+  expect(() => resolveConfig({ devSize: 0, monitor: 'dev-loss' })).toThrow(
+    /^devSize: is 0, but monitor dev-loss/,
+  );
+  // The CLI names both by their flags.
+  try {
+    both();
+  } catch (error) {
+    expect((error as ConfigError).describe((o) => flagOf(o) ?? o)).toBe(
+      '--dev-size: cannot go with --monitor train-loss, which holds out no dev split: give one of them',
+    );
+  }
 });

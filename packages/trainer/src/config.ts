@@ -14,6 +14,15 @@ export const trainConfigSchema = z
   .object(trainOptionShapes)
   .strict()
   .superRefine((c, ctx) => {
+    // A dev monitor needs a dev split to follow; the training loss holds out none (a run records
+    // its size, 0, which a continued run reads back).
+    const devIssue = (message: string) => ctx.addIssue({ code: 'custom', path: ['devSize'], message });
+    if (c.monitor === 'train-loss' && c.devSize)
+      devIssue('cannot go with {monitor} train-loss, which holds out no dev split: give one of them');
+    else if (c.devSize === 0 && c.monitor !== 'train-loss')
+      devIssue(
+        `is 0, but {monitor} ${c.monitor} follows a dev split: give 1 or more, or {monitor} train-loss`,
+      );
     if (!c.initialHidden) return;
     const issue = (message: string) => ctx.addIssue({ code: 'custom', path: ['initialHidden'], message });
     const finals = c.hidden ?? [DEFAULT_HIDDEN];

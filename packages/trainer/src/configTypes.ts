@@ -32,8 +32,11 @@ export interface TrainConfigInput {
   augmentRotate?: number;
   augmentScale?: number;
   patience?: number;
-  /** What early stopping and the best weights follow (default dev accuracy; dev loss on tabular data). */
-  monitor?: 'dev-accuracy' | 'dev-loss';
+  /**
+   * What early stopping and the best weights follow (default dev accuracy; dev loss on tabular
+   * data, the training loss with no dev split under 1,000 training rows).
+   */
+  monitor?: 'dev-accuracy' | 'dev-loss' | 'train-loss';
   minDelta?: number;
   backend?: 'cpu' | 'gpu' | 'auto';
   threads?: 'auto' | number | undefined;
@@ -48,7 +51,10 @@ export interface TrainConfigInput {
   testCsv?: string | undefined;
   outDir?: string;
   classes?: number | undefined;
-  /** Training images held out as the dev split (default: a twelfth of them, at most 5,000). */
+  /**
+   * Training images held out as the dev split (default: a twelfth of them, at most 5,000; none
+   * with `monitor: 'train-loss'`).
+   */
   devSize?: number | undefined;
   trainLimit?: number;
   testLimit?: number;

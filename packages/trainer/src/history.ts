@@ -3,8 +3,13 @@ export interface EpochRecord {
   epoch: number;
   trainLoss: number | null;
   trainAccuracy: number | null;
-  devLoss: number;
-  devAccuracy: number;
+  /**
+   * The dev split's loss (cross-entropy; a regression's mean squared error of the standardised
+   * targets); null when the run holds out no dev split (`monitor: 'train-loss'`).
+   */
+  devLoss: number | null;
+  /** The dev split's accuracy (a regression's R²); null when there is no dev split, as `devLoss`. */
+  devAccuracy: number | null;
   /**
    * Test accuracy after this epoch (cheap here, and it gives the time to 98%); null in a run
    * with `evaluateTest: false`.
@@ -23,7 +28,6 @@ export interface EpochRecord {
   rssMB: number;
 }
 
-/** What a run produced. */
 /** How well a regression predicts: mean squared and absolute errors and R². */
 export interface RegressionMetrics {
   mse: number;
@@ -31,6 +35,7 @@ export interface RegressionMetrics {
   r2: number;
 }
 
+/** What a run produced. */
 export interface TrainResult {
   /**
    * The best weights' test accuracy; null in a run with `evaluateTest: false` and in a regression
@@ -39,7 +44,11 @@ export interface TrainResult {
   testAccuracy: number | null;
   /** A regression's test metrics, in the target's own units (R² has none). */
   testRegression?: RegressionMetrics;
-  bestDevAccuracy: number;
+  /**
+   * The dev accuracy (a regression's R²) of the weights kept; null for a run with no dev split
+   * (`monitor: 'train-loss'`).
+   */
+  bestDevAccuracy: number | null;
   epochs: number;
   wallSeconds: number;
   secondsTo98: number | null;

@@ -50,7 +50,7 @@ function option<S extends z.ZodType>(schema: S, info: OptionInfo): { schema: S; 
 const GROWTH_STRATEGIES = ['net2net', 'zero-outgoing'] as const;
 const LR_SCHEDULES = ['step', 'cosine', 'one-cycle'] as const;
 const BACKENDS = ['cpu', 'gpu', 'auto'] as const;
-const MONITORS = ['dev-accuracy', 'dev-loss'] as const;
+const MONITORS = ['dev-accuracy', 'dev-loss', 'train-loss'] as const;
 const TASKS = ['classification', 'regression'] as const;
 
 /**
@@ -233,19 +233,23 @@ export const TRAIN_OPTIONS = {
     help: 'early stopping patience in epochs (0 = off)',
     value: 'integer',
   }),
-  /** Early stopping: the smallest dev-accuracy gain that counts as one. */
   /**
-   * What early stopping and the best weights follow: dev accuracy (images' default), or dev loss
-   * (tabular data's: on a few hundred dev rows accuracy moves in coarse steps, the loss does not).
+   * What early stopping and the best weights follow: dev accuracy (images' default), dev loss
+   * (tabular data's: on a few hundred dev rows accuracy moves in coarse steps, the loss does not),
+   * or the epoch's mean training loss, `train-loss`, which holds out no dev split at all: every
+   * training row trains (tabular data's default under 1,000 training rows, see
+   * `TABULAR_DEFAULTS`; scikit-learn's MLPClassifier stops this way by default).
    */
   monitor: option(z.enum(MONITORS).default('dev-accuracy'), {
     flag: '--monitor <m>',
-    help: 'what early stopping and the kept best weights follow',
+    help: 'what early stopping and the kept best weights follow (train-loss: no dev split, every row trains)',
     value: 'choice',
     choices: MONITORS,
-    defaultShown: 'dev-accuracy; dev-loss on {csv} rows',
+    defaultShown:
+      'dev-accuracy; dev-loss on {csv} rows, train-loss under 1000 training rows (then up to 200 epochs)',
     fixedOnResume: true,
   }),
+  /** Early stopping: the smallest gain of the monitored figure that counts as one. */
   minDelta: option(z.number().min(0).default(0), {
     flag: '--min-delta <d>',
     help: 'early stopping: the smallest gain of the {monitor} that counts',
@@ -327,13 +331,15 @@ export const TRAIN_OPTIONS = {
   }),
   /**
    * Training images held out for early stopping and choosing (default: a twelfth of them, at
-   * most 5,000 — MNIST's 60,000 give 5,000, a small dataset keeps most of its images).
+   * most 5,000 — MNIST's 60,000 give 5,000, a small dataset keeps most of its images). A run
+   * resolves it to the size it used, so a run with `monitor: 'train-loss'` records 0; giving a
+   * size with that monitor, or 0 with a dev one, is an error.
    */
-  devSize: option(z.number().int().min(1).optional(), {
+  devSize: option(z.number().int().min(0).optional(), {
     flag: '--dev-size <n>',
     help: 'images held out of training for early stopping',
     value: 'integer',
-    defaultShown: 'a twelfth of the training images, at most 5000',
+    defaultShown: 'a twelfth of the training images, at most 5000; none with {monitor} train-loss',
     fixedOnResume: true,
   }),
   /** Use only the first N training images (quick runs and tests); 0 = all. */

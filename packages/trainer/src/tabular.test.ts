@@ -4,14 +4,17 @@ import { join } from 'node:path';
 import { featureProbabilities, readModelFile } from '@sprout/layers';
 import { createBackend, createGpuBackend } from '@sprout/tensor';
 import { describe, expect, it } from 'vitest';
-import { checkpointPath } from './checkpoint.js';
-import { DatasetMismatchError } from './errors.js';
+import { checkpointPath, readCheckpoint } from './checkpoint.js';
+import { resolveConfig } from './config.js';
+import type { TrainConfigInput } from './configTypes.js';
+import { ConfigError, DatasetMismatchError } from './errors.js';
 import { evaluateSaved } from './evaluateSaved.js';
 import { exportSaved } from './export/exportSaved.js';
+import type { EpochRecord } from './history.js';
 import { predictImages } from './predictImages.js';
 import { predictCsv, predictFeatureRows } from './predictRows.js';
 import { loadSavedModel } from './savedModel.js';
-import type { TabularData } from './tabularData.js';
+import { smallSetConfig, TABULAR_DEFAULTS, type TabularData } from './tabularData.js';
 import { argmax, maxAbsDiff, onnxProbabilities, tfjsProbabilities } from './test-support/exportRuntimes.js';
 import { train } from './trainer.js';
 
@@ -101,6 +104,114 @@ describe('train() on your own arrays', () => {
     await expect(predictImages({ outDir, files: ['seven.png'], backend: 'cpu' })).rejects.toThrow(
       /takes rows of 3 features, not images: give it CSV files/,
     );
+  });
+});
+
+describe('a small set (under 1,000 training rows)', () => {
+  // 150 rows, as iris: 30 test rows, 120 training rows (a dev split of them would be 10).
+  const small: TabularData = { train: blobs(150, 7) };
+  const runFiles = (outDir: string) => ({
+    metrics: JSON.parse(readFileSync(join(outDir, 'metrics.json'), 'utf8')),
+    history: JSON.parse(readFileSync(join(outDir, 'history.json'), 'utf8')) as EpochRecord[],
+  });
+
+  it('trains on every row by default, for up to 200 epochs, stopping and keeping the weights by the training loss', async () => {
+    // Stopped after its first batch: what the run said and the config its checkpoint holds.
+    const outDir = mkdtempSync(join(tmpdir(), 'sprout-small-'));
+    const messages: string[] = [];
+    let trainSize = 0;
+    const stopped = await train(
+      { ...quiet, outDir },
+      {
+        data: small,
+        hooks: {
+          onMessage: (m) => messages.push(m),
+          onStart: (info) => (trainSize = info.trainSize),
+          shouldStop: () => true,
+        },
+      },
+    );
+    expect(stopped.interrupted).toBe(true);
+    expect(messages).toContain(
+      "120 training rows: too few to hold out a dev split worth choosing on; every row trains (up to 200 epochs) and early stopping follows the training loss, as scikit-learn's MLPClassifier does (--monitor dev-loss holds one out)",
+    );
+    expect(trainSize).toBe(120);
+    expect(readCheckpoint(checkpointPath(outDir)).state.config).toMatchObject({
+      monitor: 'train-loss',
+      devSize: 0,
+      epochs: 200,
+      lrSchedule: 'cosine',
+    });
+  });
+
+  it('without a dev split: null dev figures; continued after an interruption mid-epoch, the same bit for bit', async () => {
+    const straight = mkdtempSync(join(tmpdir(), 'sprout-small-'));
+    const result = await train({ ...quiet, outDir: straight, epochs: 12 }, { data: small });
+    expect(result.testAccuracy).toBeGreaterThan(0.9);
+    expect(result.bestDevAccuracy).toBeNull();
+    const { metrics, history } = runFiles(straight);
+    expect(metrics.config).toMatchObject({ monitor: 'train-loss', devSize: 0, epochs: 12 });
+    expect(metrics.bestDevAccuracy).toBeNull();
+    expect(history.map((r) => [r.devLoss, r.devAccuracy])).toEqual(history.map(() => [null, null]));
+    // Interrupted in epoch 8 (4 batches an epoch) and continued: the same weights as straight through.
+    const halves = mkdtempSync(join(tmpdir(), 'sprout-small-'));
+    let batches = 0;
+    const stopped = await train(
+      { ...quiet, outDir: halves, epochs: 12 },
+      { data: small, hooks: { shouldStop: () => ++batches === 30 } },
+    );
+    expect(stopped.interrupted).toBe(true);
+    const again: string[] = [];
+    await train(
+      { ...quiet, outDir: halves },
+      { data: small, resume: true, hooks: { onMessage: (m) => again.push(m) } },
+    );
+    expect(again.some((m) => m.includes('too few to hold out'))).toBe(false);
+    expect(readFileSync(join(halves, 'model.sprout'))).toEqual(readFileSync(join(straight, 'model.sprout')));
+    expect(runFiles(halves).history).toHaveLength(13);
+    // The monitor is the run's: continuing with another is refused, by name.
+    await expect(
+      train({ ...quiet, outDir: halves, monitor: 'dev-loss' }, { data: small, resume: true }),
+    ).rejects.toThrow(
+      /^monitor: was "train-loss" in the checkpoint, now "dev-loss": a continued run keeps it/,
+    );
+  });
+
+  it('keeps a dev split where the user asks for one; a dev size with monitor train-loss is an error', async () => {
+    const run = async (options: TrainConfigInput) => {
+      const outDir = mkdtempSync(join(tmpdir(), 'sprout-small-'));
+      const messages: string[] = [];
+      const result = await train(
+        { ...quiet, outDir, epochs: 2, ...options },
+        { data: small, hooks: { onMessage: (m) => messages.push(m) } },
+      );
+      return { result, messages, config: runFiles(outDir).metrics.config };
+    };
+    for (const [asked, devSize] of [
+      [{ monitor: 'dev-loss' }, 10],
+      [{ devSize: 20 }, 20],
+    ] as const) {
+      const { result, messages, config } = await run(asked);
+      expect(messages.some((m) => m.includes('too few to hold out'))).toBe(false);
+      expect(config).toMatchObject({ monitor: 'dev-loss', devSize, epochs: 2 });
+      expect(result.bestDevAccuracy).toBeGreaterThan(0);
+    }
+    const both = run({ monitor: 'train-loss', devSize: 20 });
+    await expect(both).rejects.toThrow(ConfigError);
+    await expect(both).rejects.toThrow(/^devSize: cannot go with monitor train-loss/);
+  });
+
+  it('applies under 1,000 training rows to a run that chose neither monitor nor dev size', () => {
+    const config = resolveConfig({ ...TABULAR_DEFAULTS, task: 'regression' });
+    expect(smallSetConfig(config, {}, 1000)).toBeNull();
+    expect(smallSetConfig(config, { monitor: 'dev-loss' }, 999)).toBeNull();
+    expect(smallSetConfig(config, { devSize: 50 }, 999)).toBeNull();
+    const small = smallSetConfig(config, {}, 999);
+    expect([small?.config.monitor, small?.config.epochs]).toEqual(['train-loss', 200]);
+    expect(small?.message).toMatch(
+      /^999 training rows: .* \(up to 200 epochs\) .* scikit-learn's MLPRegressor does/,
+    );
+    expect(smallSetConfig(config, { epochs: 40 }, 999)?.config.epochs).toBe(40);
   });
 });
 
@@ -211,6 +322,8 @@ describe('regression on your own rows', () => {
       { data: { train: linear(800, 3), test } },
     );
     expect(result.testAccuracy).toBeNull();
+    // 640 training rows: no dev split, no dev R².
+    expect(result.bestDevAccuracy).toBeNull();
     expect(result.testRegression?.r2).toBeGreaterThan(0.98);
     expect(result.testRegression?.mae).toBeLessThan(0.2);
     const saved = await loadSavedModel(outDir, 'cpu');

@@ -14,7 +14,7 @@ import {
   standardize,
   stratifiedSplit,
 } from '@sprout/data-mnist';
-import type { TrainConfig } from './configTypes.js';
+import type { TrainConfig, TrainConfigInput } from './configTypes.js';
 import type { DatasetIdentity } from './datasetIdentity.js';
 import { ConfigError } from './errors.js';
 import type { FeatureRows } from './examples.js';
@@ -63,6 +63,13 @@ export const TEST_SHARE = 0.2;
  * (64 → 128 units instead of MNIST's 256 → 512), smaller batches, more epochs with early stopping
  * (each is quick on a few thousand rows) on a cosine schedule, early stopping and the best
  * weights by dev loss, no augmentation (it warps images).
+ *
+ * Under 1,000 training rows, when neither `monitor` nor `devSize` is given, a run holds out no
+ * dev split: every row trains, early stopping and the kept weights follow the training loss
+ * (`monitor: 'train-loss'`, as scikit-learn's MLPClassifier does by default), and `epochs`, if
+ * not given, is 200. A twelfth of so few rows is too few to choose an epoch on: on iris (120
+ * training rows, 10 dev) the dev split cost 2.2 points of test accuracy. The run says so at the
+ * start, and its saved config (and checkpoint) holds what it used.
  */
 export const TABULAR_DEFAULTS = {
   hidden: [128],
@@ -73,6 +80,43 @@ export const TABULAR_DEFAULTS = {
   lrSchedule: 'cosine',
   monitor: 'dev-loss',
 } as const;
+
+/**
+ * Training rows under which a tabular run holds out no dev split by default: a twelfth of fewer
+ * rows is under 84, where one row moves dev accuracy by more than a point, too coarse to choose
+ * an epoch on, and the rows held out are missed by training. Measured by `bench:tabular` (test
+ * accuracy, mean of three seeds, dev-loss default → this one): iris 95.56 → 97.78%, wine
+ * 97.22 → 98.15%, breast cancer 96.49 → 97.08%, each now level with the better of
+ * scikit-learn's MLPClassifier and a NumPy MLP; the diabetes regression's R² went from 0.369 to
+ * 0.337 (LinearRegression: 0.444).
+ */
+export const SMALL_SET_ROWS = 1000;
+
+/**
+ * A small set's epochs when the user gives none (scikit-learn's `max_iter` default too): a few
+ * hundred rows make a handful of batches an epoch, and the cosine schedule spans all of them.
+ */
+export const SMALL_SET_EPOCHS = 200;
+
+/**
+ * A new tabular run on fewer than {@link SMALL_SET_ROWS} training rows whose user chose neither
+ * `monitor` nor `devSize`: `config` with `monitor: 'train-loss'` and, unless `given` has epochs,
+ * {@link SMALL_SET_EPOCHS} of them, and the line that says so; null for any other run (which keeps
+ * `config`).
+ */
+export function smallSetConfig(
+  config: TrainConfig,
+  given: Pick<TrainConfigInput, 'monitor' | 'devSize' | 'epochs'>,
+  rows: number,
+): { config: TrainConfig; message: string } | null {
+  if (rows >= SMALL_SET_ROWS || given.monitor !== undefined || given.devSize !== undefined) return null;
+  const epochs = given.epochs ?? SMALL_SET_EPOCHS;
+  const peer = config.task === 'regression' ? 'MLPRegressor' : 'MLPClassifier';
+  return {
+    config: { ...config, monitor: 'train-loss', epochs },
+    message: `${rows} training rows: too few to hold out a dev split worth choosing on; every row trains (up to ${epochs} epochs) and early stopping follows the training loss, as scikit-learn's ${peer} does (--monitor dev-loss holds one out)`,
+  };
+}
 
 /** Memory the rows may take: half the run's headroom (the rest for the model and its work). */
 export interface RowBudget {

@@ -8,7 +8,7 @@ import { resolveConfig, type TrainConfig, type TrainConfigInput } from './config
 import { type DatasetIdentity, datasetIdentity } from './datasetIdentity.js';
 import { BackendLostError, ConfigError, DatasetMismatchError, TrainingDivergedError } from './errors.js';
 import type { TrainHooks } from './events.js';
-import { type FeatureRows, inputsOf, isFeatureRows } from './examples.js';
+import { inputsOf, isFeatureRows } from './examples.js';
 import { floatBytes } from './floatBytes.js';
 import type { TrainResult } from './history.js';
 import { optionsWhere } from './options.js';
@@ -23,7 +23,13 @@ import {
   setAsideRun,
 } from './runOwnership.js';
 import { newSession, optimizerBlobName, restoreSession, type Session } from './session.js';
-import { loadTabularData, TABULAR_DEFAULTS, type TabularData, type TabularRunData } from './tabularData.js';
+import {
+  loadTabularData,
+  smallSetConfig,
+  TABULAR_DEFAULTS,
+  type TabularData,
+  type TabularRunData,
+} from './tabularData.js';
 import {
   checkDevSize,
   devSizeFor,
@@ -91,6 +97,13 @@ export async function train(input: TrainConfigInput = {}, options: TrainOptions 
     options.memory,
   );
   if ('testNote' in loaded.data && loaded.data.testNote) options.hooks?.onMessage?.(loaded.data.testNote);
+  // A small tabular set trains on every row (a continued run keeps what its checkpoint says).
+  const small = tabular && !checkpoint ? smallSetConfig(config, input, loaded.data.train.count) : null;
+  if (small) {
+    config = small.config;
+    options.hooks?.onMessage?.(small.message);
+  }
+  checkDevSize(config, loaded.data.train.count);
   // The dev split's size as this data makes it, kept in the checkpoint: a continued run compares
   // sizes, not "default" with a number.
   config = { ...config, devSize: devSizeFor(config, loaded.data.train.count) };
@@ -188,7 +201,10 @@ function checkDataOptions(
     );
 }
 
-/** The run's data: loaded, checked against a resumed checkpoint, limited as the config asks. */
+/**
+ * The run's data: loaded, checked against a resumed checkpoint, limited as the config asks (the
+ * dev split's size is checked by the caller, which may still change the config for small sets).
+ */
 async function loadRunData(
   config: TrainConfig,
   checkpoint: Checkpoint | null,
@@ -203,7 +219,6 @@ async function loadRunData(
     };
     const loaded = await loadTabularData(config, arrays, budget);
     checkSameData(config, checkpoint, loaded.dataset);
-    checkDevSize(config, loaded.data.train.count);
     return loaded;
   }
   if (checkpoint?.state.dataset?.source === 'arrays')
@@ -212,7 +227,6 @@ async function loadRunData(
   const dataset = datasetIdentity(full, config.dataDir);
   checkSameData(config, checkpoint, dataset);
   const data = limit(full, config);
-  checkDevSize(config, data.train.count);
   // The training images, cropped to their ink boxes (MNIST: 18 MB instead of 47); the full set goes
   // out of scope here, so the run never holds both.
   return { data: { ...data, train: croppedImages(data.train) }, dataset };
@@ -485,17 +499,22 @@ function resumedConfig(state: CheckpointState, input: TrainConfigInput): TrainCo
   );
   // Checkpoints from before a field existed hold its value implicitly: resolve them the same way.
   const before = resolveConfig(saved);
+  // A kept option given anew is named as such before the options are checked together (a monitor
+  // changed from train-loss would otherwise read as a bad devSize).
+  for (const key of FIXED_ON_RESUME) if (key in explicit) keepOnResume(key, before[key], explicit[key]);
   // The thread count is the machine's business, not the run's: a continued run takes today's.
   const merged = resolveConfig({ ...before, threads: undefined, ...explicit });
-  for (const key of FIXED_ON_RESUME) {
-    if (JSON.stringify(merged[key]) !== JSON.stringify(before[key])) {
-      throw new ConfigError(
-        key,
-        `was ${JSON.stringify(before[key])} in the checkpoint, now ${JSON.stringify(merged[key])}: a continued run keeps it (start a new run to change it)`,
-      );
-    }
-  }
+  for (const key of FIXED_ON_RESUME) keepOnResume(key, before[key], merged[key]);
   return merged;
+}
+
+/** Refuses a change of an option a continued run keeps (see `fixedOnResume`). */
+function keepOnResume(key: string, was: unknown, now: unknown): void {
+  if (JSON.stringify(now) === JSON.stringify(was)) return;
+  throw new ConfigError(
+    key,
+    `was ${JSON.stringify(was)} in the checkpoint, now ${JSON.stringify(now)}: a continued run keeps it (start a new run to change it)`,
+  );
 }
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { croppedImages, loadBundledMnist } from '@sprout/data-mnist';
-import { loadModel } from '@sprout/layers';
+import { loadModel, saveModel } from '@sprout/layers';
 import { CpuBackend } from '@sprout/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from './config.js';
@@ -71,7 +71,9 @@ describe('the training loop without files', () => {
       r.testAccuracy,
     ];
     expect(saved.map(figures)).toEqual(loop.history.map(figures));
-    expect(result.bestDevAccuracy).toBe(Math.max(...loop.history.slice(1).map((r) => r.devAccuracy)));
+    expect(result.bestDevAccuracy).toBe(
+      Math.max(...loop.history.slice(1).map((r) => r.devAccuracy as number)),
+    );
     // The best weights, byte for byte (the saved model also records its dataset).
     const fromTrain = loadModel(backend, readFileSync(join(dir, 'model.sprout')));
     const fromLoop = loadModel(backend, loop.bestModel!);
@@ -98,6 +100,81 @@ describe('the training loop without files', () => {
     expect(loopOf({ trainLimit: 1200, devSize: 300 }).split.dev.length).toBe(300);
     expect(() => loopOf({ trainLimit: 1200, devSize: 1200 })).toThrow(
       'devSize: is 1200 but must be smaller than the 1200 training images: lower it',
+    );
+    // The training loss as monitor: no dev split, every image trains.
+    const all = loopOf({ trainLimit: 1200, monitor: 'train-loss' }).split;
+    expect([all.train.length, all.dev.length]).toEqual([1200, 0]);
+    backend.dispose();
+  });
+
+  it('with monitor train-loss trains on every image, records no dev figures, and stops and keeps the weights by the training loss', async () => {
+    const config = resolveConfig({
+      ...input,
+      devSize: undefined,
+      trainLimit: 600,
+      initialHidden: [24],
+      epochs: 4,
+      monitor: 'train-loss',
+      // An improvement must beat the best loss by 10: only epoch 1's (from nothing) does, so the
+      // run stops after epoch 2 and keeps epoch 1's weights.
+      patience: 1,
+      minDelta: 10,
+    });
+    const backend = new CpuBackend({ threads: 1 });
+    const loop = new TrainingLoop({
+      config,
+      session: newSession(backend, config, 784, 10),
+      data: { train: croppedImages(mnist.train), test: mnist.test, classes: 10 },
+    });
+    const messages: string[] = [];
+    const batches = new Set<number>();
+    let afterEpoch1: Uint8Array | null = null;
+    const outcome = await loop.run({
+      onBatch: (p) => batches.add(p.batches),
+      onEpoch: (r) => {
+        if (r.epoch === 1) afterEpoch1 = saveModel(loop.session.model);
+      },
+      onMessage: (m) => messages.push(m),
+    });
+    expect(outcome).toEqual({ interrupted: false, stoppedEarly: true });
+    expect(loop.split.dev.length).toBe(0);
+    expect(loop.split.train.length).toBe(600);
+    expect([...batches]).toEqual([600 / 50]);
+    expect(loop.history.map((r) => [r.epoch, r.devLoss, r.devAccuracy])).toEqual([
+      [0, null, null],
+      [1, null, null],
+      [2, null, null],
+    ]);
+    expect(loop.history[2].testAccuracy).toBeGreaterThan(0.5);
+    const loss1 = (loop.history[1].trainLoss as number).toFixed(4);
+    expect(messages).toContain(
+      `early stopping: training loss has not improved for 1 epochs (best ${loss1} at epoch 1)`,
+    );
+    const kept = loadModel(backend, loop.bestModel!);
+    const first = loadModel(backend, afterEpoch1!);
+    kept.parameters().forEach((p, i) => {
+      expect(p.value.toArray()).toEqual(first.parameters()[i].value.toArray());
+      expect(p.value.toArray()).not.toEqual(loop.session.model.parameters()[i].value.toArray());
+    });
+    backend.dispose();
+  });
+
+  it('without a dev split measures an exploded loss against ln(classes), what an untrained network scores', async () => {
+    const config = resolveConfig({
+      ...input,
+      devSize: undefined,
+      trainLimit: 600,
+      monitor: 'train-loss',
+      learningRate: 3,
+    });
+    const backend = new CpuBackend({ threads: 1 });
+    const loop = new TrainingLoop({
+      config,
+      session: newSession(backend, config, 784, 10),
+      data: { train: croppedImages(mnist.train), test: mnist.test, classes: 10 },
+    });
+    await expect(loop.run()).rejects.toThrow(
+      /^training diverged in epoch 1: train loss [\d.]+ is over 10× an untrained network's ln 10 = 2\.30; try a lower --learning-rate \(now 3\)$/,
     );
     backend.dispose();
   });

@@ -18,6 +18,7 @@ import {
 } from './examples.js';
 import type { EpochRecord } from './history.js';
 import { learningRateSchedule } from './learningRateSchedule.js';
+import { monitoredFigure, monitorMode, monitorName } from './monitor.js';
 import { type EpochSums, runEpoch } from './runEpoch.js';
 import { residentMB } from './runtime.js';
 import type { Session } from './session.js';
@@ -118,7 +119,10 @@ const NO_MEMORY_WATCH: LoopMemory = {
 export class TrainingLoop {
   readonly config: TrainConfig;
   readonly session: Session;
-  /** The stratified train/dev split of the training images (by `seed`). */
+  /**
+   * The stratified train/dev split of the training images (by `seed`); `dev` is empty with
+   * `monitor: 'train-loss'`, which trains on every image.
+   */
   readonly split: { train: Int32Array; dev: Int32Array };
   /** Epochs finished. */
   epoch: number;
@@ -132,7 +136,8 @@ export class TrainingLoop {
   private readonly data: LoopData;
   private readonly test: LoopData['test'];
   private readonly memory: LoopMemory;
-  private readonly dev: ImageRows | FeatureRows;
+  /** Null when no dev split is held out. */
+  private readonly dev: ImageRows | FeatureRows | null;
   /** Values an example: pixels or features. */
   private readonly inputs: number;
   private readonly learningRate: Schedule;
@@ -159,13 +164,13 @@ export class TrainingLoop {
     this.test = firstExamples(data.test, config.testLimit || data.test.count, this.inputs);
     const dev = devSizeFor(config, trainCount);
     this.split = stratifiedSplit(data.train.labels.subarray(0, trainCount), dev, config.seed);
-    this.dev = gatherExamples(data.train, this.split.dev);
+    this.dev = dev > 0 ? gatherExamples(data.train, this.split.dev) : null;
     this.learningRate = learningRateSchedule(config);
     this.widths = layerWidths(config);
     this.stopper = new EarlyStopping({
       patience: config.patience || Number.POSITIVE_INFINITY,
       minDelta: config.minDelta,
-      mode: config.monitor === 'dev-loss' ? 'min' : 'max',
+      mode: monitorMode(config.monitor),
     });
     if (resumeFrom) this.stopper.setState(resumeFrom.earlyStopping);
     this.epoch = resumeFrom?.epoch ?? 0;
@@ -260,7 +265,7 @@ export class TrainingLoop {
     }
     const trainLoss = outcome.sums.loss / Math.max(1, outcome.sums.seen);
     const { dev, test } = this.evaluateAll(e);
-    this.checkDiverged(e, trainLoss, dev.loss);
+    this.checkDiverged(e, trainLoss, dev?.loss ?? null);
     this.epoch = e;
     this.skip = 0;
     const record = this.epochRecord({
@@ -271,8 +276,8 @@ export class TrainingLoop {
       learningRate: lr,
     });
     this.history.push(record);
-    const byLoss = config.monitor === 'dev-loss';
-    const decision = this.stopper.update(e, byLoss ? dev.loss : dev.accuracy);
+    // The monitored figure is there: a dev one has its split (config.ts), a trained epoch its loss.
+    const decision = this.stopper.update(e, monitoredFigure(config.monitor, record) as number);
     // Into the previous best's buffer: a fresh 1.6 MB one an epoch fragmented the malloc heap.
     if (decision.improved)
       this.bestModel = saveModel(session.model, this.modelMetadata, {
@@ -283,8 +288,10 @@ export class TrainingLoop {
     this.options.collectGarbage?.();
     hooks.onEpoch?.(record);
     if (!decision.stop) return null;
+    const best =
+      config.monitor === 'dev-accuracy' ? `${(decision.best * 100).toFixed(2)}%` : decision.best.toFixed(4);
     hooks.onMessage?.(
-      `early stopping: dev ${byLoss ? 'loss' : 'accuracy'} has not improved for ${config.patience} epochs (best ${byLoss ? decision.best.toFixed(4) : `${(decision.best * 100).toFixed(2)}%`} at epoch ${decision.bestEpoch})`,
+      `early stopping: ${monitorName(config.monitor)} has not improved for ${config.patience} epochs (best ${best} at epoch ${decision.bestEpoch})`,
     );
     return { interrupted: false, stoppedEarly: true };
   }
@@ -311,12 +318,12 @@ export class TrainingLoop {
     if (grew) this.options.collectGarbage?.();
   }
 
-  /** Dev and test metrics of the model after `epoch` epochs. */
+  /** Dev and test metrics of the model after `epoch` epochs (dev: null without a dev split). */
   private evaluateAll(epoch: number) {
     this.memory.setPhase(`epoch ${epoch} eval`);
     this.memory.check();
     const { model } = this.session;
-    const dev = evaluateExamples(model, this.dev, this.inputs);
+    const dev = this.dev ? evaluateExamples(model, this.dev, this.inputs) : null;
     const { test } = this;
     const testMetrics =
       this.config.evaluateTest && test.count > 0 ? evaluateExamples(model, test, this.inputs) : null;
@@ -327,15 +334,14 @@ export class TrainingLoop {
    * Non-finite values or an exploding loss stop the run before anything of this epoch is saved
    * (train() adds which checkpoint is kept).
    */
-  private checkDiverged(epoch: number, trainLoss: number, devLoss: number): void {
-    const untrainedLoss = this.history[0]?.devLoss ?? Math.log(this.data.classes);
-    const limit = EXPLODED_LOSS_FACTOR * untrainedLoss;
+  private checkDiverged(epoch: number, trainLoss: number, devLoss: number | null): void {
+    const reference = this.untrainedLoss();
     const what = !Number.isFinite(trainLoss)
       ? `train loss is ${trainLoss}`
-      : !Number.isFinite(devLoss)
+      : devLoss !== null && !Number.isFinite(devLoss)
         ? `dev loss is ${devLoss}`
-        : trainLoss > limit
-          ? `train loss ${trainLoss.toFixed(1)} is over ${EXPLODED_LOSS_FACTOR}× the untrained network's ${untrainedLoss.toFixed(2)}`
+        : reference && trainLoss > EXPLODED_LOSS_FACTOR * reference.loss
+          ? `train loss ${trainLoss.toFixed(1)} is over ${EXPLODED_LOSS_FACTOR}× ${reference.what} ${reference.loss.toFixed(2)}`
           : null;
     if (what === null) return;
     throw new TrainingDivergedError(
@@ -343,11 +349,27 @@ export class TrainingLoop {
     );
   }
 
+  /**
+   * The loss an exploded run's is measured against: the untrained network's dev loss, or without
+   * a dev split what stands for it — ln(classes), about an untrained softmax's cross-entropy, or
+   * for a regression (whose untrained error depends on its data) the first epoch's training loss,
+   * so epoch 1 is checked for non-finite values only. Both are in the history a checkpoint keeps.
+   */
+  private untrainedLoss(): { loss: number; what: string } | null {
+    const untrained = this.history[0]?.devLoss;
+    if (untrained !== undefined && untrained !== null)
+      return { loss: untrained, what: "the untrained network's" };
+    if (this.config.task !== 'regression')
+      return { loss: Math.log(this.data.classes), what: `an untrained network's ln ${this.data.classes} =` };
+    const first = this.history[1]?.trainLoss;
+    return first === undefined || first === null ? null : { loss: first, what: "the first epoch's" };
+  }
+
   /** The history entry of an epoch (epoch 0: the untrained network, `sums` null). */
   private epochRecord(e: {
     epoch: number;
     sums: EpochSums | null;
-    dev: { loss: number; accuracy: number };
+    dev: { loss: number; accuracy: number } | null;
     testAccuracy: number | null;
     learningRate: number;
   }): EpochRecord {
@@ -358,8 +380,8 @@ export class TrainingLoop {
       epoch: e.epoch,
       trainLoss: sums ? sums.loss / Math.max(1, sums.seen) : null,
       trainAccuracy: sums ? sums.correct / Math.max(1, sums.seen) : null,
-      devLoss: e.dev.loss,
-      devAccuracy: e.dev.accuracy,
+      devLoss: e.dev?.loss ?? null,
+      devAccuracy: e.dev?.accuracy ?? null,
       testAccuracy: e.testAccuracy,
       learningRate: e.learningRate,
       hiddenSize: widths[1],
@@ -376,8 +398,12 @@ export class TrainingLoop {
 /** The most images the default dev split holds: MNIST's 60,000 give this many. */
 const MAX_DEFAULT_DEV = 5000;
 
-/** The dev split's size: the config's, else a twelfth of the training images, at most 5,000. */
+/**
+ * The dev split's size: none for `monitor: 'train-loss'`, else the config's, else a twelfth of
+ * the training images, at most 5,000.
+ */
 export function devSizeFor(config: TrainConfig, trainImages: number): number {
+  if (config.monitor === 'train-loss') return 0;
   return config.devSize ?? Math.min(MAX_DEFAULT_DEV, Math.max(1, Math.round(trainImages / 12)));
 }
 

@@ -7,6 +7,7 @@ import type { TrainConfig } from './config.js';
 import { evaluateExamples, type FeatureRows, isFeatureRows, type RegressionEvaluation } from './examples.js';
 import type { EpochRecord, RegressionMetrics, TrainResult } from './history.js';
 import { type ClassificationReport, classificationReport } from './metrics.js';
+import { keptEpoch } from './monitor.js';
 import { collectGarbage } from './releaseMemory.js';
 import {
   accuracyChart,
@@ -46,7 +47,7 @@ export interface ReportJob {
 }
 
 /**
- * The end of a run: restore the best weights (by dev accuracy), evaluate on the test set, and
+ * The end of a run: restore the best weights (by the monitored figure), evaluate on the test set, and
  * write model.sprout, history.json, metrics.json and memory.{json,csv}, each atomically (a failure
  * names the file and leaves the earlier version in place). Returns the result and, when the run
  * asks for one, what its report needs: the caller renders it with {@link writeReport} once the
@@ -70,14 +71,9 @@ export async function writeRunOutputs(args: {
 }): Promise<{ result: TrainResult; reportJob: ReportJob | null }> {
   const { session, backend, config, data, history, memory } = args;
   const out = config.outDir;
-  const trained = history.filter((h) => h.epoch > 0);
-  // The dev accuracy of the weights kept: the best epoch by what early stopping followed.
-  const byLoss = config.monitor === 'dev-loss';
-  const kept = trained.reduce<EpochRecord | null>(
-    (best, h) => (!best || (byLoss ? h.devLoss < best.devLoss : h.devAccuracy > best.devAccuracy) ? h : best),
-    null,
-  );
-  const bestDev = kept?.devAccuracy ?? 0;
+  // The dev accuracy of the weights kept: the best epoch by what early stopping followed (none
+  // without a dev split; 0 before the first epoch ended).
+  const bestDev = config.monitor === 'train-loss' ? null : (keptEpoch(config, history)?.devAccuracy ?? 0);
   const model: Sequential = args.bestModel ? loadModel(backend, args.bestModel, 'best model') : session.model;
   const test = config.evaluateTest ? evaluateExamples(model, data.test, model.widths[0]) : null;
   const regression = args.modelMetadata.target;

@@ -5,7 +5,14 @@ import { describe, expect, it } from 'vitest';
 import type { EpochRecord } from '../history.js';
 import { classificationReport } from '../metrics.js';
 import { train } from '../trainer.js';
-import { accuracyChart, accuracyZoomChart, confusionChart, widthChart, ZOOM_FLOOR } from './charts.js';
+import {
+  accuracyChart,
+  accuracyZoomChart,
+  confusionChart,
+  costChart,
+  widthChart,
+  ZOOM_FLOOR,
+} from './charts.js';
 import { PNG_ZOOM } from './render.js';
 
 it('writes every plot as SVG and PNG, and one self-contained report.html', async () => {
@@ -54,6 +61,35 @@ it('writes every plot as SVG and PNG, and one self-contained report.html', async
   );
   expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(7);
   expect(html).not.toMatch(/src="(?!data:)/); // nothing external
+});
+
+it('renders a run without a dev split (a small set trains on every row): no dev series, no dev row, no NaN', async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'sprout-report-'));
+  // Two classes of 60 rows, one on each side of a line.
+  const x = Array.from({ length: 60 }, (_, i) => [
+    i % 2 === 0 ? -1 - (i % 7) / 7 : 1 + (i % 5) / 5,
+    (i % 11) / 11,
+  ]);
+  const y = x.map((r) => (r[0] < 0 ? 'left' : 'right'));
+  const result = await train(
+    { epochs: 3, backend: 'cpu', threads: 1, outDir },
+    { data: { train: { x, y } } },
+  );
+  expect(result.bestDevAccuracy).toBeNull();
+  const html = readFileSync(join(outDir, 'report.html'), 'utf8');
+  expect(html).toContain('<td>monitor</td><td>&quot;train-loss&quot;</td>');
+  expect(html).toContain('test accuracy');
+  expect(html).not.toContain('best dev');
+  expect(html).not.toMatch(/NaN|null%|undefined/);
+  const history = JSON.parse(readFileSync(join(outDir, 'history.json'), 'utf8')) as EpochRecord[];
+  const series = (spec: { data?: { values: { series: string }[] }; layer?: unknown }) =>
+    new Set(
+      (spec.data ?? (spec.layer as { data: { values: { series: string }[] } }[])[0].data).values.map(
+        (v) => v.series,
+      ),
+    );
+  expect(series(costChart(history))).toEqual(new Set(['train']));
+  expect(series(accuracyChart(history))).toEqual(new Set(['train', 'test']));
 });
 
 const record = (epoch: number, train: number, dev: number, test: number): EpochRecord => ({

@@ -33,13 +33,13 @@ export function reportHtml(args: {
   const avg = (name: string, a: { precision: number; recall: number; f1: number }) =>
     `<tr><th>${name}</th><td>${pct(a.precision)}</td><td>${pct(a.recall)}</td><td>${pct(a.f1)}</td><td>${(report?.perClass ?? []).reduce((s, c) => s + c.support, 0)}</td></tr>`;
   const g = (v: number) => String(Number(v.toPrecision(4)));
+  // A run without a dev split (monitor train-loss) has no dev row: every training row trained.
+  const dev = result.bestDevAccuracy;
   const scores = regression
     ? `<tr><td>test R²</td><td><b>${regression.r2.toFixed(4)}</b></td></tr>
 <tr><td>test MAE</td><td>${g(regression.mae)}</td></tr>
-<tr><td>test MSE</td><td>${g(regression.mse)}</td></tr>
-<tr><td>best dev R²</td><td>${result.bestDevAccuracy.toFixed(4)}</td></tr>`
-    : `<tr><td>test accuracy</td><td><b>${pct(result.testAccuracy)}</b></td></tr>
-<tr><td>best dev accuracy</td><td>${pct(result.bestDevAccuracy)}</td></tr>`;
+<tr><td>test MSE</td><td>${g(regression.mse)}</td></tr>${dev === null ? '' : `\n<tr><td>best dev R²</td><td>${dev.toFixed(4)}</td></tr>`}`
+    : `<tr><td>test accuracy</td><td><b>${pct(result.testAccuracy)}</b></td></tr>${dev === null ? '' : `\n<tr><td>best dev accuracy</td><td>${pct(dev)}</td></tr>`}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sprout run report</title>
 <style>
