@@ -1,4 +1,5 @@
 import {
+  availableCores,
   ConfigError,
   evaluateSaved,
   exportSaved,
@@ -9,7 +10,7 @@ import {
   predictImages,
   train,
 } from '@sprout/trainer';
-import { summaryTable, TUNE_STATE_FILE, tune } from '@sprout/tune';
+import { QueueUrlError, runQueueWorker, summaryTable, TUNE_STATE_FILE, tune } from '@sprout/tune';
 import { CommanderError } from 'commander';
 import {
   type ExportRequest,
@@ -18,6 +19,7 @@ import {
   type TrainRequest,
   type TuneRequest,
   UsageError,
+  type WorkerRequest,
 } from './parseArgs.js';
 import { progressHooks } from './progress.js';
 import { linkLatest, newRunDirectory, removeIfEmpty } from './runDirectory.js';
@@ -59,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (request.mode === 'predict' || request.mode === 'export') return runTool(request);
   if (request.mode === 'tune') return runTune(request);
+  if (request.mode === 'worker') return runWorker(request);
   if (request.mode === 'evaluate') return runEvaluate(request);
   return runTraining(request);
 }
@@ -193,6 +196,7 @@ async function runTune(request: TuneRequest): Promise<number> {
       outDir: request.outDir,
       workers: request.workers,
       threads: request.threads,
+      queue: request.queue,
       onMessage: (line) => process.stderr.write(`${line}\n`),
       shouldStop: () => stop !== null,
     });
@@ -216,6 +220,36 @@ async function runTune(request: TuneRequest): Promise<number> {
         );
     }
     return EXIT.ok;
+  } catch (error) {
+    return reportFailure(error as Error);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** `sprout worker`: until Ctrl-C/SIGTERM (the running trials save and go back to the queue). */
+async function runWorker(request: WorkerRequest): Promise<number> {
+  let stop: 'SIGINT' | 'SIGTERM' | null = null;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (stop) process.exit(EXIT[signal]);
+    stop = signal;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // Each trial's kernel threads: the cores shared among the trials at once, unless given.
+  const threads = request.threads ?? Math.max(1, Math.floor(availableCores() / request.concurrency));
+  process.env.SPROUT_THREADS = String(threads);
+  try {
+    const code = await runQueueWorker({
+      queue: request.queue,
+      concurrency: request.concurrency,
+      dataDir: request.dataDir,
+      lockMs: Number(process.env.SPROUT_QUEUE_LOCK_MS) || undefined,
+      onMessage: (line) => process.stdout.write(`${line}\n`),
+      shouldStop: () => stop !== null,
+    });
+    return code !== 0 ? code : stop ? EXIT[stop] : EXIT.ok;
   } catch (error) {
     return reportFailure(error as Error);
   } finally {
@@ -298,7 +332,7 @@ async function predictCsvFiles(request: PredictRequest, log: (line: string) => v
 function reportFailure(e: Error, typedFlags: Partial<Record<string, string>> = {}): number {
   process.stderr.write(`sprout: error: ${userMessage(e, typedFlags)}\n`);
   if (process.env.SPROUT_DEBUG) process.stderr.write(`${e.stack}\n`);
-  return isUsageError(e) || e instanceof UsageError ? EXIT.usage : EXIT.error;
+  return isUsageError(e) || e instanceof UsageError || e instanceof QueueUrlError ? EXIT.usage : EXIT.error;
 }
 
 /** A probability as a person reads it: two decimals, never a rounded 100.00% or 0.00%. */

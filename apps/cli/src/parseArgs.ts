@@ -69,9 +69,20 @@ export interface TuneRequest {
   workers: number;
   /** Kernel threads per trial (default: the cores shared among the workers). */
   threads?: 'auto' | number;
+  /** A redis:// URL: trials become BullMQ jobs there, for `sprout worker` processes. */
+  queue?: string;
 }
 
-export type CliRequest = TrainRequest | PredictRequest | ExportRequest | TuneRequest;
+/** …or training a distributed tune's trials. */
+export interface WorkerRequest {
+  mode: 'worker';
+  queue: string;
+  concurrency: number;
+  threads?: 'auto' | number;
+  dataDir?: string;
+}
+
+export type CliRequest = TrainRequest | PredictRequest | ExportRequest | TuneRequest | WorkerRequest;
 
 const defaults = resolveConfig({});
 
@@ -199,7 +210,8 @@ Commands (sprout <command> --help for each):
   export [options]           export a run's model to TensorFlow.js, ONNX or int8
   evaluate [--out <dir>]     evaluate a run's saved model on its test set (= train --evaluate)
   continue [--out <dir>]     continue a run from its checkpoint (= train --continue-training)
-  tune --space <file>        search hyperparameters (successive halving, chosen on dev only)`;
+  tune --space <file>        search hyperparameters (successive halving, chosen on dev only)
+  worker --queue <url>       train the trials of tunes run with --queue (BullMQ on Redis)`;
 
 /** Builds the training command (also used for --help). */
 export function buildProgram(): Command {
@@ -329,10 +341,40 @@ export function buildTuneProgram(): Command {
       'cpu kernel threads of each trial (default: the cores shared among the workers); results are the same for any count',
       threads('--threads'),
     )
+    .option(
+      '--queue <url>',
+      'redis://[:password@]host[:port][/db] or rediss:// (TLS): trials become jobs on that Redis for `sprout worker` processes on any machine; --workers then starts that many here (0: coordinate only)',
+    )
     .option('--json', 'print the result as one JSON object on stdout')
     .addHelpText(
       'after',
       '\nRun the same command again after Ctrl-C or a kill: the tune continues where it stopped.',
+    );
+}
+
+/** `sprout worker`. */
+export function buildWorkerProgram(): Command {
+  return newProgram(
+    'sprout worker',
+    'Train the trials of every tune started with `sprout tune --queue URL` on that Redis, one after another, until stopped (Ctrl-C: the running trial saves a checkpoint and goes back to the queue).',
+  )
+    .requiredOption(
+      '--queue <url>',
+      'required: redis://[:password@]host[:port][/db] or rediss:// (TLS), as the tune was given',
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'trials trained at once by this worker')
+        .argParser(integer('--concurrency'))
+        .default(1),
+    )
+    .option(
+      '--threads <n>',
+      'cpu kernel threads of each trial (default: the cores shared among --concurrency trials); results are the same for any count',
+      threads('--threads'),
+    )
+    .option(
+      '--data-dir <dir>',
+      "where the tune's IDX data directory is on this machine, if not at the coordinator's path (the data must be the same: its SHA-256 is checked)",
     );
 }
 
@@ -357,7 +399,12 @@ export function parseArgs(argv: string[]): CliRequest {
     const program = buildTuneProgram();
     program.parse(args.slice(1), { from: 'user' });
     const opts = program.opts();
-    if (opts.workers < 1) throw new UsageError(`--workers must be at least 1, got ${opts.workers}`);
+    if (opts.workers < (opts.queue ? 0 : 1))
+      throw new UsageError(
+        opts.queue
+          ? `--workers must be 0 or more, got ${opts.workers}`
+          : `--workers must be at least 1 (0 only with --queue: coordinate only), got ${opts.workers}`,
+      );
     return {
       mode: 'tune',
       json: Boolean(opts.json),
@@ -365,6 +412,21 @@ export function parseArgs(argv: string[]): CliRequest {
       outDir: opts.out,
       workers: opts.workers,
       threads: opts.threads,
+      queue: opts.queue,
+    };
+  }
+  if (args[0] === 'worker') {
+    const program = buildWorkerProgram();
+    program.parse(args.slice(1), { from: 'user' });
+    const opts = program.opts();
+    if (opts.concurrency < 1)
+      throw new UsageError(`--concurrency must be at least 1, got ${opts.concurrency}`);
+    return {
+      mode: 'worker',
+      queue: opts.queue,
+      concurrency: opts.concurrency,
+      threads: opts.threads,
+      dataDir: opts.dataDir,
     };
   }
   if (args[0] === 'export') {

@@ -232,6 +232,17 @@ async function loadRunData(
   return { data: { ...data, train: croppedImages(data.train) }, dataset };
 }
 
+/**
+ * The identity of the data a run of `input` trains on, loaded and hashed as {@link train} does:
+ * how `@sprout/tune`'s queue workers check that they see the coordinator's data (compare
+ * `sha256`; `source` is a path on each machine).
+ */
+export async function identifyData(input: TrainConfigInput): Promise<DatasetIdentity> {
+  const tabular = input.csv !== undefined;
+  const config = absoluteDataDir(resolveConfig(tabular ? withTabularDefaults(input) : input));
+  return (await loadRunData(config, null, undefined, undefined)).dataset;
+}
+
 function checkSameData(config: TrainConfig, checkpoint: Checkpoint | null, dataset: DatasetIdentity): void {
   if (checkpoint?.state.dataset && checkpoint.state.dataset.sha256 !== dataset.sha256) {
     throw new DatasetMismatchError(

@@ -1,4 +1,7 @@
 export { Asha, type AshaJob, type AshaOptions, type RungResult, rungEpochs } from './asha.js';
+export { CONNECT_TIMEOUT_MS, QueueUnavailableError } from './queueConnection.js';
+export { parseQueueUrl, type QueueAddress, QueueUrlError } from './queueUrl.js';
+export { type QueueWorkerOptions, runQueueWorker } from './queueWorker.js';
 export { parseSearchSpace, readSearchSpace, sampleConfigurations } from './searchSpace.js';
 export type { Distribution, SearchSpace } from './spaceTypes.js';
 export { runTrialWorker, type TrialJob, type TrialMessage } from './trialWorker.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Random } from '@sprout/tensor';
-import { ConfigError, optionsWhere, type TrainConfigInput } from '@sprout/trainer';
-import { fsErrorMessage, resolveConfig, type SameType, trainConfigSchema } from '@sprout/trainer/internals';
+import { ConfigError, optionsWhere, TRAIN_OPTION_INFO, type TrainConfigInput } from '@sprout/trainer';
+import { fsErrorMessage, resolveConfig, type SameType } from '@sprout/trainer/internals';
 import { z } from 'zod';
 import type { Distribution, SearchSpace } from './spaceTypes.js';
 
@@ -78,7 +78,7 @@ export function parseSearchSpace(json: unknown, source = 'search space'): Search
     throw new ConfigError('space', `${source}: ${issue.path.join('.') || 'top level'}: ${issue.message}`);
   }
   const space = parsed.data;
-  const known = Object.keys(trainConfigSchema.in.shape);
+  const known = Object.keys(TRAIN_OPTION_INFO);
   for (const [where, keys] of [
     ['base', Object.keys(space.base)],
     ['search', Object.keys(space.search)],
@@ -90,6 +90,15 @@ export function parseSearchSpace(json: unknown, source = 'search space'): Search
         throw new ConfigError('space', `${source}: ${where}.${key} is set by the search itself`);
     }
   }
+  const monitors = [
+    space.base.monitor,
+    ...('monitor' in space.search && 'choice' in space.search.monitor ? space.search.monitor.choice : []),
+  ];
+  if (monitors.includes('train-loss'))
+    throw new ConfigError(
+      'space',
+      `${source}: monitor "train-loss" holds out no dev split, and a search chooses on the dev split: use dev-accuracy or dev-loss`,
+    );
   for (const key of Object.keys(space.search))
     if (key in space.base)
       throw new ConfigError('space', `${source}: ${key} is both in base and in search: give it in one`);
@@ -146,9 +155,12 @@ export function trialConfig(
   params: Record<string, unknown>,
   extra: { epochs: number; outDir: string },
 ): TrainConfigInput {
+  const data = { ...space.base, ...params };
   return {
-    ...space.base,
-    ...params,
+    // Trials are chosen on their dev split: a small tabular set must not drop it (train()'s
+    // default there), so rows keep their tabular default, dev loss.
+    ...(data.monitor === undefined && data.csv !== undefined ? { monitor: 'dev-loss' } : {}),
+    ...data,
     epochs: extra.epochs,
     scheduleEpochs: space.maxEpochs,
     outDir: extra.outDir,

@@ -1,13 +1,17 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { availableCores } from '@sprout/tensor';
 import { ConfigError, type EpochRecord, evaluateSaved, RunDirectoryError } from '@sprout/trainer';
-import { acquireRunLock, checkpointPath, ensureDirectory, runLockHolder } from '@sprout/trainer/internals';
+import { acquireRunLock, ensureDirectory, identifyData } from '@sprout/trainer/internals';
 import { Asha, type AshaJob } from './asha.js';
+import { LocalTrials } from './localTrials.js';
+import { checkReachable } from './queueConnection.js';
+import { jobIdOf } from './queueStore.js';
+import { QueueTrials } from './queueTrials.js';
+import { parseQueueUrl } from './queueUrl.js';
 import { readSearchSpace, type SearchSpace, sampleConfigurations, trialConfig } from './searchSpace.js';
-import type { TrialJob, TrialMessage } from './trialWorker.js';
+import type { TrialOutcome, TrialRunner } from './trialRunner.js';
 import { writeTuneReport } from './tuneReport.js';
 import {
   curvePoint,
@@ -25,8 +29,19 @@ export interface TuneOptions {
   spaceFile: string;
   /** The tune directory: tune.json, trials/NNN run directories, summary.md, curves.png. */
   outDir: string;
-  /** Trials trained at once, each in its own process (`sprout tune --workers` defaults to one per core). */
+  /**
+   * Trials trained at once, each in its own process (`sprout tune --workers` defaults to one per
+   * core). With `queue`: how many queue workers to start on this machine (0: coordinate only,
+   * the workers run elsewhere).
+   */
   workers: number;
+  /**
+   * `redis://[:password@]host[:port][/db]` or `rediss://…` (TLS): run the trials as BullMQ jobs
+   * on that Redis, trained by `sprout worker --queue …` processes on any machine that reaches it
+   * and has the data. Checkpoints and results travel through Redis; the tune directory stays
+   * here. The password is never logged or saved.
+   */
+  queue?: string;
   /**
    * Kernel threads of each trial: a count, or `auto` (default): the cores this process may use
    * shared among the workers (16 cores, 4 workers: 4 threads each). Results do not depend on it.
@@ -52,8 +67,9 @@ export interface TuneResult {
 }
 
 /**
- * Hyperparameter search by asynchronous successive halving (see {@link Asha}) over a space file.
- * Trials are training runs in worker processes, chosen on **dev accuracy only**: every trial runs
+ * Hyperparameter search by successive halving (see {@link Asha}) over a space file. Trials are
+ * training runs in local worker processes or, with `queue`, BullMQ jobs on Redis that any number
+ * of `sprout worker` processes take (see {@link runQueueWorker}); chosen on **dev accuracy only**: every trial runs
  * with `evaluateTest: false`. Once the search has chosen, the chosen model is evaluated on the
  * test set — the only time the test set is read — and the time of each is logged in tune.json.
  *
@@ -62,8 +78,10 @@ export interface TuneResult {
  *
  * Deterministic with one worker (an interrupted tune then ends exactly as an uninterrupted one).
  * With several, as in any asynchronous successive halving, which trial is promoted can depend on
- * which finished first, so two runs of the same space may choose differently; each trial itself
- * is deterministic (threads do not change its numbers).
+ * which finished first, so two runs of the same space may choose differently — unless the space
+ * says `"promotion": "synchronous"`: then the choice is the same for any number of workers,
+ * local or on a queue, killed or not. Each trial itself is deterministic (threads, a resume from
+ * its checkpoint and the machine that trains it do not change its numbers).
  */
 export async function tune(options: TuneOptions): Promise<TuneResult> {
   const outDir = resolve(options.outDir);
@@ -120,7 +138,24 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     save();
 
     if (!s.chosen) {
-      const interrupted = await runSearch({ asha, state: s, pending, params, outDir, options, save, say });
+      const runner = await openRunner(options, s, params, outDir, say);
+      save();
+      let interrupted: boolean;
+      try {
+        interrupted = await new Search({
+          asha,
+          state: s,
+          pending,
+          params,
+          outDir,
+          options,
+          save,
+          say,
+          runner,
+        }).run();
+      } finally {
+        await runner.close();
+      }
       if (interrupted) return { interrupted: true, state: s, chosenDir: null };
       const best = asha.best();
       const trial = best ? s.trials[best.trial] : undefined;
@@ -160,6 +195,7 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
       save();
     }
     await writeTuneReport(outDir, s);
+    if (options.queue && s.queue) await forgetQueuedTune(options.queue, s, say);
     return { interrupted: false, state: s, chosenDir };
   } finally {
     release();
@@ -177,49 +213,93 @@ interface SearchArgs {
   options: TuneOptions;
   save: () => void;
   say: (line: string) => void;
+  runner: TrialRunner;
 }
 
-/** Hands out ASHA jobs to worker processes until the search is over or stopped; true if stopped. */
-function runSearch(args: SearchArgs): Promise<boolean> {
-  return new Search(args).run();
+/** The kernel threads each trial gets: the cores shared among the trials at once. */
+function threadsPerTrial({ threads, workers }: TuneOptions): number {
+  return typeof threads === 'number'
+    ? threads
+    : Math.max(1, Math.floor(availableCores() / Math.max(1, workers)));
 }
 
-/** Trials in worker processes, at most `workers` at once, each reporting back over IPC. */
+/** Local worker processes, or (with `queue`) BullMQ jobs on Redis with the tune's id and data hash. */
+async function openRunner(
+  options: TuneOptions,
+  state: TuneState,
+  params: Record<string, unknown>[],
+  outDir: string,
+  say: (line: string) => void,
+): Promise<TrialRunner> {
+  const threads = threadsPerTrial(options);
+  if (!options.queue) return new LocalTrials({ ...options, threadsPerTrial: threads, say });
+  const address = parseQueueUrl(options.queue);
+  await checkReachable(address);
+  if (!state.queue) {
+    // Workers check their data against this hash before they train a job.
+    const data = await identifyData(trialConfig(state.space, params[0], { epochs: 1, outDir }));
+    state.queue = { tuneId: randomBytes(6).toString('hex'), dataSha256: data.sha256 };
+    logEvent(state, `on the queue at ${address.display} as tune ${state.queue.tuneId}`);
+  }
+  say(
+    `tune ${state.queue.tuneId} on ${address.display}: start workers with \`sprout worker --queue ${address.display}\`${options.workers > 0 ? ` (${options.workers} started here)` : ''}`,
+  );
+  return new QueueTrials(
+    address,
+    { id: state.queue.tuneId, dataSha256: state.queue.dataSha256 },
+    { workers: options.workers, threadsPerTrial: threads, say },
+  );
+}
+
+/** The tune's jobs and keys leave Redis once its result is on disk. */
+async function forgetQueuedTune(queue: string, state: TuneState, say: (line: string) => void): Promise<void> {
+  const { queue: q } = state;
+  if (!q) return;
+  const runner = new QueueTrials(
+    parseQueueUrl(queue),
+    { id: q.tuneId, dataSha256: q.dataSha256 },
+    {
+      workers: 0,
+      threadsPerTrial: 1,
+      say,
+    },
+  );
+  try {
+    await runner.cleanUp(state.trials.flatMap((t) => t.results.map((r) => jobIdOf(q.tuneId, t.id, r.rung))));
+  } finally {
+    await runner.close();
+  }
+}
+
+/** Hands out ASHA jobs to the runner until the search is over or stopped. */
 class Search {
-  private readonly live = new Map<number, ChildProcess>();
   private wake: () => void = () => {};
   private stopping = false;
-  private readonly threadsPerTrial: number;
 
-  constructor(private readonly args: SearchArgs) {
-    const { threads, workers } = args.options;
-    // Trials at once share the cores: each trains on its share of them.
-    this.threadsPerTrial =
-      typeof threads === 'number'
-        ? threads
-        : Math.max(1, Math.floor(availableCores() / Math.max(1, workers)));
-  }
+  constructor(private readonly args: SearchArgs) {}
 
+  /** True if the search stopped before its end (run the tune again to continue). */
   async run(): Promise<boolean> {
-    const { asha, pending, outDir, options, state, save, say } = this.args;
+    const { asha, pending, options, state, save, runner } = this.args;
     while (true) {
       if (!this.stopping && options.shouldStop?.())
         this.stopAll(
-          `stopping: ${this.live.size} trial(s) save a checkpoint; run the same tune again to continue`,
+          runner.waitsForJobsOnStop
+            ? `stopping: ${runner.running} trial(s) save a checkpoint; run the same tune again to continue`
+            : `stopping: the ${runner.running} queued trial(s) go on in their workers; run the same tune again to continue`,
         );
-      if (this.stopping && this.live.size === 0) break;
-      while (!this.stopping && this.live.size < options.workers) {
+      if (this.stopping && (runner.running === 0 || !runner.waitsForJobsOnStop)) break;
+      while (!this.stopping && runner.hasRoom()) {
         const job = pending.shift() ?? asha.next();
         if (!job) break;
-        // A worker of a tune that was killed may still be saving its checkpoint there.
-        await waitForUnlocked(trialDir(outDir, job.trial), say);
-        this.launch(job);
+        await this.launch(job);
       }
-      if (this.live.size === 0) break;
+      if (runner.running === 0) break;
       await new Promise<void>((r) => {
         this.wake = r;
         setTimeout(r, 200);
       });
+      await runner.poll();
     }
     if (!this.stopping) return false;
     logEvent(state, 'stopped; run the same tune again to continue');
@@ -227,101 +307,55 @@ class Search {
     return true;
   }
 
-  /** Starts `job` in a worker process: its trial's record, the log, the process and its job. */
-  private launch(job: AshaJob): void {
-    const { state, params, outDir, save, say } = this.args;
+  /** Starts `job`: its trial's record, the log, and the job itself. */
+  private async launch(job: AshaJob): Promise<void> {
+    const { state, params, outDir, save, say, runner } = this.args;
     const id = job.trial;
     state.trials[id] ??= { id, params: params[id], dir: trialDir(outDir, id), results: [], curve: [] };
     const trial = state.trials[id];
     if (!state.running.some((j) => j.trial === id)) state.running.push(job);
-    const resume = existsSync(checkpointPath(trial.dir));
+    const resume = trial.curve.length > 0 || trial.results.length > 0;
     logEvent(
       state,
       `trial ${id}: ${resume ? 'continues' : 'starts'} to ${job.epochs} epochs (rung ${job.rung})`,
     );
     save();
     say(`trial ${id} → ${job.epochs} epochs ${JSON.stringify(trial.params)}`);
-    const { child, stderr } = this.fork();
-    let outcome: TrialMessage | null = null;
-    child.on('message', (m: TrialMessage) => {
-      if (m.type !== 'epoch') outcome = m;
-      else {
-        trial.curve = trial.curve.filter((p) => p.epoch !== m.record.epoch);
-        trial.curve.push(curvePoint(m.record));
+    const config = trialConfig(state.space, trial.params, { epochs: job.epochs, outDir: trial.dir });
+    await runner.start(job, trial, config, {
+      epoch: (point) => {
+        trial.curve = trial.curve.filter((p) => p.epoch !== point.epoch);
+        trial.curve.push(point);
         trial.curve.sort((a, b) => a.epoch - b.epoch);
-      }
+      },
+      ended: (outcome) => {
+        this.ended(job, trial, outcome);
+        save();
+        this.wake();
+      },
     });
-    child.on('exit', (code, signal) => {
-      this.live.delete(id);
-      this.ended(job, trial, outcome, signal ?? code, stderr());
-      save();
-      this.wake();
-    });
-    const message: TrialJob = {
-      config: trialConfig(state.space, trial.params, { epochs: job.epochs, outDir: trial.dir }),
-      resume,
-    };
-    child.send(message, (error) => {
-      if (error) stderr(error.message);
-    });
-    this.live.set(id, child);
   }
 
-  /** A worker process with its stderr's last 2,000 characters kept (and send/spawn errors added). */
-  private fork(): { child: ChildProcess; stderr: (add?: string) => string } {
-    const { workerScript, workerArgs } = this.args.options;
-    const child = fork(workerScript ?? trialProcessScript(), workerArgs ?? [], {
-      env: { ...process.env, SPROUT_THREADS: String(this.threadsPerTrial) },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    let text = '';
-    const stderr = (add?: string) => {
-      if (add !== undefined) text = `${text}${add}\n`.slice(-2000);
-      return text;
-    };
-    child.stderr?.on('data', (d) => {
-      text = (text + d).slice(-2000);
-    });
-    // A worker can die before it reads its job (a SIGTERM to the whole process group as it
-    // starts): the send then fails with EPIPE. Its exit says what happened.
-    child.on('error', (error) => stderr(error.message));
-    return { child, stderr };
-  }
-
-  /** A worker is gone: its rung done, the trial failed, or the tune stopping (by a signal). */
-  private ended(
-    job: AshaJob,
-    trial: TrialRecord,
-    outcome: TrialMessage | null,
-    exit: NodeJS.Signals | number | null,
-    stderr: string,
-  ): void {
+  /** A job is over: its rung done, the trial failed, or it stopped (to continue later). */
+  private ended(job: AshaJob, trial: TrialRecord, outcome: TrialOutcome): void {
     const { state, say } = this.args;
     const id = trial.id;
-    if (outcome?.type === 'done' && !outcome.result.interrupted) {
+    if (outcome.type === 'done') {
       // The run's own history is complete even across kills (epoch messages can be lost).
       trial.curve = curveOf(trial.dir) ?? trial.curve;
-      const result = this.endRung(job, trial, outcome.result.bestDevAccuracy);
+      const result = this.endRung(job, trial, outcome.score);
       logEvent(state, `trial ${id}: rung ${job.rung} done, best dev ${(result.score * 100).toFixed(2)}%`);
       say(`trial ${id} @${job.epochs} epochs: dev ${(result.score * 100).toFixed(2)}%`);
-    } else if (outcome === null && typeof exit === 'string') {
-      // Killed by a signal, not by its own error (a Ctrl-C or SIGTERM to the whole process
-      // group reaches the workers too): the trial stays running, to continue from its
-      // checkpoint, and the tune stops as on a stop request.
-      if (!this.stopping)
-        this.stopAll(
-          `trial ${id}'s worker was stopped (${exit}): stopping; run the same tune again to continue`,
-        );
-    } else if (outcome?.type === 'failed' || (!this.stopping && outcome?.type !== 'done')) {
-      const message =
-        outcome?.type === 'failed'
-          ? outcome.message
-          : `worker exited (${exit}): ${stderr.trim().split('\n').pop() ?? ''}`;
+    } else if (outcome.type === 'stopped') {
+      // The trial stays running, to continue from its checkpoint, and the tune stops as on a
+      // stop request.
+      if (!this.stopping) this.stopAll(`${outcome.why}: stopping; run the same tune again to continue`);
+    } else {
       // A failed trial scores 0 at its rung: never promoted, and the search goes on.
       this.endRung(job, trial, 0);
-      trial.failure = message;
-      logEvent(state, `trial ${id}: failed: ${message}`);
-      say(`trial ${id} failed: ${message}`);
+      trial.failure = outcome.message;
+      logEvent(state, `trial ${id}: failed: ${outcome.message}`);
+      say(`trial ${id} failed: ${outcome.message}`);
     }
   }
 
@@ -335,36 +369,16 @@ class Search {
     return result;
   }
 
-  /** Says why, and asks every running trial to save a checkpoint and stop. */
+  /** Says why, and stops the runner (local trials save a checkpoint; queued ones go on). */
   private stopAll(why: string): void {
     this.stopping = true;
     this.args.say(why);
-    for (const child of this.live.values()) child.kill('SIGTERM');
+    this.args.runner.stop();
   }
-}
-
-/** The built trial entry beside this module (from the sources, as in this package's tests: dist's). */
-function trialProcessScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) return join(dirname(here), '..', 'dist', 'trialProcess.js');
-  return join(dirname(here), here.endsWith('.cjs') ? 'trialProcess.cjs' : 'trialProcess.js');
 }
 
 function trialDir(outDir: string, trial: number): string {
   return join(outDir, 'trials', String(trial).padStart(3, '0'));
-}
-
-/** How long to wait for a killed tune's worker to let go of its trial directory. */
-const ORPHAN_WAIT_MS = 120_000;
-
-async function waitForUnlocked(dir: string, say: (line: string) => void): Promise<void> {
-  const until = Date.now() + ORPHAN_WAIT_MS;
-  let told = false;
-  for (let holder = runLockHolder(dir); holder !== null && Date.now() < until; holder = runLockHolder(dir)) {
-    if (!told) say(`waiting for the earlier worker (pid ${holder}) to save its checkpoint in ${dir}`);
-    told = true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** A trial run's curve from its history.json, or null if it has none yet. */

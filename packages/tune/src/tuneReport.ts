@@ -31,7 +31,7 @@ export function summaryTable(state: TuneState): string {
 export function curvesChart(state: TuneState): VegaLiteSpec {
   const values = state.trials.flatMap((t) =>
     t.curve
-      .filter((p) => p.epoch > 0)
+      .filter((p): p is typeof p & { devAccuracy: number } => p.epoch > 0 && p.devAccuracy !== null)
       .map((p) => ({ epoch: p.epoch, dev: p.devAccuracy, trial: t.id, name: `trial ${t.id}` })),
   );
   const chosen = state.chosen?.trial;

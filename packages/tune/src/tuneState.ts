@@ -8,8 +8,9 @@ import type { SearchSpace } from './spaceTypes.js';
 /** One epoch of a trial's curve. */
 export interface CurvePoint {
   epoch: number;
-  devAccuracy: number;
-  devLoss: number;
+  /** Null only for a run without a dev split (which a search space cannot ask for). */
+  devAccuracy: number | null;
+  devLoss: number | null;
   trainLoss: number | null;
   /** Must stay null in a tuning run: the trials never see the test set. */
   testAccuracy: number | null;
@@ -49,6 +50,11 @@ export interface TuneState {
   /** What happened, in order, with ISO times: the record that the test set came last. */
   log: { at: string; event: string }[];
   chosen: { trial: number; rung: number; devAccuracy: number; at: string } | null;
+  /**
+   * Set when the tune runs on a queue: its id (in every job id and Redis key it owns) and the
+   * SHA-256 of its data, which each worker checks. Never the queue's URL (it may hold a password).
+   */
+  queue?: { tuneId: string; dataSha256: string };
   test: { accuracy: number; loss: number; at: string; modelFile: string } | null;
 }
 
