@@ -1,4 +1,4 @@
-import { execFileSync, execSync, spawnSync } from 'node:child_process';
+import { execFileSync, execSync, spawn, spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -31,6 +31,7 @@ const PUBLIC = {
   memwatch: 'packages/memwatch',
   export: 'packages/export',
   trainer: 'packages/trainer',
+  tune: 'packages/tune',
   cli: 'apps/cli',
 } as const;
 type Name = keyof typeof PUBLIC;
@@ -369,6 +370,90 @@ async function run() {
       expect(r.shared).toBe(true);
     }
   });
+});
+
+describe('@sprout/tune alone (with trainer and its siblings), locally and on Redis', () => {
+  let project: ReturnType<typeof install>;
+  let localChoice: unknown = null;
+  beforeAll(() => {
+    project = install('tune', { '@sprout/tune': `file:${tarballs.tune}` });
+    writeBlockDataset(join(project.dir, 'blocks'), 400, 200);
+    writeFileSync(
+      join(project.dir, 'space.json'),
+      JSON.stringify({
+        base: {
+          dataDir: 'blocks',
+          devSize: 80,
+          initialHidden: [8],
+          hidden: [8],
+          backend: 'cpu',
+          patience: 0,
+        },
+        search: { learningRate: { choice: [0.003, 0.03] } },
+        trials: 2,
+        minEpochs: 1,
+        maxEpochs: 2,
+        reduction: 2,
+        promotion: 'synchronous',
+      }),
+    );
+  });
+
+  it('installs bullmq with it, and nothing compiled', () => {
+    expect(installed(project.dir, 'bullmq')).toBe(true);
+    expect(project.log).not.toMatch(NATIVE_BUILD);
+  });
+
+  it('searches in local worker processes (its own trial entry) from ESM and CJS', () => {
+    const { esm, cjs } = bothFormats(
+      project.dir,
+      'tune-local',
+      `// use @sprout/tune { tune }
+async function run() {
+  const r = await tune({ spaceFile: 'space.json', outDir: 'tune-' + (typeof require === 'function' ? 'cjs' : 'esm'), workers: 2 });
+  console.log(JSON.stringify({ chosen: r.state.chosen.trial, dev: r.state.chosen.devAccuracy, test: r.state.test.accuracy }));
+}`,
+    );
+    expect(esm).toEqual(cjs);
+    expect(esm.test).toBeGreaterThan(0.5); // 4 classes: chance is 0.25
+    localChoice = esm;
+  });
+
+  const hasRedis = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!hasRedis && !process.env.SPROUT_REQUIRE_REDIS)(
+    'searches on a real Redis with queue workers it starts, choosing as locally (ESM and CJS)',
+    async () => {
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      const server = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        { stdio: 'ignore' },
+      );
+      try {
+        for (let i = 0; i < 200; i++) {
+          if (
+            spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() ===
+            'PONG'
+          )
+            break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const { esm, cjs } = bothFormats(
+          project.dir,
+          'tune-queue',
+          `// use @sprout/tune { tune }
+async function run() {
+  const r = await tune({ spaceFile: 'space.json', outDir: 'queue-' + (typeof require === 'function' ? 'cjs' : 'esm'), workers: 1, queue: 'redis://127.0.0.1:${port}' });
+  console.log(JSON.stringify({ chosen: r.state.chosen.trial, dev: r.state.chosen.devAccuracy, test: r.state.test.accuracy }));
+}`,
+        );
+        expect(esm).toEqual(cjs);
+        expect(esm).toEqual(localChoice);
+      } finally {
+        server.kill('SIGKILL');
+      }
+    },
+  );
 });
 
 describe('@sprout/cli: everything, with the bundled MNIST', () => {
