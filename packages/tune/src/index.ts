@@ -7,4 +7,4 @@ export type { Distribution, SearchSpace } from './spaceTypes.js';
 export { runTrialWorker, type TrialJob, type TrialMessage } from './trialWorker.js';
 export { type TuneOptions, type TuneResult, tune } from './tune.js';
 export { summaryTable } from './tuneReport.js';
-export { type TrialRecord, TUNE_STATE_FILE, type TuneState } from './tuneState.js';
+export { type CurvePoint, type TrialRecord, TUNE_STATE_FILE, type TuneState } from './tuneState.js';
