@@ -84,3 +84,19 @@ it('refuses, naming the file and the entry: unknown options, options the search 
     /cannot read .*missing.json: no such file or directory \(ENOENT\)/,
   );
 });
+
+it('a search chooses on the dev split: train-loss is refused, and rows keep a dev monitor', () => {
+  for (const bad of [
+    { ...space, base: { monitor: 'train-loss' } },
+    { ...space, search: { monitor: { choice: ['dev-loss', 'train-loss'] } } },
+  ])
+    expect(() => parseSearchSpace(bad, 'space.json')).toThrow(
+      /space\.json: monitor "train-loss" holds out no dev split, and a search chooses on the dev split/,
+    );
+  const rows = parseSearchSpace({ ...space, base: { csv: 'rows.csv', label: 'y' } });
+  // train() would drop the dev split of a small CSV by default; a trial must not.
+  expect(trialConfig(rows, {}, { epochs: 5, outDir: 'x' }).monitor).toBe('dev-loss');
+  const images = parseSearchSpace(space);
+  expect(trialConfig(images, {}, { epochs: 5, outDir: 'x' }).monitor).toBeUndefined();
+  expect(parseSearchSpace(space).promotion).toBe('asynchronous');
+});
