@@ -1,6 +1,7 @@
 import {
   availableCores,
   ConfigError,
+  envThreads,
   evaluateSaved,
   exportSaved,
   flagOf,
@@ -238,7 +239,8 @@ async function runWorker(request: WorkerRequest): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // Each trial's kernel threads: the cores shared among the trials at once, unless given.
-  const threads = request.threads ?? Math.max(1, Math.floor(availableCores() / request.concurrency));
+  const threads =
+    request.threads ?? envThreads() ?? Math.max(1, Math.floor(availableCores() / request.concurrency));
   process.env.SPROUT_THREADS = String(threads);
   try {
     const code = await runQueueWorker({

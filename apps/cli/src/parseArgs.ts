@@ -343,7 +343,7 @@ export function buildTuneProgram(): Command {
     )
     .option(
       '--queue <url>',
-      'redis://[:password@]host[:port][/db] or rediss:// (TLS): trials become jobs on that Redis for `sprout worker` processes on any machine; --workers then starts that many here (0: coordinate only)',
+      'redis://[:password@]host[:port][/db] or rediss:// (TLS): trials become jobs on that Redis for `sprout worker` processes on any machine; --workers then starts that many here (0: coordinate only). Env SPROUT_QUEUE_URL sets it without showing a password in ps or shell history',
     )
     .option('--json', 'print the result as one JSON object on stdout')
     .addHelpText(
@@ -412,7 +412,7 @@ export function parseArgs(argv: string[]): CliRequest {
       outDir: opts.out,
       workers: opts.workers,
       threads: opts.threads,
-      queue: opts.queue,
+      queue: opts.queue ?? (process.env.SPROUT_QUEUE_URL || undefined),
     };
   }
   if (args[0] === 'worker') {

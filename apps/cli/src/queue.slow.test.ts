@@ -277,7 +277,7 @@ it.skipIf(!hasRedis)(
 );
 
 it.skipIf(!hasRedis)(
-  'two tunes on one Redis share its workers, not their jobs; a worker with other data refuses and stops',
+  'two tunes on one Redis share its workers, not their jobs; a worker with other data refuses and stops; --data-dir maps the right data',
   async () => {
     // Two IDX data sets that differ in one training label.
     const good = join(work, 'stripes');
@@ -333,7 +333,10 @@ it.skipIf(!hasRedis)(
     await until('the coordinator to hear of it', () =>
       /a worker refused a job: worker .* the data here/.test(a.out() + b.out()),
     );
-    [0, 1].map(() => cli(['worker', '--queue', redis!.url]));
+    // The right data at another path on the workers' machine: --data-dir maps it.
+    const elsewhere = join(work, 'mounted', 'stripes');
+    cpSync(good, elsewhere, { recursive: true });
+    [0, 1].map(() => cli(['worker', '--queue', redis!.url, '--data-dir', elsewhere]));
     expect(await a.exited, a.out()).toBe(0);
     expect(await b.exited, b.out()).toBe(0);
     expect(chosenOf(stateOf(join(work, 'a-queue')))).toEqual(chosenOf(refA));

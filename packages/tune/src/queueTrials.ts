@@ -5,6 +5,7 @@ import { ensureDirectory, writeFileAtomic } from '@sprout/trainer/internals';
 import { type ConnectionOptions, Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AshaJob } from './asha.js';
+import { dataPaths } from './dataPaths.js';
 import { packageScript } from './localTrials.js';
 import { openRedis, QueueUnavailableError, redisOptions } from './queueConnection.js';
 import { type QueueTrialJob, type QueueTrialResult, refusalsKey } from './queueJob.js';
@@ -17,6 +18,7 @@ import type { CurvePoint, TrialRecord } from './tuneState.js';
 export const REDIS_LOST_MS = 15_000;
 
 interface Tracked {
+  data: QueueTrialJob;
   job: AshaJob;
   trial: TrialRecord;
   events: TrialEvents;
@@ -77,22 +79,26 @@ export class QueueTrials implements TrialRunner {
       trial: trial.id,
       rung: job.rung,
       epochs: job.epochs,
-      config,
+      // Data paths as this machine resolves them (workers elsewhere map them with --data-dir).
+      config: { ...config, ...dataPaths(config as Record<string, unknown>) },
       sproutVersion: SPROUT_VERSION,
       dataSha256: this.tune.dataSha256,
     };
-    this.tracked.set(id, { job, trial, events, state: 'waiting', lastEpoch: -1 });
-    await this.guard(
-      this.queue.add('trial', data, {
-        jobId: id,
-        // Retries are for what goes wrong around a trial (Redis, a worker's disk); a trial's
-        // own failure is a result, and a killed worker's job is stalled, not failed.
-        attempts: 5,
-        backoff: { type: 'fixed', delay: 2000 },
-        removeOnComplete: false,
-        removeOnFail: false,
-      }),
-    );
+    this.tracked.set(id, { data, job, trial, events, state: 'waiting', lastEpoch: -1 });
+    await this.guard(this.add(id, data));
+  }
+
+  /** Adds the job; if one with its id is there already (a coordinator restart), that one stays. */
+  private add(id: string, data: QueueTrialJob) {
+    return this.queue.add('trial', data, {
+      jobId: id,
+      // Retries are for what goes wrong around a trial (Redis, a worker's disk); a trial's
+      // own failure is a result, and a killed worker's job is stalled, not failed.
+      attempts: 5,
+      backoff: { type: 'fixed', delay: 2000 },
+      removeOnComplete: false,
+      removeOnFail: false,
+    });
   }
 
   async poll(): Promise<void> {

@@ -5,6 +5,7 @@ import { availableCores } from '@sprout/tensor';
 import { ConfigError, type EpochRecord, evaluateSaved, RunDirectoryError } from '@sprout/trainer';
 import { acquireRunLock, ensureDirectory, identifyData } from '@sprout/trainer/internals';
 import { Asha, type AshaJob } from './asha.js';
+import { dataPaths } from './dataPaths.js';
 import { LocalTrials } from './localTrials.js';
 import { checkReachable } from './queueConnection.js';
 import { jobIdOf } from './queueStore.js';
@@ -181,7 +182,11 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     const chosenDir = s.trials[s.chosen.trial].dir;
     if (!s.test) {
       // The first and only read of the test set.
-      const evaluation = await evaluateSaved({ outDir: chosenDir, backend: 'cpu' });
+      // On a queue the model names the IDX directory of the worker that trained it (its
+      // --data-dir); the test set is read here, from this machine's copy (the same data: workers
+      // check its hash). CSV paths stay the model's: naming a CSV would score that whole file.
+      const here = s.queue ? { dataDir: dataPaths(s.space.base).dataDir } : {};
+      const evaluation = await evaluateSaved({ outDir: chosenDir, backend: 'cpu', ...here });
       s.test = {
         accuracy: evaluation.accuracy,
         loss: evaluation.loss,
