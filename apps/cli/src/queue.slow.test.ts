@@ -80,6 +80,13 @@ async function until(what: string, test: () => boolean, watch?: Cli, ms = 300_00
   }
 }
 
+/** redis-cli against the test's server; its stdout. */
+function redisCli(...args: string[]): string {
+  const run = spawnSync('redis-cli', ['-p', String(redis!.port), ...args], { encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+  return run.stdout.trim();
+}
+
 const stateOf = (out: string): TuneState => JSON.parse(readFileSync(join(out, 'tune.json'), 'utf8'));
 const resultsOf = (s: TuneState) => s.trials.map((t) => t.results);
 const chosenOf = (s: TuneState) => ({
@@ -215,6 +222,48 @@ it.skipIf(!hasRedis)(
 );
 
 it.skipIf(!hasRedis)(
+  'rediss:// with a password: trusted through NODE_EXTRA_CA_CERTS it chooses as locally; untrusted, or plain redis:// to a TLS port, is one line',
+  async () => {
+    const space = spaceFile('tls');
+    const reference = localReference(space, 'tls-local');
+    redis = await startRedis({ tls: true, password: 'tls-s3cret' });
+    expect(redis.url).toMatch(/^rediss:/);
+    const trust = { NODE_EXTRA_CA_CERTS: redis.certificate! };
+    const out = join(work, 'tls-queue');
+    const run = cli(['tune', '--space', space, '--out', out, '--queue', redis.url, '--workers', '0'], trust);
+    const worker = cli(['worker', '--queue', redis.url], trust);
+    expect(await run.exited, run.out()).toBe(0);
+    expect(resultsOf(stateOf(out))).toEqual(resultsOf(reference));
+    expect(chosenOf(stateOf(out))).toEqual(chosenOf(reference));
+    // No warning (an IP as the TLS server name is one) and no password anywhere.
+    for (const text of [run.out(), worker.out(), readFileSync(join(out, 'tune.json'), 'utf8')]) {
+      expect(text).not.toContain('tls-s3cret');
+      expect(text).not.toMatch(/Warning/);
+    }
+    expect(run.out()).toContain(`rediss://:***@127.0.0.1:${redis.port}`);
+
+    // The same server without trusting its certificate, and plain redis:// to the TLS port.
+    for (const [url, hint] of [
+      [
+        redis.url,
+        /self-signed certificate \(is the server's certificate trusted\? point NODE_EXTRA_CA_CERTS/,
+      ],
+      [redis.url.replace(/^rediss:/, 'redis:'), /if it wants TLS, use rediss:\/\/\)$/],
+    ] as const) {
+      const refused = cli(['worker', '--queue', url]);
+      expect(await refused.exited).toBe(1);
+      const lines = refused.out().trim().split('\n');
+      expect(lines, refused.out()).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^sprout: error: cannot reach Redis at rediss?:\/\/:\*\*\*@127\.0\.0\.1:\d+: /,
+      );
+      expect(lines[0]).toMatch(hint);
+      expect(lines[0]).not.toContain('tls-s3cret');
+    }
+  },
+);
+
+it.skipIf(!hasRedis)(
   'an unreachable Redis is one line within seconds; a URL that is none is a usage error',
   async () => {
     const port = await freePort();
@@ -344,5 +393,70 @@ it.skipIf(!hasRedis)(
     expect(stateOf(join(work, 'a-queue')).queue?.tuneId).not.toBe(
       stateOf(join(work, 'b-queue')).queue?.tuneId,
     );
+  },
+);
+
+it.skipIf(!hasRedis)(
+  'a job from another Sprout version is refused: the worker names both versions and stops, the coordinator says so',
+  async () => {
+    redis = await startRedis();
+    const space = spaceFile('version', { trials: 2 });
+    const run = cli([
+      'tune',
+      '--space',
+      space,
+      '--out',
+      join(work, 'version-queue'),
+      '--queue',
+      redis.url,
+      '--workers',
+      '0',
+    ]);
+    // No worker yet: the first job waits in Redis (the next is added once a worker takes it).
+    // Make it a job from a coordinator of another version.
+    let jobs: string[] = [];
+    await until(
+      'the first job queued',
+      () => {
+        jobs = redisCli('--scan', '--pattern', 'sprout:trials:*-*-0').split('\n').filter(Boolean);
+        return jobs.length === 1;
+      },
+      run,
+    );
+    for (const key of jobs) {
+      const data = JSON.parse(redisCli('HGET', key, 'data'));
+      expect(data.sproutVersion).toMatch(/^\d+\.\d+\.\d+/);
+      redisCli('HSET', key, 'data', JSON.stringify({ ...data, sproutVersion: '9.9.9-elsewhere' }));
+    }
+    const worker = cli(['worker', '--queue', redis.url]);
+    expect(await worker.exited).toBe(1);
+    expect(worker.out()).toMatch(
+      /refused trial \d+ of tune \w+: this worker runs Sprout \d+\.\d+\.\d+\S*, the tune 9\.9\.9-elsewhere: install the coordinator's version/,
+    );
+    await until(
+      'the coordinator to hear of it',
+      () => /a worker refused a job: .*9\.9\.9-elsewhere/.test(run.out()),
+      run,
+    );
+  },
+);
+
+it.skipIf(!hasRedis)(
+  'Redis restarted without its data: the lost jobs are queued again and the tune still chooses as locally',
+  async () => {
+    const space = spaceFile('amnesia', { trials: 4, maxEpochs: 4 });
+    const reference = localReference(space, 'amnesia-local');
+    redis = await startRedis(); // no persistence: a restart comes back empty
+    const out = join(work, 'amnesia-queue');
+    const workers = [0, 1].map(() => cli(['worker', '--queue', redis!.url]));
+    const run = cli(['tune', '--space', space, '--out', out, '--queue', redis.url, '--workers', '0']);
+    await until('a rung done', () => / epochs: dev /.test(run.out()), run);
+    await redis.stop();
+    await redis.start();
+    expect(await run.exited, run.out()).toBe(0);
+    expect(run.out()).toMatch(/is no longer in Redis \(restarted without its data\?\): queued again/);
+    expect(resultsOf(stateOf(out))).toEqual(resultsOf(reference));
+    expect(chosenOf(stateOf(out))).toEqual(chosenOf(reference));
+    for (const w of workers) expect(w.child.exitCode, w.out()).toBeNull();
   },
 );

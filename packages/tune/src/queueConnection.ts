@@ -35,14 +35,25 @@ export async function checkReachable(address: QueueAddress, timeoutMs = CONNECT_
       }),
     ]);
   } catch (error) {
-    const why = (lastError ?? (error as Error)).message || String(error);
+    const cause = lastError ?? (error as Error);
+    const why = cause.message || String(error);
     throw new QueueUnavailableError(
-      `cannot reach Redis at ${address.display}: ${scrub(why, address)} (is redis-server running there, the port open, the password right?)`,
+      `cannot reach Redis at ${address.display}: ${scrub(why, address)} (${hintFor(cause, address)})`,
     );
   } finally {
     clearTimeout(timer);
     client.disconnect();
   }
+}
+
+/** What to check, by what went wrong: TLS trust, TLS expected, or the usual three. */
+function hintFor(error: Error & { code?: string }, address: QueueAddress): string {
+  const tls = address.redis.tls !== undefined;
+  if (tls && /certificate|CERT|SSL|TLS|alert/i.test(`${error.code ?? ''} ${error.message}`))
+    return "is the server's certificate trusted? point NODE_EXTRA_CA_CERTS at its CA file";
+  if (!tls && error.code === 'ECONNRESET')
+    return 'the server closed the connection: if it wants TLS, use rediss://';
+  return 'is redis-server running there, the port open, the password right?';
 }
 
 /**

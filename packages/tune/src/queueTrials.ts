@@ -24,6 +24,8 @@ interface Tracked {
   events: TrialEvents;
   state: string;
   lastEpoch: number;
+  /** Redis has acknowledged the add: from then on, a missing job was lost, not on its way. */
+  added: boolean;
 }
 
 /**
@@ -84,8 +86,10 @@ export class QueueTrials implements TrialRunner {
       sproutVersion: SPROUT_VERSION,
       dataSha256: this.tune.dataSha256,
     };
-    this.tracked.set(id, { data, job, trial, events, state: 'waiting', lastEpoch: -1 });
+    const tracked: Tracked = { data, job, trial, events, state: 'waiting', lastEpoch: -1, added: false };
+    this.tracked.set(id, tracked);
     await this.guard(this.add(id, data));
+    tracked.added = true;
   }
 
   /** Adds the job; if one with its id is there already (a coordinator restart), that one stays. */
@@ -109,7 +113,18 @@ export class QueueTrials implements TrialRunner {
   private async pollOnce(): Promise<void> {
     for (const [id, t] of this.tracked) {
       const job = await Job.fromId<QueueTrialJob, QueueTrialResult>(this.queue, id);
-      if (!job) continue; // the add is still on its way
+      if (!job) {
+        if (!t.added) continue; // the add is still on its way
+        // Redis came back without its data: the job (and its checkpoints) are gone; the trial
+        // trains again from its start, which gives the same result.
+        this.options.say(
+          `trial ${t.trial.id}, rung ${t.job.rung}: its job is no longer in Redis (restarted without its data?): queued again`,
+        );
+        t.added = false;
+        await this.add(id, t.data);
+        t.added = true;
+        continue;
+      }
       t.state = await job.getState();
       const point = job.progress as CurvePoint | number;
       if (typeof point === 'object' && point !== null && point.epoch > t.lastEpoch) {

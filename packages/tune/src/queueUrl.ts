@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { RedisOptions } from 'ioredis';
 
 /** A `--queue` URL taken apart: how to connect, and how to show it (never with the password). */
@@ -50,7 +51,8 @@ export function parseQueueUrl(text: string): QueueAddress {
       db,
       username,
       password: password ?? undefined,
-      ...(url.protocol === 'rediss:' ? { tls: { servername: host } } : {}),
+      // SNI names a host; Node warns (DEP0123) when given an address, which it checks by IP SAN anyway.
+      ...(url.protocol === 'rediss:' ? { tls: isIP(host) ? {} : { servername: host } } : {}),
     },
     display: displayOf(url),
     secret: password,

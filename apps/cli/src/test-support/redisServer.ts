@@ -15,6 +15,8 @@ if (!hasRedis && process.env.SPROUT_REQUIRE_REDIS)
 export interface RedisServer {
   port: number;
   url: string;
+  /** With `tls`: the self-signed certificate (PEM file) a client must trust, e.g. NODE_EXTRA_CA_CERTS. */
+  certificate?: string;
   /** Stops it (SHUTDOWN SAVE when persistent, so a restart finds the data). */
   stop(): Promise<void>;
   /** Starts it again on the same port and directory. */
@@ -35,14 +37,35 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A self-signed certificate for 127.0.0.1 and localhost, made by openssl in `dir`. */
+function selfSignedCertificate(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'redis.pem');
+  const key = join(dir, 'redis.key');
+  const made = spawnSync(
+    'openssl',
+    [
+      ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1'],
+      ...['-keyout', key, '-out', cert, '-subj', '/CN=localhost'],
+      ...['-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
+    ],
+    { encoding: 'utf8' },
+  );
+  if (made.status !== 0) throw new Error(`openssl could not make a certificate: ${made.stderr}`);
+  return { cert, key };
+}
+
 export async function startRedis(
-  options: { password?: string; persistent?: boolean } = {},
+  options: { password?: string; persistent?: boolean; tls?: boolean } = {},
 ): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sprout-redis-'));
+  const tls = options.tls ? selfSignedCertificate(dir) : null;
   const args = [
-    '--port',
-    String(port),
+    // With TLS the plain port is closed: only rediss:// reaches it.
+    ...(tls
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key]
+      : ['--port', String(port)]),
+    ...(tls ? ['--tls-ca-cert-file', tls.cert, '--tls-auth-clients', 'no'] : []),
     '--bind',
     '127.0.0.1',
     '--dir',
@@ -62,6 +85,7 @@ export async function startRedis(
         [
           '-p',
           String(port),
+          ...(tls ? ['--tls', '--cacert', tls.cert] : []),
           ...(options.password ? ['--no-auth-warning', '-a', options.password] : []),
           'ping',
         ],
@@ -81,5 +105,6 @@ export async function startRedis(
   };
   await start();
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
-  return { port, url: `redis://${auth}127.0.0.1:${port}`, stop, start };
+  const scheme = tls ? 'rediss' : 'redis';
+  return { port, url: `${scheme}://${auth}127.0.0.1:${port}`, stop, start, certificate: tls?.cert };
 }
