@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { checkpointPath, readCheckpoint } from '@sprout/trainer';
 import type { TuneState } from '@sprout/tune';
 import { afterEach, expect, it } from 'vitest';
 import { freePort, hasRedis, type RedisServer, startRedis } from './test-support/redisServer.js';
@@ -458,5 +459,85 @@ it.skipIf(!hasRedis)(
     expect(resultsOf(stateOf(out))).toEqual(resultsOf(reference));
     expect(chosenOf(stateOf(out))).toEqual(chosenOf(reference));
     for (const w of workers) expect(w.child.exitCode, w.out()).toBeNull();
+  },
+);
+
+it.skipIf(!hasRedis)(
+  'a worker stopped with SIGTERM saves a checkpoint and puts its trial back; Ctrl-C on the coordinator exits 130; run again, the tune chooses as locally',
+  async () => {
+    // One rung of 4 epochs, each long enough (about 0.5 s) that the stop lands with epochs to go.
+    const space = spaceFile('stops', {
+      base: {
+        trainLimit: 20000,
+        devSize: 500,
+        initialHidden: [64],
+        hidden: [64],
+        backend: 'cpu',
+        lrSchedule: 'cosine',
+        patience: 0,
+      },
+      trials: 2,
+      minEpochs: 4,
+      maxEpochs: 4,
+    });
+    const reference = localReference(space, 'stops-local');
+    redis = await startRedis();
+    const out = join(work, 'stops-queue');
+    const args = ['tune', '--space', space, '--out', out, '--queue', redis.url, '--workers', '0'];
+    const first = cli(args);
+    const stopped = cli(['worker', '--queue', redis.url]);
+    await until('a trial in its first epoch', () => /^trial \d+ epoch 1:/m.test(stopped.out()), stopped);
+    stopped.child.kill('SIGTERM');
+    expect(await stopped.exited, stopped.out()).toBe(143);
+    const back = /trial (\d+): saved a checkpoint in epoch \d+ and put it back in the queue/.exec(
+      stopped.out(),
+    );
+    expect(back, stopped.out()).not.toBeNull();
+
+    // Ctrl-C on the coordinator: it stops at once; what is queued stays queued.
+    first.child.kill('SIGINT');
+    expect(await first.exited, first.out()).toBe(130);
+    const worker = cli(['worker', '--queue', redis.url]);
+    const again = cli(args);
+    expect(await again.exited, again.out()).toBe(0);
+    expect(again.out()).toContain('continuing the tune');
+    expect(worker.out()).toMatch(
+      new RegExp(`trial ${back![1]} of tune \\w+: rung 0, to 4 epochs, from its checkpoint at epoch \\d`),
+    );
+    expect(resultsOf(stateOf(out))).toEqual(resultsOf(reference));
+    expect(chosenOf(stateOf(out))).toEqual(chosenOf(reference));
+  },
+);
+
+it.skipIf(!hasRedis)(
+  'a trial that diverges on a worker is a failed result, as locally, and the search goes on',
+  async () => {
+    const space = spaceFile('diverge', {
+      search: { learningRate: { choice: [0.003, 10] } },
+      trials: 3,
+      minEpochs: 1,
+      maxEpochs: 2,
+      seed: 2, // trials 0 and 1 draw 10 and diverge, trial 2 does not
+    });
+    const reference = localReference(space, 'diverge-local');
+    expect(reference.trials.map((t) => t.params.learningRate).sort()).toContain(10);
+    expect(reference.trials.some((t) => /diverged/.test(t.failure ?? ''))).toBe(true);
+    redis = await startRedis();
+    const out = join(work, 'diverge-queue');
+    const worker = cli(['worker', '--queue', redis.url]);
+    const run = cli(['tune', '--space', space, '--out', out, '--queue', redis.url, '--workers', '0']);
+    expect(await run.exited, run.out()).toBe(0);
+    expect(worker.out()).toMatch(/trial \d+ failed: training diverged/);
+    const state = stateOf(out);
+    // The same message, naming this tune's trial directory, where the kept checkpoint now is.
+    const failures = (s: TuneState) => s.trials.map((t) => t.failure?.split(t.dir).join('<dir>') ?? null);
+    expect(failures(state)).toEqual(failures(reference));
+    for (const t of state.trials.filter((x) => x.failure)) {
+      expect(t.failure).toContain(`The checkpoint of epoch 0 in ${t.dir} is kept`);
+      expect(readCheckpoint(checkpointPath(t.dir)).state.epoch).toBe(0);
+    }
+    expect(resultsOf(state)).toEqual(resultsOf(reference));
+    expect(chosenOf(state)).toEqual(chosenOf(reference));
+    expect(worker.child.exitCode).toBeNull();
   },
 );

@@ -19,6 +19,13 @@ export type QueueTrialResult =
   | { type: 'done'; bestDevAccuracy: number; epochs: number }
   | { type: 'failed'; message: string; diverged: boolean };
 
+/**
+ * Stands for the trial's directory in a failure's message: the worker's own directory is gone
+ * (and on another machine); the coordinator writes the run files into its trial directory and
+ * names that instead.
+ */
+export const TRIAL_DIR_MARK = '<trial dir>';
+
 /** The Redis list where workers say why they refused a tune's job (the coordinator prints it). */
 export function refusalsKey(tuneId: string): string {
   return `sprout:tune:${tuneId}:refusals`;

@@ -57,7 +57,10 @@ export async function saveRunFiles(
   files: Record<string, Buffer>,
 ): Promise<void> {
   const key = keyOf(tuneId, trial, 'files');
-  await redis.multi().del(key).hset(key, files).exec();
+  const write = redis.multi().del(key);
+  // A trial that failed before writing anything has no files (and HSET wants at least one).
+  if (Object.keys(files).length > 0) write.hset(key, files);
+  await write.exec();
 }
 
 export async function loadRunFiles(

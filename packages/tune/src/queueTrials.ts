@@ -8,7 +8,7 @@ import type { AshaJob } from './asha.js';
 import { dataPaths } from './dataPaths.js';
 import { packageScript } from './localTrials.js';
 import { openRedis, QueueUnavailableError, redisOptions } from './queueConnection.js';
-import { type QueueTrialJob, type QueueTrialResult, refusalsKey } from './queueJob.js';
+import { type QueueTrialJob, type QueueTrialResult, refusalsKey, TRIAL_DIR_MARK } from './queueJob.js';
 import { jobIdOf, loadRunFiles, QUEUE_NAME, QUEUE_PREFIX, removeTuneKeys } from './queueStore.js';
 import { type QueueAddress, scrub } from './queueUrl.js';
 import type { TrialEvents, TrialRunner } from './trialRunner.js';
@@ -112,7 +112,11 @@ export class QueueTrials implements TrialRunner {
 
   private async pollOnce(): Promise<void> {
     for (const [id, t] of this.tracked) {
-      const job = await Job.fromId<QueueTrialJob, QueueTrialResult>(this.queue, id);
+      // The state first, then the job: a job read first could finish before its state is read,
+      // and then look completed without its return value.
+      const state = await this.queue.getJobState(id);
+      const job =
+        state === 'unknown' ? undefined : await Job.fromId<QueueTrialJob, QueueTrialResult>(this.queue, id);
       if (!job) {
         if (!t.added) continue; // the add is still on its way
         // Redis came back without its data: the job (and its checkpoints) are gone; the trial
@@ -125,7 +129,7 @@ export class QueueTrials implements TrialRunner {
         t.added = true;
         continue;
       }
-      t.state = await job.getState();
+      t.state = state;
       const point = job.progress as CurvePoint | number;
       if (typeof point === 'object' && point !== null && point.epoch > t.lastEpoch) {
         t.lastEpoch = point.epoch;
@@ -137,7 +141,10 @@ export class QueueTrials implements TrialRunner {
         if (result.type === 'done') {
           await this.download(t.trial);
           t.events.ended({ type: 'done', score: result.bestDevAccuracy });
-        } else t.events.ended({ type: 'failed', message: result.message });
+        } else {
+          await this.download(t.trial);
+          t.events.ended({ type: 'failed', message: result.message.split(TRIAL_DIR_MARK).join(t.trial.dir) });
+        }
       } else if (t.state === 'failed') {
         this.tracked.delete(id);
         t.events.ended({
@@ -198,6 +205,9 @@ export class QueueTrials implements TrialRunner {
         }),
       ]);
     } catch (error) {
+      // A bug is not a lost Redis: say what it is.
+      if (error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError)
+        throw error;
       throw this.lost(error as Error);
     } finally {
       clearTimeout(timer);

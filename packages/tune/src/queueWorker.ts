@@ -12,7 +12,7 @@ import {
 import { identifyData, LOCK_FILE } from '@sprout/trainer/internals';
 import { type ConnectionOptions, type Job, WaitingError, Worker } from 'bullmq';
 import { checkReachable, openRedis, redisOptions } from './queueConnection.js';
-import { type QueueTrialJob, type QueueTrialResult, refusalsKey } from './queueJob.js';
+import { type QueueTrialJob, type QueueTrialResult, refusalsKey, TRIAL_DIR_MARK } from './queueJob.js';
 import { loadCheckpoint, QUEUE_NAME, QUEUE_PREFIX, saveCheckpoint, saveRunFiles } from './queueStore.js';
 import { parseQueueUrl, scrub } from './queueUrl.js';
 import { curvePoint } from './tuneState.js';
@@ -60,6 +60,11 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<numbe
   const lockMs = options.lockMs ?? 30_000;
   const dataHashes = new Map<string, Promise<string>>();
   let stopping = false;
+  // Asked at every batch as well as by the loop below (every 200 ms): epochs can be shorter.
+  const stopAsked = () => {
+    if (!stopping && options.shouldStop?.()) stopping = true;
+    return stopping;
+  };
   let refused: string | null = null;
 
   const refuse = async (job: Job<QueueTrialJob>, token: string | undefined, why: string): Promise<never> => {
@@ -76,7 +81,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<numbe
     token?: string,
   ): Promise<QueueTrialResult> => {
     const d = job.data;
-    if (stopping) {
+    if (stopAsked()) {
       await job.moveToWait(token);
       throw new WaitingError();
     }
@@ -133,16 +138,22 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<numbe
                     `trial ${d.trial} epoch ${record.epoch}: dev ${record.devAccuracy === null ? '—' : `${(record.devAccuracy * 100).toFixed(2)}%`}`,
                   );
               },
-              shouldStop: () => stopping,
+              shouldStop: stopAsked,
             },
           },
         );
       } catch (error) {
         await uploads;
-        // The trial's own failure (diverged, options this data does not take): its result.
+        // The trial's own failure (diverged, options this data does not take): its result. What
+        // the run kept (the last good checkpoint) goes to the coordinator's trial directory.
         const message = (error as Error).message;
         say(`trial ${d.trial} failed: ${message}`);
-        return { type: 'failed', message, diverged: error instanceof TrainingDivergedError };
+        await saveRunFiles(redis, d.tuneId, d.trial, runFiles(dir));
+        return {
+          type: 'failed',
+          message: message.split(dir).join(TRIAL_DIR_MARK),
+          diverged: error instanceof TrainingDivergedError,
+        };
       }
       if (result.interrupted) {
         const state = readCheckpoint(checkpointPath(dir)).state;
@@ -177,8 +188,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<numbe
   say(
     `waiting for trials on ${address.display} (Sprout ${SPROUT_VERSION}, ${options.concurrency ?? 1} at a time)`,
   );
-  while (!stopping) {
-    if (options.shouldStop?.()) stopping = true;
+  while (!stopAsked()) {
     await new Promise((r) => setTimeout(r, 200));
   }
   // Running trials see `stopping`, save and go back to the queue; close waits for them.
