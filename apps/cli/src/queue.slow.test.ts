@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -163,6 +163,15 @@ it.skipIf(!hasRedis)(
     expect(chosenOf(distributed)).toEqual(chosenOf(reference));
     for (const w of workers.filter((x) => x !== worker)) w.child.kill('SIGTERM');
     for (const w of workers.filter((x) => x !== worker)) expect(await w.exited).toBe(143);
+    // The killed worker's scratch directory is left; the next worker on this host removes it.
+    const left = join(
+      tmpdir(),
+      `sprout-worker-${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-${worker.child.pid}`,
+    );
+    expect(existsSync(left)).toBe(true);
+    const next = cli(['worker', '--queue', redis.url]);
+    await until('the next worker up', () => /waiting for trials/.test(next.out()), next);
+    expect(existsSync(left)).toBe(false);
   },
 );
 

@@ -16,6 +16,7 @@ import { type QueueTrialJob, type QueueTrialResult, refusalsKey, TRIAL_DIR_MARK 
 import { loadCheckpoint, QUEUE_NAME, QUEUE_PREFIX, saveCheckpoint, saveRunFiles } from './queueStore.js';
 import { parseQueueUrl, scrub } from './queueUrl.js';
 import { curvePoint } from './tuneState.js';
+import { workerScratch } from './workerScratch.js';
 
 /** Options of {@link runQueueWorker}. */
 export interface QueueWorkerOptions {
@@ -28,7 +29,10 @@ export interface QueueWorkerOptions {
    * (the data itself must be the same: its SHA-256 is checked).
    */
   dataDir?: string;
-  /** Where trials train (default: the system's temp directory); each trial's files go after its rung. */
+  /**
+   * Where trials train: in a directory of this worker's own under it, removed when the worker
+   * stops (and by the next worker on this host if it was killed). Default: the system's temp directory.
+   */
   scratchDir?: string;
   onMessage?: (line: string) => void;
   /** Asked often; true stops the worker: running trials save a checkpoint and go back to the queue. */
@@ -56,7 +60,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<numbe
   const say = options.onMessage ?? (() => {});
   await checkReachable(address);
   const { redis } = openRedis(address);
-  const scratch = options.scratchDir ?? join(tmpdir(), `sprout-worker-${process.pid}`);
+  // A directory of its own under scratchDir, which stays (it may be the user's).
+  const scratch = workerScratch(options.scratchDir ?? tmpdir());
   const lockMs = options.lockMs ?? 30_000;
   const dataHashes = new Map<string, Promise<string>>();
   let stopping = false;
