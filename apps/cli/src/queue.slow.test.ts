@@ -17,7 +17,11 @@ const work = mkdtempSync(join(tmpdir(), 'sprout-queue-'));
 // A killed worker's job is found stalled after about twice this (BullMQ's default is 30 s).
 const LOCK_MS = '2000';
 
-function spaceFile(name: string, overrides: Record<string, unknown> = {}): string {
+/** A space file; `base` in the overrides changes only the options it names. */
+function spaceFile(
+  name: string,
+  { base, ...overrides }: { base?: Record<string, unknown>; [key: string]: unknown } = {},
+): string {
   const space = {
     base: {
       trainLimit: 1500,
@@ -27,6 +31,7 @@ function spaceFile(name: string, overrides: Record<string, unknown> = {}): strin
       backend: 'cpu',
       lrSchedule: 'cosine',
       patience: 0,
+      ...base,
     },
     search: { learningRate: { log: [0.002, 0.05] }, dropout: { choice: [0, 0.3] } },
     trials: 4,
@@ -118,15 +123,7 @@ it.skipIf(!hasRedis)(
   'a 6-trial synchronous search on three `sprout worker`s, one killed with -9 mid-trial, chooses as --workers 1 does',
   async () => {
     const space = spaceFile('six', {
-      base: {
-        trainLimit: 6000,
-        devSize: 500,
-        initialHidden: [32],
-        hidden: [32],
-        backend: 'cpu',
-        lrSchedule: 'cosine',
-        patience: 0,
-      },
+      base: { trainLimit: 6000, devSize: 500, initialHidden: [32], hidden: [32] },
       trials: 6,
       minEpochs: 1,
       maxEpochs: 3,
@@ -476,15 +473,7 @@ it.skipIf(!hasRedis)(
   async () => {
     // One rung of 4 epochs, each long enough (about 0.5 s) that the stop lands with epochs to go.
     const space = spaceFile('stops', {
-      base: {
-        trainLimit: 20000,
-        devSize: 500,
-        initialHidden: [64],
-        hidden: [64],
-        backend: 'cpu',
-        lrSchedule: 'cosine',
-        patience: 0,
-      },
+      base: { trainLimit: 20000, devSize: 500, initialHidden: [64], hidden: [64] },
       trials: 2,
       minEpochs: 4,
       maxEpochs: 4,

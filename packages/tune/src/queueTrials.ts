@@ -24,8 +24,6 @@ interface Tracked {
   events: TrialEvents;
   state: string;
   lastEpoch: number;
-  /** Redis has acknowledged the add: from then on, a missing job was lost, not on its way. */
-  added: boolean;
 }
 
 /**
@@ -86,10 +84,8 @@ export class QueueTrials implements TrialRunner {
       sproutVersion: SPROUT_VERSION,
       dataSha256: this.tune.dataSha256,
     };
-    const tracked: Tracked = { data, job, trial, events, state: 'waiting', lastEpoch: -1, added: false };
-    this.tracked.set(id, tracked);
+    this.tracked.set(id, { data, job, trial, events, state: 'waiting', lastEpoch: -1 });
     await this.guard(this.add(id, data));
-    tracked.added = true;
   }
 
   /** Adds the job; if one with its id is there already (a coordinator restart), that one stays. */
@@ -118,15 +114,13 @@ export class QueueTrials implements TrialRunner {
       const job =
         state === 'unknown' ? undefined : await Job.fromId<QueueTrialJob, QueueTrialResult>(this.queue, id);
       if (!job) {
-        if (!t.added) continue; // the add is still on its way
-        // Redis came back without its data: the job (and its checkpoints) are gone; the trial
-        // trains again from its start, which gives the same result.
+        // start() has had its add acknowledged (the search awaits it before polling), so Redis
+        // came back without its data: the job (and its checkpoints) are gone; the trial trains
+        // again from its start, which gives the same result.
         this.options.say(
           `trial ${t.trial.id}, rung ${t.job.rung}: its job is no longer in Redis (restarted without its data?): queued again`,
         );
-        t.added = false;
         await this.add(id, t.data);
-        t.added = true;
         continue;
       }
       t.state = state;
@@ -138,13 +132,11 @@ export class QueueTrials implements TrialRunner {
       if (t.state === 'completed') {
         this.tracked.delete(id);
         const result = job.returnvalue;
-        if (result.type === 'done') {
-          await this.download(t.trial);
-          t.events.ended({ type: 'done', score: result.bestDevAccuracy });
-        } else {
-          await this.download(t.trial);
+        // A failed trial's files too: the last good checkpoint its message names.
+        await this.download(t.trial);
+        if (result.type === 'done') t.events.ended({ type: 'done', score: result.bestDevAccuracy });
+        else
           t.events.ended({ type: 'failed', message: result.message.split(TRIAL_DIR_MARK).join(t.trial.dir) });
-        }
       } else if (t.state === 'failed') {
         this.tracked.delete(id);
         t.events.ended({

@@ -3,9 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from '
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { removeOrphans, workerScratch } from './workerScratch.js';
-
-const host = hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+import { removeOrphans, scratchName, workerScratch } from './workerScratch.js';
 
 it("removes only this host's scratch directories whose worker is gone, and never the root", () => {
   const root = mkdtempSync(join(tmpdir(), 'sprout-scratch-test-'));
@@ -14,8 +12,8 @@ it("removes only this host's scratch directories whose worker is gone, and never
     encoding: 'utf8',
   }).stdout;
   const dirs = {
-    dead: `sprout-worker-${host}-${dead}`,
-    alive: `sprout-worker-${host}-${process.ppid}`,
+    dead: scratchName(Number(dead)),
+    alive: scratchName(process.ppid),
     otherHost: `sprout-worker-elsewhere-${dead}`,
     unrelated: 'my-data',
   };
@@ -26,8 +24,9 @@ it("removes only this host's scratch directories whose worker is gone, and never
   expect(removeOrphans(root)).toEqual([dirs.dead]);
   expect(readdirSync(root).sort()).toEqual([dirs.alive, dirs.otherHost, dirs.unrelated].sort());
 
+  expect(scratchName(42)).toBe(`sprout-worker-${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-42`);
   const mine = workerScratch(root);
-  expect(mine).toBe(join(root, `sprout-worker-${host}-${process.pid}`));
+  expect(mine).toBe(join(root, scratchName(process.pid)));
   expect(existsSync(mine)).toBe(true);
   expect(removeOrphans(join(root, 'missing'))).toEqual([]);
 });
